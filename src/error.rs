@@ -1,0 +1,182 @@
+//! The crate's error type (structured, keeps its source, carries the Origin chain) and exit codes.
+
+use std::io;
+use std::path::PathBuf;
+
+use crate::extract::limits::BudgetExceeded;
+use crate::extract::safe_path::PathRefusal;
+use crate::formats::FormatError;
+use crate::model::Origin;
+
+/// Everything that can go wrong while running a command.
+///
+/// Every variant that concerns a node inside an input carries that node's [`Origin`], so the
+/// one-line message names the file and where inside it the problem is.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The bytes do not follow their format (truncated header, bad checksum, corrupt data, …).
+    #[error("{origin}: {source}")]
+    Format {
+        origin: Origin,
+        #[source]
+        source: FormatError,
+    },
+    /// An input (or a volume or external cabinet beside it) could not be opened or read.
+    #[error("{origin}: cannot read: {source}")]
+    Read {
+        origin: Origin,
+        #[source]
+        source: io::Error,
+    },
+    /// Writing below the output directory failed.
+    #[error("{}: cannot write: {source}", path.display())]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    /// An entry name that would escape the output directory or is not a portable file name.
+    #[error("{origin}: refused entry name {name:?}: {reason}")]
+    UnsafeName {
+        origin: Origin,
+        name: String,
+        #[source]
+        reason: PathRefusal,
+    },
+    /// Two different members map to the same path (compared case-insensitively).
+    #[error("{origin}: {path:?} collides with {existing:?} already extracted from {existing_origin}")]
+    Collision {
+        origin: Origin,
+        path: String,
+        existing: String,
+        existing_origin: Origin,
+    },
+    /// A decompression budget (depth, size, count, ratio) was exceeded.
+    #[error("{origin}: {source}")]
+    Budget {
+        origin: Origin,
+        #[source]
+        source: BudgetExceeded,
+    },
+    /// The output directory exists and is not empty.
+    #[error("output directory {} is not empty (use --force to replace it)", .0.display())]
+    OutputNotEmpty(PathBuf),
+    /// Two inputs would be extracted to the same folder of the output directory.
+    #[error("inputs {} and {} would both be extracted to {folder:?}", first.display(), second.display())]
+    InputNameClash {
+        first: PathBuf,
+        second: PathBuf,
+        folder: String,
+    },
+    /// The user pressed Ctrl-C (or the process got SIGTERM); staging was cleaned up.
+    #[error("interrupted")]
+    Interrupted,
+}
+
+impl Error {
+    /// Turns an error met while reading a member's data into the structured error it carries.
+    ///
+    /// Container readers hand members out as `io::Read`; a format error found in the middle of
+    /// a member (bad checksum, corrupt LZX) travels inside the `io::Error` and is unwrapped here.
+    pub fn reading(origin: &Origin, err: io::Error) -> Error {
+        if err.get_ref().is_some_and(|e| e.is::<FormatError>()) {
+            if let Some(inner) = err.into_inner() {
+                if let Ok(fe) = inner.downcast::<FormatError>() {
+                    return Error::Format {
+                        origin: origin.clone(),
+                        source: *fe,
+                    };
+                }
+            }
+            unreachable!("checked above that the io::Error wraps a FormatError");
+        }
+        if err.get_ref().is_some_and(|e| e.is::<BudgetExceeded>()) {
+            if let Some(inner) = err.into_inner() {
+                if let Ok(b) = inner.downcast::<BudgetExceeded>() {
+                    return Error::Budget {
+                        origin: origin.clone(),
+                        source: *b,
+                    };
+                }
+            }
+            unreachable!("checked above that the io::Error wraps a BudgetExceeded");
+        }
+        if err.kind() == io::ErrorKind::Interrupted {
+            return Error::Interrupted;
+        }
+        Error::Read {
+            origin: origin.clone(),
+            source: err,
+        }
+    }
+
+    /// A format error at `origin`.
+    pub fn format(origin: &Origin, source: impl Into<FormatError>) -> Error {
+        Error::Format {
+            origin: origin.clone(),
+            source: source.into(),
+        }
+    }
+
+    /// A stable, kebab-case code for the JSON report.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Format { .. } => "format-error",
+            Error::Read { .. } => "read-error",
+            Error::Write { .. } => "write-error",
+            Error::UnsafeName { .. } => "unsafe-name",
+            Error::Collision { .. } => "name-collision",
+            Error::Budget { .. } => "budget-exceeded",
+            Error::OutputNotEmpty(_) => "output-not-empty",
+            Error::InputNameClash { .. } => "input-name-clash",
+            Error::Interrupted => "interrupted",
+        }
+    }
+
+    /// The origin the error is about, when it concerns a node of an input.
+    pub fn origin(&self) -> Option<&Origin> {
+        match self {
+            Error::Format { origin, .. }
+            | Error::Read { origin, .. }
+            | Error::UnsafeName { origin, .. }
+            | Error::Collision { origin, .. }
+            | Error::Budget { origin, .. } => Some(origin),
+            Error::Write { .. }
+            | Error::OutputNotEmpty(_)
+            | Error::InputNameClash { .. }
+            | Error::Interrupted => None,
+        }
+    }
+}
+
+/// The process exit status, as documented in the README.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ExitStatus {
+    /// Everything went well.
+    Ok,
+    /// The command finished, but verification failed (findings of severity error).
+    Findings,
+    /// A fatal or usage error; nothing (or nothing that looks complete) was written.
+    Fatal,
+    /// Interrupted by a signal; staging was cleaned up.
+    Interrupted,
+}
+
+impl ExitStatus {
+    pub fn code(self) -> u8 {
+        match self {
+            ExitStatus::Ok => 0,
+            ExitStatus::Findings => 1,
+            ExitStatus::Fatal => 2,
+            ExitStatus::Interrupted => 130,
+        }
+    }
+
+    /// The exit status an error leads to.
+    pub fn of(err: &Error) -> ExitStatus {
+        match err {
+            Error::Interrupted => ExitStatus::Interrupted,
+            _ => ExitStatus::Fatal,
+        }
+    }
+}
