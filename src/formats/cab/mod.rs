@@ -2,7 +2,6 @@
 //!
 //! STUB: being written; the public API below is the contract the driver uses.
 
-pub mod quantum;
 
 use std::io;
 
