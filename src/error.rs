@@ -44,7 +44,9 @@ pub enum Error {
         reason: PathRefusal,
     },
     /// Two different members map to the same path (compared case-insensitively).
-    #[error("{origin}: {path:?} collides with {existing:?} already extracted from {existing_origin}")]
+    #[error(
+        "{origin}: {path:?} collides with {existing:?} already extracted from {existing_origin}"
+    )]
     Collision {
         origin: Origin,
         path: String,

@@ -229,7 +229,10 @@ mod tests {
         assert_eq!(refused("a\0b"), PathRefusal::ControlChar);
         assert_eq!(refused("a\nb"), PathRefusal::ControlChar);
         assert!(matches!(refused("CON"), PathRefusal::ReservedName(_)));
-        assert!(matches!(refused("dir/nul.txt"), PathRefusal::ReservedName(_)));
+        assert!(matches!(
+            refused("dir/nul.txt"),
+            PathRefusal::ReservedName(_)
+        ));
         assert!(matches!(refused("Lpt9"), PathRefusal::ReservedName(_)));
         assert!(matches!(refused("aux ."), PathRefusal::ReservedName(_)));
         assert_eq!(refused("a//b"), PathRefusal::EmptyComponent);
@@ -240,7 +243,10 @@ mod tests {
     #[test]
     fn directories_may_end_with_one_separator() {
         assert_eq!(SafePath::new("dir/", true).unwrap().to_string(), "dir");
-        assert_eq!(SafePath::new(r"dir\sub\", true).unwrap().to_string(), "dir/sub");
+        assert_eq!(
+            SafePath::new(r"dir\sub\", true).unwrap().to_string(),
+            "dir/sub"
+        );
         assert_eq!(SafePath::new("/", true).unwrap_err(), PathRefusal::Empty);
     }
 

@@ -86,12 +86,28 @@ pub enum FormatError {
     Pe(#[from] pe::PeError),
     #[error(transparent)]
     Zip(#[from] zip::ZipError),
+    /// A member yielded another number of bytes than its header declared.
+    #[error("member declared {declared} bytes but its data gave {actual}")]
+    SizeMismatch { declared: u64, actual: u64 },
     /// Neither a known format at offset 0 nor an embedded cabinet anywhere.
     #[error("not a cabinet, zip, MSI/MSP or executable, and no embedded cabinet found")]
     Unrecognized,
 }
 
 impl FormatError {
+    /// Whether the error only says "nothing to extract here" (an executable without payload,
+    /// an MSI without cabinets, an unrecognised file), which is fine for a nested member.
+    pub fn is_no_payload(&self) -> bool {
+        match self {
+            FormatError::Pe(pe::PeError::NoPayload) | FormatError::Unrecognized => true,
+            FormatError::Msi(_) => false,
+            FormatError::Cab(_)
+            | FormatError::Pe(_)
+            | FormatError::Zip(_)
+            | FormatError::SizeMismatch { .. } => false,
+        }
+    }
+
     /// Wraps the error for travel through `io::Read` (undone by [`Error::reading`]).
     pub fn into_io(self) -> io::Error {
         io::Error::new(io::ErrorKind::InvalidData, self)

@@ -1,4 +1,15 @@
-//! PE/COFF executables: where a self-extracting package keeps its payload. STUB: being written.
+//! PE/COFF executables: where a self-extracting package keeps its payload (resources, overlay,
+//! appended zip).
+//!
+//! Only headers and small records are read, with seeks: packages run to hundreds of MB.
+//! References are to the Microsoft "PE Format" specification (learn.microsoft.com,
+//! `windows/win32/debug/pe-format`), cited as "PE spec §…".
+//!
+//! Malformed input never makes [`locate`] fail or panic: whatever cannot be parsed is simply
+//! not reported. Only a genuine I/O error of the reader is an `Err`.
+
+use std::collections::HashSet;
+use std::io::{self, SeekFrom};
 
 use crate::formats::{Format, ReadSeek};
 use crate::model::OriginStep;
@@ -19,8 +30,557 @@ pub struct Embedded {
     pub step: OriginStep,
 }
 
-/// Archives in the PE's resources (IExpress `CABINET`) or appended after its image.
-pub fn locate(r: &mut dyn ReadSeek, len: u64) -> Result<Vec<Embedded>, PeError> {
-    let _ = (r, len);
-    Ok(Vec::new())
+/// `RT_RCDATA` (PE spec §"Resource Types" / winuser.h).
+const RT_RCDATA: u32 = 10;
+/// A resource tree has three levels: type, name, language (PE spec §6.9 ".rsrc Section").
+const MAX_RESOURCE_DEPTH: u32 = 3;
+/// Upper bound on resource directory entries visited, whatever the tree claims.
+const MAX_RESOURCE_ENTRIES: u32 = 16_384;
+/// Upper bound on section headers read (the Windows loader accepts at most 96).
+const MAX_SECTIONS: u16 = 96;
+/// End-of-central-directory record: fixed part and maximum comment (APPNOTE 4.3.16).
+const EOCD_LEN: u64 = 22;
+const EOCD_MAX_COMMENT: u64 = 0xFFFF;
+
+const CAB_MAGIC: &[u8; 8] = b"MSCF\0\0\0\0";
+const ZIP_LOCAL: &[u8; 4] = b"PK\x03\x04";
+
+/// Archives in the PE's resources (IExpress `CABINET`), appended after its image (overlay),
+/// or a zip appended to it (hotfix `_zip.exe` wrappers), found through headers only.
+///
+/// `len` is the length of `r`. Returns the archives found, in this order: resources (tree
+/// order), then archives after the image; spans starting at the same offset are reported once.
+/// Cabinets stored raw elsewhere (e.g. inside `.rsrc` but outside any resource entry, as
+/// Microsoft's `sfxcab` stub does) are left to `cab::scan`.
+pub fn locate(r: &mut dyn ReadSeek, len: u64) -> io::Result<Vec<Embedded>> {
+    let mut found = Vec::new();
+    let Some(image) = Headers::read(r, len)? else {
+        return Ok(found);
+    };
+    resources(r, len, &image, &mut found)?;
+    appended(r, len, &image, &mut found)?;
+
+    let mut seen = HashSet::new();
+    found.retain(|e| seen.insert(e.offset));
+    Ok(found)
+}
+
+/// Reads `buf.len()` bytes at `offset`; `Ok(false)` when the reader ends first.
+fn read_at(r: &mut dyn ReadSeek, offset: u64, buf: &mut [u8]) -> io::Result<bool> {
+    r.seek(SeekFrom::Start(offset))?;
+    match r.read_exact(buf) {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// Reads `N` bytes at `offset` when they lie inside `[0, len)`.
+fn read_array<const N: usize>(
+    r: &mut dyn ReadSeek,
+    len: u64,
+    offset: u64,
+) -> io::Result<Option<[u8; N]>> {
+    let fits = offset.checked_add(N as u64).is_some_and(|end| end <= len);
+    if !fits {
+        return Ok(None);
+    }
+    let mut buf = [0u8; N];
+    Ok(read_at(r, offset, &mut buf)?.then_some(buf))
+}
+
+fn u16_at(b: &[u8], at: usize) -> u16 {
+    let mut v = [0u8; 2];
+    if let Some(s) = b.get(at..at.saturating_add(2)) {
+        v.copy_from_slice(s);
+    }
+    u16::from_le_bytes(v)
+}
+
+fn u32_at(b: &[u8], at: usize) -> u32 {
+    let mut v = [0u8; 4];
+    if let Some(s) = b.get(at..at.saturating_add(4)) {
+        v.copy_from_slice(s);
+    }
+    u32::from_le_bytes(v)
+}
+
+fn u64_at(b: &[u8], at: usize) -> u64 {
+    let mut v = [0u8; 8];
+    if let Some(s) = b.get(at..at.saturating_add(8)) {
+        v.copy_from_slice(s);
+    }
+    u64::from_le_bytes(v)
+}
+
+/// One section header (PE spec §3 "Section Table"), the fields we need.
+#[derive(Clone, Copy, Debug)]
+struct Section {
+    virtual_address: u32,
+    virtual_size: u32,
+    raw_size: u32,
+    raw_pointer: u32,
+}
+
+/// What the headers tell about where things are.
+#[derive(Debug)]
+struct Headers {
+    sections: Vec<Section>,
+    /// `(rva, size)` of the resource table (data directory 2), when present.
+    resource: Option<(u32, u32)>,
+    /// `(file offset, size)` of the certificate table (data directory 4), when present.
+    /// PE spec §2.4.1: "the address is a file pointer", not an RVA.
+    certificate: Option<(u64, u64)>,
+    /// First byte after the headers and every section's raw data.
+    image_end: u64,
+    file_alignment: u32,
+}
+
+impl Headers {
+    fn read(r: &mut dyn ReadSeek, len: u64) -> io::Result<Option<Headers>> {
+        // MS-DOS stub: "MZ" and, at 0x3c, the file offset of the PE signature (PE spec §2.1).
+        let Some(dos) = read_array::<0x40>(r, len, 0)? else {
+            return Ok(None);
+        };
+        if !dos.starts_with(b"MZ") {
+            return Ok(None);
+        }
+        let pe = u64::from(u32_at(&dos, 0x3c));
+        // Signature (4) + COFF file header (20), PE spec §2.2 and §3.3.
+        let Some(coff) = read_array::<24>(r, len, pe)? else {
+            return Ok(None);
+        };
+        if !coff.starts_with(b"PE\0\0") {
+            return Ok(None);
+        }
+        let section_count = u16_at(&coff, 6).min(MAX_SECTIONS);
+        let optional_size = u16_at(&coff, 20);
+        let optional_at = pe + 24;
+
+        // Optional header (PE spec §3.4): magic 0x10b = PE32, 0x20b = PE32+. The data
+        // directories follow the Windows-specific fields, at 96 resp. 112.
+        let mut optional = vec![0u8; usize::from(optional_size)];
+        let optional_end = optional_at + u64::from(optional_size);
+        if optional_end > len || !read_at(r, optional_at, &mut optional)? {
+            return Ok(None);
+        }
+        let (count_at, dirs_at) = match u16_at(&optional, 0) {
+            0x10b => (92usize, 96usize),
+            0x20b => (108, 112),
+            _ => return Ok(None),
+        };
+        let file_alignment = u32_at(&optional, 36);
+        let dir_count = u32_at(&optional, count_at);
+        let directory = |index: u32| -> Option<(u32, u32)> {
+            if index >= dir_count {
+                return None;
+            }
+            let at = dirs_at.checked_add(usize::try_from(index).ok()?.checked_mul(8)?)?;
+            optional.get(at..at.checked_add(8)?)?;
+            let (addr, size) = (u32_at(&optional, at), u32_at(&optional, at + 4));
+            (addr != 0 && size != 0).then_some((addr, size))
+        };
+        let resource = directory(2);
+        let certificate = directory(4).map(|(o, s)| (u64::from(o), u64::from(s)));
+
+        // Section table right after the optional header (PE spec §3).
+        let table_at = optional_end;
+        let mut image_end = table_at + u64::from(section_count) * 40;
+        let mut sections = Vec::with_capacity(usize::from(section_count));
+        for i in 0..u64::from(section_count) {
+            let Some(h) = read_array::<40>(r, len, table_at + i * 40)? else {
+                break;
+            };
+            let s = Section {
+                virtual_size: u32_at(&h, 8),
+                virtual_address: u32_at(&h, 12),
+                raw_size: u32_at(&h, 16),
+                raw_pointer: u32_at(&h, 20),
+            };
+            if s.raw_size != 0 {
+                let start = u64::from(aligned_pointer(s.raw_pointer, file_alignment));
+                image_end = image_end.max(start + u64::from(s.raw_size));
+            }
+            sections.push(s);
+        }
+        Ok(Some(Headers {
+            sections,
+            resource,
+            certificate,
+            image_end,
+            file_alignment,
+        }))
+    }
+
+    /// The file offset of `rva` and how many bytes of raw data follow it in its section.
+    fn rva_to_offset(&self, rva: u32) -> Option<(u64, u64)> {
+        self.sections.iter().find_map(|s| {
+            let delta = rva.checked_sub(s.virtual_address)?;
+            let extent = s.virtual_size.max(s.raw_size);
+            if delta >= extent || delta >= s.raw_size {
+                return None;
+            }
+            let start = u64::from(aligned_pointer(s.raw_pointer, self.file_alignment));
+            Some((start + u64::from(delta), u64::from(s.raw_size - delta)))
+        })
+    }
+}
+
+/// The loader rounds `PointerToRawData` down to 512 when the file alignment is at least that
+/// (the spec asks for a multiple of FileAlignment; real files are not always so tidy).
+fn aligned_pointer(pointer: u32, file_alignment: u32) -> u32 {
+    if file_alignment >= 0x200 {
+        pointer & !0x1ff
+    } else {
+        pointer
+    }
+}
+
+/// A resource directory entry's identifier: a number or a UTF-16 name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum ResId {
+    Id(u32),
+    Name(String),
+}
+
+impl ResId {
+    fn label(&self, is_type: bool) -> String {
+        match self {
+            ResId::Name(n) => n.clone(),
+            ResId::Id(RT_RCDATA) if is_type => "RCDATA".to_owned(),
+            ResId::Id(id) => format!("#{id}"),
+        }
+    }
+}
+
+/// Walks the resource tree (PE spec §6.9) and records every data entry holding an archive.
+fn resources(
+    r: &mut dyn ReadSeek,
+    len: u64,
+    image: &Headers,
+    found: &mut Vec<Embedded>,
+) -> io::Result<()> {
+    let Some((rva, _)) = image.resource else {
+        return Ok(());
+    };
+    let Some((base, avail)) = image.rva_to_offset(rva) else {
+        return Ok(());
+    };
+    let mut walk = ResourceWalk {
+        base,
+        avail,
+        len,
+        visited: HashSet::new(),
+        entries: 0,
+    };
+    let mut path = Vec::new();
+    walk.directory(r, image, 0, 0, &mut path, found)
+}
+
+struct ResourceWalk {
+    /// File offset of the root directory; every offset in the tree is relative to it.
+    base: u64,
+    /// Raw bytes of the section from `base` on.
+    avail: u64,
+    len: u64,
+    /// Directory offsets already walked (a loop guard).
+    visited: HashSet<u32>,
+    entries: u32,
+}
+
+impl ResourceWalk {
+    fn bytes<const N: usize>(&self, r: &mut dyn ReadSeek, rel: u32) -> io::Result<Option<[u8; N]>> {
+        let end = u64::from(rel) + N as u64;
+        if end > self.avail {
+            return Ok(None);
+        }
+        read_array::<N>(r, self.len, self.base + u64::from(rel))
+    }
+
+    fn directory(
+        &mut self,
+        r: &mut dyn ReadSeek,
+        image: &Headers,
+        rel: u32,
+        depth: u32,
+        path: &mut Vec<ResId>,
+        found: &mut Vec<Embedded>,
+    ) -> io::Result<()> {
+        if depth >= MAX_RESOURCE_DEPTH || !self.visited.insert(rel) {
+            return Ok(());
+        }
+        // IMAGE_RESOURCE_DIRECTORY: 16 bytes, named entries then ID entries (8 bytes each).
+        let Some(dir) = self.bytes::<16>(r, rel)? else {
+            return Ok(());
+        };
+        let count = u32::from(u16_at(&dir, 12)) + u32::from(u16_at(&dir, 14));
+        for i in 0..count {
+            if self.entries >= MAX_RESOURCE_ENTRIES {
+                return Ok(());
+            }
+            self.entries += 1;
+            let Some(at) = rel
+                .checked_add(16)
+                .and_then(|a| a.checked_add(i.checked_mul(8)?))
+            else {
+                return Ok(());
+            };
+            let Some(entry) = self.bytes::<8>(r, at)? else {
+                return Ok(());
+            };
+            let (name, target) = (u32_at(&entry, 0), u32_at(&entry, 4));
+            // High bit of the name: offset of a length-prefixed UTF-16 string; else an ID.
+            let id = if name & 0x8000_0000 != 0 {
+                match self.name(r, name & 0x7fff_ffff)? {
+                    Some(n) => ResId::Name(n),
+                    None => continue,
+                }
+            } else {
+                ResId::Id(name)
+            };
+            path.push(id);
+            // High bit of the target: a subdirectory; else a data entry.
+            if target & 0x8000_0000 != 0 {
+                self.directory(r, image, target & 0x7fff_ffff, depth + 1, path, found)?;
+            } else {
+                self.data(r, image, target, path, found)?;
+            }
+            path.pop();
+        }
+        Ok(())
+    }
+
+    fn name(&self, r: &mut dyn ReadSeek, rel: u32) -> io::Result<Option<String>> {
+        let Some(n) = self.bytes::<2>(r, rel)? else {
+            return Ok(None);
+        };
+        let chars = u64::from(u16::from_le_bytes(n));
+        let start = u64::from(rel) + 2;
+        if start + chars * 2 > self.avail {
+            return Ok(None);
+        }
+        let mut raw = vec![0u8; usize::from(u16::from_le_bytes(n)) * 2];
+        if !read_at(r, self.base + start, &mut raw)? {
+            return Ok(None);
+        }
+        let units: Vec<u16> = raw
+            .chunks_exact(2)
+            .map(|c| u16::from_le_bytes([c[0], c[1]]))
+            .collect();
+        Ok(Some(String::from_utf16_lossy(&units)))
+    }
+
+    /// IMAGE_RESOURCE_DATA_ENTRY: data RVA, size, codepage, reserved.
+    fn data(
+        &mut self,
+        r: &mut dyn ReadSeek,
+        image: &Headers,
+        rel: u32,
+        path: &[ResId],
+        found: &mut Vec<Embedded>,
+    ) -> io::Result<()> {
+        let Some(entry) = self.bytes::<16>(r, rel)? else {
+            return Ok(());
+        };
+        let (rva, size) = (u32_at(&entry, 0), u64::from(u32_at(&entry, 4)));
+        let Some((offset, raw_left)) = image.rva_to_offset(rva) else {
+            return Ok(());
+        };
+        if size == 0 || size > raw_left || offset + size > self.len {
+            return Ok(());
+        }
+        let mut head = [0u8; 8];
+        let head_len = usize::try_from(size.min(8)).unwrap_or(8);
+        if !read_at(r, offset, &mut head[..head_len])? {
+            return Ok(());
+        }
+        let is_cabinet_resource = matches!(path.first(), Some(ResId::Id(RT_RCDATA)))
+            && matches!(path.get(1), Some(ResId::Name(n)) if n.eq_ignore_ascii_case("CABINET"));
+        let format = if head.starts_with(CAB_MAGIC)
+            || (is_cabinet_resource && !head.starts_with(ZIP_LOCAL))
+        {
+            Format::Cab
+        } else if head.starts_with(ZIP_LOCAL) {
+            Format::Zip
+        } else {
+            return Ok(());
+        };
+        let label = match (path.first(), path.get(1)) {
+            (Some(t), Some(n)) => format!("{}/{}", t.label(true), n.label(false)),
+            (Some(t), None) => t.label(true),
+            _ => return Ok(()),
+        };
+        found.push(Embedded {
+            offset,
+            len: size,
+            format,
+            step: OriginStep::PeResource(label),
+        });
+        Ok(())
+    }
+}
+
+/// Archives after the image: a cabinet or zip starting right at the overlay (before or after
+/// the certificate table), and a zip located through its end-of-central-directory record.
+fn appended(
+    r: &mut dyn ReadSeek,
+    len: u64,
+    image: &Headers,
+    found: &mut Vec<Embedded>,
+) -> io::Result<()> {
+    let start = image.image_end;
+    if start >= len {
+        return Ok(());
+    }
+    // The certificate table (PE spec §5.7, "Attribute Certificate Table") normally sits at
+    // the very end of the file; payloads may come before or after it.
+    let cert = image
+        .certificate
+        .filter(|&(off, size)| off >= start && off.checked_add(size).is_some_and(|e| e <= len));
+    let mut regions = Vec::with_capacity(2);
+    match cert {
+        Some((off, size)) => {
+            regions.push((start, off));
+            regions.push((off + size, len));
+        }
+        None => regions.push((start, len)),
+    }
+
+    // A zip found by its central directory gets the exact span; search before the certificate
+    // table as well as at the end of the file.
+    for &(_, end) in regions.iter().rev() {
+        if let Some(e) = zip_by_end_record(r, end)? {
+            found.push(e);
+        }
+    }
+    for &(from, to) in &regions {
+        if to <= from {
+            continue;
+        }
+        let Some(head) = read_array::<12>(r, len, from)? else {
+            continue;
+        };
+        if head.starts_with(CAB_MAGIC) {
+            // cbCabinet (MS-CAB 2.1.1): trust it when it fits the region.
+            let declared = u64::from(u32_at(&head, 8));
+            let span = to - from;
+            let cab_len = if declared > 0 && declared <= span {
+                declared
+            } else {
+                span
+            };
+            found.push(Embedded {
+                offset: from,
+                len: cab_len,
+                format: Format::Cab,
+                step: OriginStep::Offset(from),
+            });
+        } else if head.starts_with(ZIP_LOCAL) {
+            found.push(Embedded {
+                offset: from,
+                len: to - from,
+                format: Format::Zip,
+                step: OriginStep::Offset(from),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// A zip whose end-of-central-directory record ends at or shortly before `end`: its start is
+/// the record's position minus the central directory's size and offset (APPNOTE 4.3.16), so
+/// a zip appended to any prefix is found even when the overlay does not begin with it.
+fn zip_by_end_record(r: &mut dyn ReadSeek, end: u64) -> io::Result<Option<Embedded>> {
+    if end < EOCD_LEN {
+        return Ok(None);
+    }
+    let from = end.saturating_sub(EOCD_LEN + EOCD_MAX_COMMENT);
+    let mut tail = vec![0u8; usize::try_from(end - from).unwrap_or(0)];
+    if !read_at(r, from, &mut tail)? {
+        return Ok(None);
+    }
+    let last = tail.len().saturating_sub(EOCD_LEN as usize);
+    for pos in (0..=last).rev() {
+        let Some(rec) = tail.get(pos..pos + EOCD_LEN as usize) else {
+            continue;
+        };
+        if !rec.starts_with(b"PK\x05\x06") {
+            continue;
+        }
+        let comment = u64::from(u16_at(rec, 20));
+        let eocd = from + pos as u64;
+        let record_end = eocd + EOCD_LEN + comment;
+        if record_end > end {
+            continue;
+        }
+        let mut cd_size = u64::from(u32_at(rec, 12));
+        let mut cd_offset = u64::from(u32_at(rec, 16));
+        let mut cd_end = eocd;
+        if cd_size == 0xFFFF_FFFF || cd_offset == 0xFFFF_FFFF {
+            // Zip64: the locator (20 bytes) precedes the record, the zip64 end record (56
+            // bytes without extensible data) precedes the locator (APPNOTE 4.3.14-15).
+            let Some(z64_at) = eocd.checked_sub(20 + 56) else {
+                return Ok(None);
+            };
+            let mut z64 = [0u8; 76];
+            if !read_at(r, z64_at, &mut z64)? || !z64.starts_with(b"PK\x06\x06") {
+                return Ok(None);
+            }
+            if z64.get(56..60) != Some(b"PK\x06\x07".as_slice()) {
+                return Ok(None);
+            }
+            cd_size = u64_at(&z64, 40);
+            cd_offset = u64_at(&z64, 48);
+            cd_end = z64_at;
+        }
+        let Some(start) = cd_end
+            .checked_sub(cd_size)
+            .and_then(|s| s.checked_sub(cd_offset))
+        else {
+            return Ok(None);
+        };
+        let mut head = [0u8; 4];
+        if start >= eocd || !read_at(r, start, &mut head)? || &head != ZIP_LOCAL {
+            return Ok(None);
+        }
+        return Ok(Some(Embedded {
+            offset: start,
+            len: record_end - start,
+            format: Format::Zip,
+            step: OriginStep::Offset(start),
+        }));
+    }
+    Ok(None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Cursor;
+
+    #[test]
+    fn garbage_and_truncation_give_nothing() {
+        for bytes in [
+            &b""[..],
+            b"MZ",
+            b"MZ\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0",
+            &[0xffu8; 300][..],
+        ] {
+            let mut c = Cursor::new(bytes.to_vec());
+            let found = locate(&mut c, bytes.len() as u64).unwrap();
+            assert!(found.is_empty());
+        }
+        // e_lfanew pointing far past the end.
+        let mut dos = vec![0u8; 0x40];
+        dos[0..2].copy_from_slice(b"MZ");
+        dos[0x3c..0x40].copy_from_slice(&0xffff_fff0u32.to_le_bytes());
+        let len = dos.len() as u64;
+        assert!(locate(&mut Cursor::new(dos), len).unwrap().is_empty());
+    }
+
+    #[test]
+    fn aligned_pointer_rounds_down_only_for_large_alignment() {
+        assert_eq!(aligned_pointer(0x401, 0x200), 0x400);
+        assert_eq!(aligned_pointer(0x401, 0x10), 0x401);
+    }
 }

@@ -72,7 +72,10 @@ impl<R: Read + Seek> Seek for Window<R> {
             SeekFrom::Current(d) => self.pos.checked_add_signed(d),
         };
         let target = target.ok_or_else(|| {
-            io::Error::new(io::ErrorKind::InvalidInput, "seek before the window's start")
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "seek before the window's start",
+            )
         })?;
         if target != self.pos {
             self.pos = target;

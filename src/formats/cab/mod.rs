@@ -2,7 +2,6 @@
 //!
 //! STUB: being written; the public API below is the contract the driver uses.
 
-
 use std::io;
 
 use crate::error::Error;
@@ -63,7 +62,10 @@ pub fn extract(
     sink: &mut dyn EntrySink,
 ) -> Result<(), Error> {
     let _ = (reader, volumes, sink);
-    Err(Error::format(origin, CabError::UnsupportedCompression("stub")))
+    Err(Error::format(
+        origin,
+        CabError::UnsupportedCompression("stub"),
+    ))
 }
 
 /// Finds complete, valid cabinets anywhere in `r` (as cabextract's search does).

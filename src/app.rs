@@ -1,0 +1,72 @@
+//! Runs a validated request through the pipeline stages and decides the exit status.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crate::cli::{self, Config, OutputConfig};
+use crate::error::ExitStatus;
+use crate::extract::{self, NoProgress, Progress};
+use crate::ui::{Printer, progress::Bar, report};
+
+/// Set by the Ctrl-C / SIGTERM handler; long loops check it and unwind, cleaning up staging.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+fn install_interrupt_handler() {
+    // A second installation (tests calling `run` twice) fails harmlessly.
+    let _ = ctrlc::set_handler(|| INTERRUPTED.store(true, Ordering::SeqCst));
+}
+
+/// Runs one command; the returned status becomes the process exit code.
+pub fn run(output: OutputConfig, config: Config) -> ExitStatus {
+    let printer = Printer::new(&output);
+    match config {
+        Config::Completions(shell) => {
+            printer.raw(&cli::completions(shell));
+            ExitStatus::Ok
+        }
+        Config::Man => match cli::man_page() {
+            Ok(page) => {
+                printer.raw(&page);
+                ExitStatus::Ok
+            }
+            Err(e) => {
+                printer.error(format_args!("cannot render the man page: {e}"));
+                ExitStatus::Fatal
+            }
+        },
+        Config::Extract {
+            inputs,
+            output: out,
+            options,
+        } => {
+            install_interrupt_handler();
+            let bar = printer.progress_enabled().then(Bar::new);
+            let progress: &dyn Progress = match &bar {
+                Some(b) => b,
+                None => &NoProgress,
+            };
+            let result = extract::run(&inputs, &out, &options, progress, &INTERRUPTED);
+            if let Some(b) = &bar {
+                b.finish();
+            }
+            match result {
+                Ok(rep) => {
+                    report::print_extract(&printer, &out, &rep);
+                    if rep.interrupted {
+                        ExitStatus::Interrupted
+                    } else if rep.committed {
+                        ExitStatus::Ok
+                    } else {
+                        ExitStatus::Fatal
+                    }
+                }
+                Err(e) => {
+                    printer.error(&e);
+                    if printer.json_mode() {
+                        printer.json(&report::fatal_json("extract", &e));
+                    }
+                    ExitStatus::of(&e)
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,229 @@
+//! Command-line definitions (clap) and their translation into validated [`Config`]s.
+//!
+//! clap types stop here: everything downstream takes [`Config`].
+
+use std::path::PathBuf;
+
+use clap::{ArgAction, Args, CommandFactory, Parser, Subcommand, ValueEnum};
+
+use crate::extract::Options as ExtractOptions;
+use crate::extract::limits::{Limits, parse_size};
+
+/// Turn Microsoft server update packages into verified installation sources, without running
+/// them.
+#[derive(Debug, Parser)]
+#[command(
+    name = "slipway",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    #[command(flatten)]
+    global: GlobalArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Args)]
+struct GlobalArgs {
+    /// Print less (errors only).
+    #[arg(short, long, global = true, action = ArgAction::Count, conflicts_with = "verbose")]
+    quiet: u8,
+    /// Print more (every member written, notes).
+    #[arg(short, long, global = true, action = ArgAction::Count)]
+    verbose: u8,
+    /// Print exactly one JSON document on stdout (human messages still go to stderr).
+    #[arg(long, global = true)]
+    json: bool,
+    /// When to use colours on stderr (`auto` honours NO_COLOR and needs a terminal).
+    #[arg(long, global = true, value_enum, default_value_t = ColorArg::Auto, value_name = "WHEN")]
+    color: ColorArg,
+    /// Never show progress bars (they only appear on a terminal anyway).
+    #[arg(long, global = true)]
+    no_progress: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum ColorArg {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Safely unpack each input's payload (cabinets, self-extracting exes, zips, MSI/MSP).
+    Extract(ExtractArgs),
+    /// Print a shell completion script.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff).
+    Man,
+}
+
+#[derive(Debug, Args)]
+struct ExtractArgs {
+    /// Packages to unpack: .exe, .cab, .zip, .msi, .msp (the format is sniffed from the bytes).
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    /// Output directory: must be absent or empty (see --force). One input is unpacked straight
+    /// into it; several each into DIR/<input file name>/.
+    #[arg(short, long, value_name = "DIR")]
+    output: PathBuf,
+    /// Also unpack nested archives, each into a folder `<member>.extracted/` beside it.
+    #[arg(short, long)]
+    recursive: bool,
+    /// How deep nested archives may go (an input is depth 0).
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_depth)]
+    max_depth: u32,
+    /// Most bytes to write in all (bytes, or with a K/M/G/T suffix: 64M, 2G).
+    #[arg(long, value_name = "SIZE", default_value = "64G", value_parser = size_arg)]
+    max_size: u64,
+    /// Most members (files and folders) to write in all.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_entries)]
+    max_entries: u64,
+    /// Replace the content of a non-empty output directory (only once the new content is
+    /// complete).
+    #[arg(long)]
+    force: bool,
+}
+
+fn size_arg(s: &str) -> Result<u64, String> {
+    parse_size(s).map_err(|e| e.to_string())
+}
+
+/// How the user wants to be talked to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OutputConfig {
+    pub json: bool,
+    /// -1 quiet, 0 normal, 1+ verbose.
+    pub verbosity: i8,
+    pub color: ColorChoice,
+    pub progress: bool,
+}
+
+/// Colour decision before looking at the terminal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+/// A validated request.
+#[derive(Debug)]
+pub enum Config {
+    Extract {
+        inputs: Vec<PathBuf>,
+        output: PathBuf,
+        options: ExtractOptions,
+    },
+    Completions(clap_complete::Shell),
+    Man,
+}
+
+impl Cli {
+    /// Splits the parsed command line into output settings and the request.
+    pub fn into_config(self) -> (OutputConfig, Config) {
+        let g = self.global;
+        let output = OutputConfig {
+            json: g.json,
+            verbosity: if g.quiet > 0 {
+                -1
+            } else {
+                i8::try_from(g.verbose).unwrap_or(i8::MAX)
+            },
+            color: match g.color {
+                ColorArg::Auto => ColorChoice::Auto,
+                ColorArg::Always => ColorChoice::Always,
+                ColorArg::Never => ColorChoice::Never,
+            },
+            progress: !g.no_progress && g.quiet == 0,
+        };
+        let config = match self.command {
+            Command::Extract(a) => Config::Extract {
+                inputs: a.paths,
+                output: a.output,
+                options: ExtractOptions {
+                    recursive: a.recursive,
+                    limits: Limits {
+                        max_depth: a.max_depth,
+                        max_total_bytes: a.max_size,
+                        max_entry_bytes: a.max_size,
+                        max_entries: a.max_entries,
+                    },
+                    force: a.force,
+                },
+            },
+            Command::Completions { shell } => Config::Completions(shell),
+            Command::Man => Config::Man,
+        };
+        (output, config)
+    }
+}
+
+/// The completion script for `shell`.
+pub fn completions(shell: clap_complete::Shell) -> Vec<u8> {
+    let mut cmd = Cli::command();
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut cmd, "slipway", &mut out);
+    out
+}
+
+/// The man page, generated from the clap definitions.
+pub fn man_page() -> std::io::Result<Vec<u8>> {
+    let mut out = Vec::new();
+    clap_mangen::Man::new(Cli::command()).render(&mut out)?;
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn extract_arguments_become_options() {
+        let cli = Cli::try_parse_from([
+            "slipway",
+            "extract",
+            "a.exe",
+            "b.cab",
+            "-o",
+            "out",
+            "--max-size",
+            "2G",
+            "--max-depth",
+            "3",
+            "--recursive",
+            "--json",
+        ])
+        .unwrap();
+        let (out, config) = cli.into_config();
+        assert!(out.json);
+        let Config::Extract {
+            inputs, options, ..
+        } = config
+        else {
+            panic!("not extract");
+        };
+        assert_eq!(inputs.len(), 2);
+        assert!(options.recursive);
+        assert_eq!(options.limits.max_total_bytes, 2 << 30);
+        assert_eq!(options.limits.max_depth, 3);
+    }
+
+    #[test]
+    fn bad_sizes_are_usage_errors() {
+        let err = Cli::try_parse_from(["slipway", "extract", "a", "-o", "o", "--max-size", "1.5G"])
+            .unwrap_err();
+        assert_eq!(err.kind(), clap::error::ErrorKind::ValueValidation);
+    }
+}

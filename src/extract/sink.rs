@@ -1,0 +1,465 @@
+//! Writes members below the staging folder: path check, collision check, budgets, hashing,
+//! and (with `--recursive`) unpacking of nested containers beside the member.
+
+use std::collections::{HashMap, HashSet};
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use sha2::Digest;
+
+use super::limits::{BudgetExceeded, Limits};
+use super::safe_path::SafePath;
+use super::{Member, Note, Options, Payload, Progress, unpack};
+use crate::error::Error;
+use crate::formats::{Entry, EntrySink, FormatError, SNIFF_LEN, sniff};
+use crate::model::{Origin, Sha256};
+
+/// Size of the copy buffer: large enough that per-call costs vanish, small enough for the
+/// memory budget.
+const COPY_BUF: usize = 256 * 1024;
+
+/// The suffix of the folder a nested container is unpacked into.
+pub const EXTRACTED_SUFFIX: &str = ".extracted";
+
+/// What occupies a (case-folded) path below the output directory.
+#[derive(Debug)]
+enum Taken {
+    Dir {
+        /// The spelling first used, which later members with other case reuse.
+        path: String,
+    },
+    File {
+        path: String,
+        size: u64,
+        sha256: Sha256,
+        origin: Origin,
+    },
+}
+
+/// State shared by every sink of one run.
+pub(super) struct RunState<'a> {
+    root: PathBuf,
+    limits: Limits,
+    recursive: bool,
+    progress: &'a dyn Progress,
+    interrupt: &'a AtomicBool,
+    pub(super) total_bytes: u64,
+    entries: u64,
+    taken: HashMap<String, Taken>,
+    made_dirs: HashSet<String>,
+    pub(super) members: Vec<Member>,
+    notes: Vec<Note>,
+    buf: Vec<u8>,
+    scratch_counter: u64,
+}
+
+impl std::fmt::Debug for RunState<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunState")
+            .field("root", &self.root)
+            .field("members", &self.members.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a> RunState<'a> {
+    pub(super) fn new(
+        root: &Path,
+        opts: &Options,
+        progress: &'a dyn Progress,
+        interrupt: &'a AtomicBool,
+    ) -> Self {
+        RunState {
+            root: root.to_path_buf(),
+            limits: opts.limits,
+            recursive: opts.recursive,
+            progress,
+            interrupt,
+            total_bytes: 0,
+            entries: 0,
+            taken: HashMap::new(),
+            made_dirs: HashSet::new(),
+            members: Vec::new(),
+            notes: Vec::new(),
+            buf: vec![0; COPY_BUF],
+            scratch_counter: 0,
+        }
+    }
+
+    pub(super) fn finish(self) -> (Vec<Member>, Vec<Note>) {
+        (self.members, self.notes)
+    }
+
+    fn budget(origin: &Origin, source: BudgetExceeded) -> Error {
+        Error::Budget {
+            origin: origin.clone(),
+            source,
+        }
+    }
+
+    /// Registers (and creates) every folder on the way to `path`; returns the on-disk relative
+    /// spelling of the parent (folders first seen with another case keep that spelling).
+    fn ensure_parents(&mut self, path: &SafePath, origin: &Origin) -> Result<String, Error> {
+        let parts = path.components();
+        let mut spelled = String::new();
+        let mut key = String::new();
+        for part in &parts[..parts.len().saturating_sub(1)] {
+            if !key.is_empty() {
+                key.push('/');
+            }
+            key.push_str(&part.trim_end_matches(['.', ' ']).to_lowercase());
+            spelled = match self.taken.get(&key) {
+                Some(Taken::Dir { path }) => path.clone(),
+                Some(Taken::File {
+                    path: existing,
+                    origin: existing_origin,
+                    ..
+                }) => {
+                    return Err(Error::Collision {
+                        origin: origin.clone(),
+                        path: path.to_string(),
+                        existing: existing.clone(),
+                        existing_origin: existing_origin.clone(),
+                    });
+                }
+                None => {
+                    let p = if spelled.is_empty() {
+                        part.clone()
+                    } else {
+                        format!("{spelled}/{part}")
+                    };
+                    self.taken
+                        .insert(key.clone(), Taken::Dir { path: p.clone() });
+                    p
+                }
+            };
+        }
+        if !spelled.is_empty() && !self.made_dirs.contains(&spelled) {
+            let dir = self.root.join(&spelled);
+            fs::create_dir_all(&dir).map_err(|source| Error::Write { path: dir, source })?;
+            self.made_dirs.insert(spelled.clone());
+        }
+        Ok(spelled)
+    }
+
+    /// Copies `data` into `file`, hashing every byte, under the size budgets.
+    /// Returns (size, sha256, first bytes).
+    fn copy(
+        &mut self,
+        data: &mut dyn Read,
+        file: &mut File,
+        path: &Path,
+        origin: &Origin,
+    ) -> Result<(u64, Sha256, Vec<u8>), Error> {
+        let mut hasher = sha2::Sha256::new();
+        let mut size: u64 = 0;
+        let mut head = Vec::new();
+        loop {
+            if self.interrupt.load(Ordering::Relaxed) {
+                return Err(Error::Interrupted);
+            }
+            let n = match data.read(&mut self.buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(Error::reading(origin, e)),
+            };
+            let chunk = &self.buf[..n];
+            size += n as u64;
+            if size > self.limits.max_entry_bytes {
+                return Err(Self::budget(
+                    origin,
+                    BudgetExceeded::EntryBytes {
+                        limit: self.limits.max_entry_bytes,
+                    },
+                ));
+            }
+            if self.total_bytes + size > self.limits.max_total_bytes {
+                return Err(Self::budget(
+                    origin,
+                    BudgetExceeded::TotalBytes {
+                        limit: self.limits.max_total_bytes,
+                    },
+                ));
+            }
+            if head.len() < SNIFF_LEN {
+                let take = (SNIFF_LEN - head.len()).min(n);
+                head.extend_from_slice(&chunk[..take]);
+            }
+            hasher.update(chunk);
+            file.write_all(chunk).map_err(|source| Error::Write {
+                path: path.to_path_buf(),
+                source,
+            })?;
+            self.progress.bytes(n as u64);
+        }
+        Ok((size, Sha256(hasher.finalize().into()), head))
+    }
+
+    fn scratch_file(&mut self) -> Result<(PathBuf, File), Error> {
+        loop {
+            self.scratch_counter += 1;
+            let path = self
+                .root
+                .join(format!(".slipway-dup-{}", self.scratch_counter));
+            match OpenOptions::new().write(true).create_new(true).open(&path) {
+                Ok(f) => return Ok((path, f)),
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+                Err(source) => return Err(Error::Write { path, source }),
+            }
+        }
+    }
+}
+
+/// Writes a container's members below `base` (relative to the staging root).
+pub(super) struct DirSink<'s, 'a> {
+    state: &'s mut RunState<'a>,
+    base: Option<SafePath>,
+    depth: u32,
+}
+
+impl std::fmt::Debug for DirSink<'_, '_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DirSink")
+            .field("base", &self.base)
+            .field("depth", &self.depth)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'s, 'a> DirSink<'s, 'a> {
+    pub(super) fn new(state: &'s mut RunState<'a>, base: Option<SafePath>, depth: u32) -> Self {
+        DirSink { state, base, depth }
+    }
+
+    fn checked(&self, entry: &Entry<'_>, is_dir: bool) -> Result<SafePath, Error> {
+        let rel = SafePath::new(entry.name, is_dir).map_err(|reason| Error::UnsafeName {
+            origin: entry.origin.clone(),
+            name: entry.name.to_owned(),
+            reason,
+        })?;
+        Ok(match &self.base {
+            Some(base) => base.join(&rel),
+            None => rel,
+        })
+    }
+
+    fn count_entry(&mut self, origin: &Origin) -> Result<(), Error> {
+        self.state.entries += 1;
+        if self.state.entries > self.state.limits.max_entries {
+            return Err(RunState::budget(
+                origin,
+                BudgetExceeded::Entries {
+                    limit: self.state.limits.max_entries,
+                },
+            ));
+        }
+        Ok(())
+    }
+
+    /// Unpacks the staged member at `rel` into `rel.extracted/` when it is a container.
+    fn unpack_nested(
+        &mut self,
+        rel: &str,
+        safe: &SafePath,
+        origin: &Origin,
+        head: &[u8],
+    ) -> Result<bool, Error> {
+        let format = sniff(head);
+        if !format.is_container() {
+            return Ok(false);
+        }
+        if self.depth + 1 > self.state.limits.max_depth {
+            return Err(RunState::budget(
+                origin,
+                BudgetExceeded::Depth {
+                    limit: self.state.limits.max_depth,
+                },
+            ));
+        }
+        let target = safe.with_suffix(EXTRACTED_SUFFIX);
+        if let Some(taken) = self.state.taken.get(&target.collision_key()) {
+            let (existing, existing_origin) = match taken {
+                Taken::Dir { path } => (path.clone(), origin.clone()),
+                Taken::File { path, origin, .. } => (path.clone(), origin.clone()),
+            };
+            return Err(Error::Collision {
+                origin: origin.clone(),
+                path: target.to_string(),
+                existing,
+                existing_origin,
+            });
+        }
+        let on_disk = self.state.root.join(rel);
+        let file = File::open(&on_disk).map_err(|source| Error::Read {
+            origin: origin.clone(),
+            source,
+        })?;
+        let dir = on_disk.parent().unwrap_or(&self.state.root).to_path_buf();
+        let before = self.state.members.len();
+        let mut nested = DirSink {
+            state: &mut *self.state,
+            base: Some(target),
+            depth: self.depth + 1,
+        };
+        match unpack(file, &on_disk, &dir, origin, format, &mut nested)? {
+            Payload::Extracted => Ok(true),
+            Payload::None(_) => {
+                debug_assert_eq!(self.state.members.len(), before);
+                Ok(false)
+            }
+        }
+    }
+}
+
+impl EntrySink for DirSink<'_, '_> {
+    fn file(&mut self, entry: &Entry<'_>, data: &mut dyn Read) -> Result<(), Error> {
+        self.check_interrupt()?;
+        let origin = entry.origin;
+        let safe = self.checked(entry, false)?;
+        self.count_entry(origin)?;
+        let limits = self.state.limits;
+        if entry.size > limits.max_entry_bytes {
+            return Err(RunState::budget(
+                origin,
+                BudgetExceeded::EntryBytes {
+                    limit: limits.max_entry_bytes,
+                },
+            ));
+        }
+        if self.state.total_bytes.saturating_add(entry.size) > limits.max_total_bytes {
+            return Err(RunState::budget(
+                origin,
+                BudgetExceeded::TotalBytes {
+                    limit: limits.max_total_bytes,
+                },
+            ));
+        }
+        let parent = self.state.ensure_parents(&safe, origin)?;
+        let last = safe.components().last().cloned().unwrap_or_default();
+        let rel = if parent.is_empty() {
+            last
+        } else {
+            format!("{parent}/{last}")
+        };
+        let key = safe.collision_key();
+        let existing = match self.state.taken.get(&key) {
+            None => None,
+            Some(Taken::Dir { path }) => {
+                return Err(Error::Collision {
+                    origin: origin.clone(),
+                    path: safe.to_string(),
+                    existing: path.clone(),
+                    existing_origin: origin.clone(),
+                });
+            }
+            Some(Taken::File {
+                path,
+                size,
+                sha256,
+                origin: first,
+            }) => Some((path.clone(), *size, *sha256, first.clone())),
+        };
+        let (disk_path, mut file) = if existing.is_some() {
+            self.state.scratch_file()?
+        } else {
+            let p = self.state.root.join(&rel);
+            let f = OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&p)
+                .map_err(|source| Error::Write {
+                    path: p.clone(),
+                    source,
+                })?;
+            (p, f)
+        };
+        let copied = self.state.copy(data, &mut file, &disk_path, origin);
+        drop(file);
+        let (size, sha256, head) = match copied {
+            Ok(c) => c,
+            Err(e) => {
+                let _ = fs::remove_file(&disk_path);
+                return Err(e);
+            }
+        };
+        if size != entry.size {
+            let _ = fs::remove_file(&disk_path);
+            return Err(Error::format(
+                origin,
+                FormatError::SizeMismatch {
+                    declared: entry.size,
+                    actual: size,
+                },
+            ));
+        }
+        if let Some((path, first_size, first_sha, first_origin)) = existing {
+            fs::remove_file(&disk_path).map_err(|source| Error::Write {
+                path: disk_path.clone(),
+                source,
+            })?;
+            if (first_size, first_sha) == (size, sha256) {
+                self.state.notes.push(Note::DuplicateIdentical {
+                    path,
+                    origin: origin.clone(),
+                });
+                return Ok(());
+            }
+            return Err(Error::Collision {
+                origin: origin.clone(),
+                path: safe.to_string(),
+                existing: path,
+                existing_origin: first_origin,
+            });
+        }
+        self.state.total_bytes += size;
+        self.state.taken.insert(
+            key,
+            Taken::File {
+                path: rel.clone(),
+                size,
+                sha256,
+                origin: origin.clone(),
+            },
+        );
+        let index = self.state.members.len();
+        self.state.members.push(Member {
+            path: rel.clone(),
+            size,
+            sha256,
+            origin: origin.clone(),
+            unpacked: false,
+        });
+        self.state.progress.entry();
+        if self.state.recursive && self.unpack_nested(&rel, &safe, origin, &head)? {
+            self.state.members[index].unpacked = true;
+        }
+        Ok(())
+    }
+
+    fn directory(&mut self, entry: &Entry<'_>) -> Result<(), Error> {
+        self.check_interrupt()?;
+        let safe = self.checked(entry, true)?;
+        self.count_entry(entry.origin)?;
+        // Registering a dummy child makes `ensure_parents` create and record the folder itself.
+        let child = safe.join(
+            &SafePath::component("x").map_err(|reason| Error::UnsafeName {
+                origin: entry.origin.clone(),
+                name: entry.name.to_owned(),
+                reason,
+            })?,
+        );
+        self.state.ensure_parents(&child, entry.origin)?;
+        Ok(())
+    }
+
+    fn check_interrupt(&self) -> Result<(), Error> {
+        if self.state.interrupt.load(Ordering::Relaxed) {
+            Err(Error::Interrupted)
+        } else {
+            Ok(())
+        }
+    }
+}

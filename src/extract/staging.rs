@@ -1,0 +1,165 @@
+//! The output directory: refused when non-empty (unless forced), filled through a hidden
+//! staging folder inside it, and committed by renames only when the whole run succeeded.
+//!
+//! Staging lives inside the output directory, so nothing is ever written outside it; a failed
+//! or interrupted run removes the staging folder (and the output directory, if the run created
+//! it), leaving the output absent or empty, never half-written.
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use crate::error::Error;
+
+const STAGING_PREFIX: &str = ".slipway-staging-";
+
+/// A staging folder inside the output directory.
+#[derive(Debug)]
+pub struct Staging {
+    out: PathBuf,
+    dir: Option<tempfile::TempDir>,
+    created_out: bool,
+    force: bool,
+}
+
+impl Staging {
+    /// Prepares `out`: it must be absent, an empty directory, or (with `force`) any directory.
+    pub fn prepare(out: &Path, force: bool) -> Result<Staging, Error> {
+        let write_err = |source: io::Error| Error::Write {
+            path: out.to_path_buf(),
+            source,
+        };
+        let created_out = match fs::metadata(out) {
+            Ok(meta) if meta.is_dir() => {
+                let non_empty = fs::read_dir(out).map_err(write_err)?.next().is_some();
+                if non_empty && !force {
+                    return Err(Error::OutputNotEmpty(out.to_path_buf()));
+                }
+                false
+            }
+            Ok(_) => {
+                return Err(write_err(io::Error::new(
+                    io::ErrorKind::AlreadyExists,
+                    "exists and is not a directory",
+                )));
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                fs::create_dir_all(out).map_err(write_err)?;
+                true
+            }
+            Err(e) => return Err(write_err(e)),
+        };
+        let dir = tempfile::Builder::new()
+            .prefix(STAGING_PREFIX)
+            .tempdir_in(out)
+            .map_err(write_err)?;
+        Ok(Staging {
+            out: out.to_path_buf(),
+            dir: Some(dir),
+            created_out,
+            force,
+        })
+    }
+
+    /// Where members are written until commit.
+    pub fn path(&self) -> &Path {
+        self.dir.as_ref().map_or(&self.out, |d| d.path())
+    }
+
+    /// Moves the staged tree into place. With `force`, what was in the output directory
+    /// before is removed first (only now that the new content is complete).
+    pub fn commit(mut self) -> Result<(), Error> {
+        let Some(dir) = self.dir.take() else {
+            return Ok(());
+        };
+        let staged = dir.path().to_path_buf();
+        let write_err = |path: &Path, source: io::Error| Error::Write {
+            path: path.to_path_buf(),
+            source,
+        };
+        if self.force {
+            for entry in fs::read_dir(&self.out).map_err(|e| write_err(&self.out, e))? {
+                let entry = entry.map_err(|e| write_err(&self.out, e))?;
+                let path = entry.path();
+                if path == staged {
+                    continue;
+                }
+                let kind = entry.file_type().map_err(|e| write_err(&path, e))?;
+                if kind.is_dir() {
+                    fs::remove_dir_all(&path)
+                } else {
+                    fs::remove_file(&path)
+                }
+                .map_err(|e| write_err(&path, e))?;
+            }
+        }
+        let mut names: Vec<_> = fs::read_dir(&staged)
+            .map_err(|e| write_err(&staged, e))?
+            .map(|e| e.map(|e| e.file_name()))
+            .collect::<Result<_, _>>()
+            .map_err(|e| write_err(&staged, e))?;
+        names.sort();
+        for name in names {
+            let to = self.out.join(&name);
+            fs::rename(staged.join(&name), &to).map_err(|e| write_err(&to, e))?;
+        }
+        dir.close().map_err(|e| write_err(&staged, e))?;
+        Ok(())
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        // Not committed: remove the staging tree, and the output directory if we made it.
+        if let Some(dir) = self.dir.take() {
+            let _ = dir.close();
+            if self.created_out {
+                let _ = fs::remove_dir(&self.out);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refuses_non_empty_output_without_force() {
+        let tmp = tempfile::tempdir().unwrap();
+        fs::write(tmp.path().join("keep.txt"), b"x").unwrap();
+        let err = Staging::prepare(tmp.path(), false).unwrap_err();
+        assert!(matches!(err, Error::OutputNotEmpty(_)));
+        assert!(tmp.path().join("keep.txt").exists());
+    }
+
+    #[test]
+    fn dropped_staging_leaves_no_trace() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("out");
+        {
+            let st = Staging::prepare(&out, false).unwrap();
+            fs::write(st.path().join("half.bin"), b"x").unwrap();
+        }
+        assert!(!out.exists());
+    }
+
+    #[test]
+    fn commit_moves_everything_into_place_and_force_replaces_old_content() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("out");
+        fs::create_dir(&out).unwrap();
+        fs::write(out.join("old.txt"), b"old").unwrap();
+        let st = Staging::prepare(&out, true).unwrap();
+        fs::create_dir(st.path().join("d")).unwrap();
+        fs::write(st.path().join("d/new.txt"), b"new").unwrap();
+        st.commit().unwrap();
+        let mut names: Vec<_> = fs::read_dir(&out)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        assert_eq!(names, vec!["d"]);
+        assert_eq!(fs::read(out.join("d/new.txt")).unwrap(), b"new");
+    }
+}

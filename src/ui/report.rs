@@ -1,0 +1,118 @@
+//! What `extract` tells people (stderr) and programs (`--json`, stdout).
+
+use std::path::Path;
+
+use serde_json::{Value, json};
+
+use super::{Printer, human_size};
+use crate::error::Error;
+use crate::extract::{Note, Report};
+use crate::model::Origin;
+
+fn origin_json(origin: &Origin) -> Value {
+    json!(origin.labels())
+}
+
+/// The JSON form of an error: code, one-line message, origin chain.
+pub fn error_json(err: &Error) -> Value {
+    json!({
+        "code": err.code(),
+        "message": err.to_string(),
+        "origin": err.origin().map(origin_json),
+    })
+}
+
+fn note_json(note: &Note) -> Value {
+    match note {
+        Note::DuplicateIdentical { path, origin } => json!({
+            "code": "duplicate-identical",
+            "path": path,
+            "origin": origin_json(origin),
+        }),
+    }
+}
+
+fn note_text(note: &Note) -> String {
+    match note {
+        Note::DuplicateIdentical { path, origin } => {
+            format!("{origin}: same name and bytes as {path}, written once")
+        }
+    }
+}
+
+/// The `--json` document of an extract run.
+pub fn extract_json(out: &Path, report: &Report) -> Value {
+    json!({
+        "command": "extract",
+        "output": out.display().to_string(),
+        "ok": report.committed,
+        "inputs": report.inputs.iter().map(|i| json!({
+            "path": i.path.display().to_string(),
+            "format": i.format,
+            "members": i.members,
+            "bytes": i.bytes,
+            "error": i.error.as_ref().map(error_json),
+        })).collect::<Vec<_>>(),
+        "members": report.members.iter().map(|m| json!({
+            "path": m.path,
+            "size": m.size,
+            "sha256": m.sha256,
+            "origin": origin_json(&m.origin),
+            "unpacked": m.unpacked,
+        })).collect::<Vec<_>>(),
+        "notes": report.notes.iter().map(note_json).collect::<Vec<_>>(),
+    })
+}
+
+/// The `--json` document of a run that could not start (or failed as a whole).
+pub fn fatal_json(command: &str, err: &Error) -> Value {
+    json!({
+        "command": command,
+        "ok": false,
+        "error": error_json(err),
+    })
+}
+
+/// Prints an extract report for people (and the JSON document in `--json` mode).
+pub fn print_extract(p: &Printer, out: &Path, report: &Report) {
+    for input in report.failed_inputs() {
+        if let Some(err) = &input.error {
+            p.error(err);
+        }
+    }
+    if p.json_mode() {
+        p.json(&extract_json(out, report));
+    } else if p.verbosity() >= 1 {
+        for m in &report.members {
+            p.data_line(format_args!("{}  {}", m.sha256, m.path));
+        }
+    }
+    for note in &report.notes {
+        p.detail(note_text(note));
+    }
+    let failed = report.failed_inputs().count();
+    if report.committed {
+        let bytes: u64 = report.members.iter().map(|m| m.size).sum();
+        p.info(format_args!(
+            "extracted {} file{} ({}) from {} input{} into {}",
+            report.members.len(),
+            if report.members.len() == 1 { "" } else { "s" },
+            human_size(bytes),
+            report.inputs.len(),
+            if report.inputs.len() == 1 { "" } else { "s" },
+            out.display()
+        ));
+    } else if report.interrupted {
+        p.error(format_args!(
+            "interrupted; nothing was written to {}",
+            out.display()
+        ));
+    } else {
+        p.error(format_args!(
+            "{failed} of {} input{} failed; nothing was written to {}",
+            report.inputs.len(),
+            if report.inputs.len() == 1 { "" } else { "s" },
+            out.display()
+        ));
+    }
+}
