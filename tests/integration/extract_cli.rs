@@ -1,0 +1,274 @@
+//! `slipway extract` end to end: layout, safety rules, budgets, exit codes, JSON contract.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::fixtures::zip::zip;
+use crate::support::{absent_or_empty, code, files_below, json, sha256_hex, slipway};
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+    let p = dir.join(name);
+    fs::write(&p, bytes).unwrap();
+    p
+}
+
+fn extract(inputs: &[&Path], out: &Path, extra: &[&str]) -> std::process::Output {
+    let mut args: Vec<std::ffi::OsString> = vec!["extract".into()];
+    args.extend(inputs.iter().map(|p| p.as_os_str().to_owned()));
+    args.push("-o".into());
+    args.push(out.as_os_str().to_owned());
+    args.extend(extra.iter().map(Into::into));
+    slipway(args)
+}
+
+fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn one_input_lands_directly_in_the_output_with_hashes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let pkg = write(
+        tmp.path(),
+        "pkg.zip",
+        &zip(&[("a.txt", b"alpha"), (r"dir/b.txt", b"beta")]),
+    );
+    let out = tmp.path().join("out");
+    let res = extract(&[&pkg], &out, &["--json"]);
+    assert_eq!(code(&res), 0, "{}", stderr(&res));
+    assert_eq!(files_below(&out), vec!["a.txt", "dir/b.txt"]);
+    let doc = json(&res);
+    assert_eq!(doc["ok"], true);
+    let members = doc["members"].as_array().unwrap();
+    assert_eq!(members.len(), 2);
+    assert_eq!(members[0]["path"], "a.txt");
+    assert_eq!(members[0]["size"], 5);
+    assert_eq!(members[0]["sha256"], sha256_hex(b"alpha"));
+    assert_eq!(members[1]["origin"][1], "dir/b.txt");
+    assert!(
+        members[1]["origin"][0]
+            .as_str()
+            .unwrap()
+            .ends_with("pkg.zip")
+    );
+}
+
+#[test]
+fn several_inputs_each_get_a_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = write(tmp.path(), "a.zip", &zip(&[("x", b"1")]));
+    let b = write(tmp.path(), "b.zip", &zip(&[("x", b"2")]));
+    let out = tmp.path().join("out");
+    let res = extract(&[&a, &b], &out, &[]);
+    assert_eq!(code(&res), 0, "{}", stderr(&res));
+    assert_eq!(files_below(&out), vec!["a.zip/x", "b.zip/x"]);
+}
+
+#[test]
+fn traversal_names_are_refused_and_nothing_is_written() {
+    for evil in [
+        "../evil.txt",
+        "/abs.txt",
+        r"..\evil.txt",
+        "C:/x.txt",
+        "CON.txt",
+        "a/../../b",
+    ] {
+        let tmp = tempfile::tempdir().unwrap();
+        let pkg = write(
+            tmp.path(),
+            "evil.zip",
+            &zip(&[("good.txt", b"ok"), (evil, b"bad")]),
+        );
+        let out = tmp.path().join("out");
+        let res = extract(&[&pkg], &out, &[]);
+        assert_eq!(code(&res), 2, "{evil}: {}", stderr(&res));
+        let msg = stderr(&res);
+        assert!(msg.contains("refused entry name"), "{evil}: {msg}");
+        assert!(msg.contains("evil.zip"), "{evil}: origin missing in {msg}");
+        assert!(absent_or_empty(&out), "{evil}: output left behind");
+        let mut siblings: Vec<_> = fs::read_dir(tmp.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        siblings.sort();
+        assert_eq!(
+            siblings,
+            vec!["evil.zip"],
+            "{evil}: something written outside the output"
+        );
+    }
+}
+
+#[test]
+fn case_insensitive_collisions_with_other_bytes_fail() {
+    let tmp = tempfile::tempdir().unwrap();
+    let pkg = write(
+        tmp.path(),
+        "p.zip",
+        &zip(&[("Setup.DLL", b"one"), ("setup.dll", b"two")]),
+    );
+    let out = tmp.path().join("out");
+    let res = extract(&[&pkg], &out, &[]);
+    assert_eq!(code(&res), 2);
+    assert!(stderr(&res).contains("collides"), "{}", stderr(&res));
+    assert!(absent_or_empty(&out));
+}
+
+#[test]
+fn identical_duplicates_are_written_once_with_a_note() {
+    let tmp = tempfile::tempdir().unwrap();
+    let pkg = write(
+        tmp.path(),
+        "p.zip",
+        &zip(&[("dir/a.txt", b"same"), ("DIR/A.txt", b"same")]),
+    );
+    let out = tmp.path().join("out");
+    let res = extract(&[&pkg], &out, &["--json"]);
+    assert_eq!(code(&res), 0, "{}", stderr(&res));
+    assert_eq!(files_below(&out), vec!["dir/a.txt"]);
+    let doc = json(&res);
+    assert_eq!(doc["notes"][0]["code"], "duplicate-identical");
+}
+
+#[test]
+fn a_file_and_a_folder_of_the_same_name_collide() {
+    let tmp = tempfile::tempdir().unwrap();
+    let pkg = write(
+        tmp.path(),
+        "p.zip",
+        &zip(&[("x", b"file"), ("X/y", b"below")]),
+    );
+    let out = tmp.path().join("out");
+    let res = extract(&[&pkg], &out, &[]);
+    assert_eq!(code(&res), 2);
+    assert!(absent_or_empty(&out));
+}
+
+#[test]
+fn non_empty_output_is_refused_without_force_and_replaced_with_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let pkg = write(tmp.path(), "p.zip", &zip(&[("new.txt", b"new")]));
+    let out = tmp.path().join("out");
+    fs::create_dir(&out).unwrap();
+    fs::write(out.join("old.txt"), b"old").unwrap();
+    let res = extract(&[&pkg], &out, &["--json"]);
+    assert_eq!(code(&res), 2);
+    let doc = json(&res);
+    assert_eq!(doc["error"]["code"], "output-not-empty");
+    assert_eq!(files_below(&out), vec!["old.txt"]);
+    let res = extract(&[&pkg], &out, &["--force"]);
+    assert_eq!(code(&res), 0, "{}", stderr(&res));
+    assert_eq!(files_below(&out), vec!["new.txt"]);
+}
+
+#[test]
+fn budgets_stop_the_run_and_leave_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let pkg = write(
+        tmp.path(),
+        "p.zip",
+        &zip(&[("a", &[0u8; 4096]), ("b", b"x")]),
+    );
+    for (flag, value, needle) in [
+        ("--max-size", "1K", "size budget"),
+        ("--max-entries", "1", "more than 1 members"),
+    ] {
+        let out = tmp.path().join(format!("out{flag}"));
+        let res = extract(&[&pkg], &out, &[flag, value]);
+        assert_eq!(code(&res), 2, "{flag}");
+        assert!(stderr(&res).contains(needle), "{flag}: {}", stderr(&res));
+        assert!(absent_or_empty(&out));
+    }
+}
+
+#[test]
+fn recursive_unpacks_nested_archives_beside_them_within_the_depth_budget() {
+    let tmp = tempfile::tempdir().unwrap();
+    let inner = zip(&[("deep.txt", b"deep")]);
+    let middle = zip(&[("inner.zip", &inner)]);
+    let pkg = write(tmp.path(), "outer.zip", &zip(&[("middle.zip", &middle)]));
+
+    let out = tmp.path().join("flat");
+    assert_eq!(code(&extract(&[&pkg], &out, &[])), 0);
+    assert_eq!(files_below(&out), vec!["middle.zip"]);
+
+    let out = tmp.path().join("deep");
+    let res = extract(&[&pkg], &out, &["--recursive", "--json"]);
+    assert_eq!(code(&res), 0, "{}", stderr(&res));
+    assert_eq!(
+        files_below(&out),
+        vec![
+            "middle.zip",
+            "middle.zip.extracted/inner.zip",
+            "middle.zip.extracted/inner.zip.extracted/deep.txt"
+        ]
+    );
+    let doc = json(&res);
+    let deep = &doc["members"][2];
+    assert_eq!(deep["origin"].as_array().unwrap().len(), 4);
+
+    let out = tmp.path().join("shallow");
+    let res = extract(&[&pkg], &out, &["--recursive", "--max-depth", "1"]);
+    assert_eq!(code(&res), 2);
+    assert!(stderr(&res).contains("depth budget"), "{}", stderr(&res));
+    assert!(absent_or_empty(&out));
+}
+
+#[test]
+fn unreadable_and_unknown_inputs_fail_with_their_name_and_finish_the_batch() {
+    let tmp = tempfile::tempdir().unwrap();
+    let junk = write(tmp.path(), "junk.bin", b"this is not an archive at all");
+    let good = write(tmp.path(), "good.zip", &zip(&[("a", b"a")]));
+    let missing = tmp.path().join("missing.cab");
+    let out = tmp.path().join("out");
+    let res = extract(&[&junk, &good, &missing], &out, &["--json"]);
+    assert_eq!(code(&res), 2);
+    let msg = stderr(&res);
+    assert!(
+        msg.contains("junk.bin") && msg.contains("missing.cab"),
+        "{msg}"
+    );
+    let doc = json(&res);
+    assert_eq!(doc["inputs"][0]["error"]["code"], "format-error");
+    assert!(doc["inputs"][1]["error"].is_null());
+    assert_eq!(doc["inputs"][2]["error"]["code"], "read-error");
+    assert!(absent_or_empty(&out));
+}
+
+#[test]
+fn encrypted_zip_members_get_a_clear_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    use zip::unstable::write::FileOptionsExt;
+    let opts = zip::write::SimpleFileOptions::default()
+        .with_deprecated_encryption(b"secret")
+        .unwrap();
+    w.start_file("s.txt", opts).unwrap();
+    std::io::Write::write_all(&mut w, b"hidden").unwrap();
+    let bytes = w.finish().unwrap().into_inner();
+    let pkg = write(tmp.path(), "enc.zip", &bytes);
+    let res = extract(&[&pkg], &tmp.path().join("out"), &[]);
+    assert_eq!(code(&res), 2);
+    assert!(stderr(&res).contains("encrypted"), "{}", stderr(&res));
+}
+
+#[test]
+fn completions_and_man_page_are_generated() {
+    let res = slipway(["completions", "bash"]);
+    assert_eq!(code(&res), 0);
+    assert!(String::from_utf8_lossy(&res.stdout).contains("slipway"));
+    let res = slipway(["man"]);
+    assert_eq!(code(&res), 0);
+    assert!(String::from_utf8_lossy(&res.stdout).contains(".TH"));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    assert_eq!(code(&slipway(["extract"])), 2);
+    assert_eq!(
+        code(&slipway(["extract", "x", "-o", "y", "--max-size", "lots"])),
+        2
+    );
+    assert_eq!(code(&slipway(["frobnicate"])), 2);
+}

@@ -1,0 +1,109 @@
+//! Helpers for running the slipway binary and reading its JSON.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The corpus folder from `SLIPWAY_CORPUS`, or `None` (with a message saying the test skips).
+pub fn corpus(test: &str) -> Option<PathBuf> {
+    match std::env::var_os("SLIPWAY_CORPUS").map(PathBuf::from) {
+        Some(p) if p.join("expected.tsv").is_file() => Some(p),
+        Some(p) => {
+            eprintln!(
+                "SKIP {test}: SLIPWAY_CORPUS={} has no expected.tsv",
+                p.display()
+            );
+            None
+        }
+        None => {
+            eprintln!("SKIP {test}: SLIPWAY_CORPUS is not set (CI sets it to ../shared/corpus)");
+            None
+        }
+    }
+}
+
+/// Runs `slipway ARGS…`.
+pub fn slipway<I, S>(args: I) -> Output
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    Command::new(env!("CARGO_BIN_EXE_slipway"))
+        .args(args)
+        .env_remove("NO_COLOR")
+        .output()
+        .expect("run slipway")
+}
+
+/// The exit code; a signal (e.g. a panic's abort) counts as a failure of the test.
+pub fn code(out: &Output) -> i32 {
+    out.status.code().expect("slipway was killed by a signal")
+}
+
+/// Parses the one JSON document on stdout.
+pub fn json(out: &Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not one JSON document ({e}):\n{}\nstderr:\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+/// (size, sha256) of every member listed in an extract JSON document, sorted.
+pub fn member_set(doc: &serde_json::Value) -> Vec<(u64, String)> {
+    let mut set: Vec<(u64, String)> = doc["members"]
+        .as_array()
+        .expect("members array")
+        .iter()
+        .map(|m| {
+            (
+                m["size"].as_u64().expect("size"),
+                m["sha256"].as_str().expect("sha256").to_owned(),
+            )
+        })
+        .collect();
+    set.sort();
+    set
+}
+
+/// Every regular file below `dir`, relative, `/`-separated, sorted.
+pub fn files_below(dir: &Path) -> Vec<String> {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
+        let Ok(rd) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(root, &p, out);
+            } else {
+                out.push(
+                    p.strip_prefix(root)
+                        .unwrap()
+                        .to_string_lossy()
+                        .replace('\\', "/"),
+                );
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out);
+    out.sort();
+    out
+}
+
+/// Whether `dir` is absent or an empty directory.
+pub fn absent_or_empty(dir: &Path) -> bool {
+    match std::fs::read_dir(dir) {
+        Ok(mut rd) => rd.next().is_none(),
+        Err(_) => !dir.exists(),
+    }
+}
+
+pub fn sha256_hex(data: &[u8]) -> String {
+    use sha2::Digest;
+    let d = sha2::Sha256::digest(data);
+    d.iter().map(|b| format!("{b:02x}")).collect()
+}
