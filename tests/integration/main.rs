@@ -6,3 +6,5 @@ mod extract_cli;
 #[path = "../fixtures/mod.rs"]
 mod fixtures;
 mod support;
+mod mutation;
+mod pe_msi;
