@@ -1,0 +1,42 @@
+//! Fuzz target: any bytes through sniffing and every container reader, into a sink that
+//! discards. Must never panic, hang or allocate without bound.
+#![no_main]
+
+use std::io::{Cursor, Read};
+
+use libfuzzer_sys::fuzz_target;
+use slipway::error::Error;
+use slipway::formats::cab::{self, NoVolumes};
+use slipway::formats::{Entry, EntrySink, Format, msi, pe, sniff, zip};
+use slipway::model::Origin;
+
+struct Discard;
+
+impl EntrySink for Discard {
+    fn file(&mut self, entry: &Entry<'_>, data: &mut dyn Read) -> Result<(), Error> {
+        // Bound what one member may produce so the fuzzer is not slowed by big outputs.
+        std::io::copy(&mut data.take(64 << 20), &mut std::io::sink())
+            .map_err(|e| Error::reading(entry.origin, e))?;
+        Ok(())
+    }
+
+    fn directory(&mut self, _entry: &Entry<'_>) -> Result<(), Error> {
+        Ok(())
+    }
+}
+
+fuzz_target!(|data: &[u8]| {
+    let origin = Origin::input("fuzz");
+    let reader = || Box::new(Cursor::new(data.to_vec()));
+    let _ = match sniff(data) {
+        Format::Cab => cab::extract(reader(), &origin, &mut NoVolumes, &mut Discard),
+        Format::Zip => zip::extract(reader(), &origin, &mut Discard),
+        Format::CompoundFile => msi::extract(reader(), &origin, &mut NoVolumes, &mut Discard),
+        Format::Executable | Format::Unknown => {
+            let mut r = Cursor::new(data);
+            let _ = pe::locate(&mut r, data.len() as u64);
+            let _ = cab::scan(&mut r, data.len() as u64);
+            Ok(())
+        }
+    };
+});

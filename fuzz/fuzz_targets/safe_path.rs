@@ -1,0 +1,19 @@
+//! Fuzz target: the path checker never panics, and what it accepts never escapes.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use slipway::extract::safe_path::SafePath;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(name) = std::str::from_utf8(data) else {
+        return;
+    };
+    for is_dir in [false, true] {
+        if let Ok(p) = SafePath::new(name, is_dir) {
+            for c in p.components() {
+                assert!(!c.is_empty() && c != ".." && c != ".");
+                assert!(!c.contains(['/', '\\', ':', '\0']));
+            }
+        }
+    }
+});
