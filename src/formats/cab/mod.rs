@@ -1,12 +1,29 @@
 //! Microsoft cabinet reader (MS-CAB): streaming, one pass per folder, cabinet sets, scanning.
 //!
-//! STUB: being written; the public API below is the contract the driver uses.
+//! - [`header`] parses CFHEADER/CFFOLDER/CFFILE with every bound checked;
+//! - [`set`] walks a cabinet set to its first volume and merges continued folders;
+//! - [`folder`] turns a folder's CFDATA blocks (checksummed, split blocks joined) into bytes,
+//!   with [`codec`] doing stored, MSZIP (flate2) and LZX (lzxd) blocks;
+//! - [`scan`](fn@scan) finds cabinets embedded in other files.
+//!
+//! Memory is bounded by one compressed block, one decoded block and the LZX window (≤ 2 MiB),
+//! whatever the size of the cabinet.
 
+mod checksum;
+mod codec;
+mod folder;
+mod header;
+mod scan;
+mod set;
+
+use std::fmt;
 use std::io;
 
 use crate::error::Error;
-use crate::formats::{EntrySink, ReadSeek};
+use crate::formats::{Entry, EntrySink, ReadSeek};
 use crate::model::{Origin, OriginStep};
+
+use folder::{Buffers, FolderStream, MemberReader};
 
 /// Something wrong with a cabinet's bytes.
 #[derive(Debug, thiserror::Error)]
@@ -15,6 +32,162 @@ pub enum CabError {
     BadSignature,
     #[error("unsupported compression: {0}")]
     UnsupportedCompression(&'static str),
+    #[error("invalid compression type {type_compress:#06x}")]
+    BadCompressionType { type_compress: u16 },
+    #[error("invalid LZX window size 2^{bits} (must be 2^15 to 2^21)")]
+    BadLzxWindow { bits: u16 },
+    #[error("truncated cabinet: it ends inside {part}")]
+    Truncated { part: Part },
+    #[error("{part} is not NUL-terminated within 255 bytes")]
+    UnterminatedString { part: Part },
+    #[error("cabinet has no folders")]
+    NoFolders,
+    #[error("cabinet has no files")]
+    NoFiles,
+    #[error("cabinet size {cb_cabinet} is smaller than its header")]
+    CabinetTooSmall { cb_cabinet: u32 },
+    #[error("file table offset {coff_files} is outside the cabinet ({cb_cabinet} bytes)")]
+    FilesOffsetOutOfRange { coff_files: u32, cb_cabinet: u32 },
+    #[error(
+        "data of folder {folder} starts at {coff_cab_start}, outside the cabinet ({cb_cabinet} bytes)"
+    )]
+    DataOffsetOutOfRange {
+        folder: usize,
+        coff_cab_start: u32,
+        cb_cabinet: u32,
+    },
+    #[error("invalid folder index {index} (cabinet has {folders} folders)")]
+    BadFolderIndex { index: u16, folders: u16 },
+    #[error("a file is continued from the {direction} cabinet, but the header names none")]
+    ContinuedWithoutNeighbour { direction: Direction },
+    #[error("cabinet data truncated at byte {offset}")]
+    DataTruncated { offset: u64 },
+    #[error("member data runs past the end of its folder (at folder offset {offset})")]
+    FolderTooShort { offset: u64 },
+    #[error(
+        "member at folder offset {offset} ({size} bytes) lies beyond what the folder's {max} bytes of blocks can hold"
+    )]
+    MemberBeyondFolder { offset: u32, size: u32, max: u64 },
+    #[error("data block {block}: {compressed} compressed bytes is too large")]
+    BlockTooLarge { block: u32, compressed: usize },
+    #[error("data block {block}: uncompressed size {cb_uncomp} exceeds 32768")]
+    UncompressedTooLarge { block: u32, cb_uncomp: u16 },
+    #[error("data block {block}: bad checksum (stored {stored:#010x}, computed {computed:#010x})")]
+    BadChecksum {
+        block: u32,
+        stored: u32,
+        computed: u32,
+    },
+    #[error("data block {block}: decodes to {actual} bytes, header says {expected}")]
+    BlockSizeMismatch {
+        block: u32,
+        expected: usize,
+        actual: usize,
+    },
+    #[error("data block {block}: split across volumes but not continued in the next one")]
+    SplitBlockNotContinued { block: u32 },
+    #[error("data block {block}: missing MSZIP 'CK' signature")]
+    MsZipSignature { block: u32 },
+    #[error("data block {block}: MSZIP decompression failed")]
+    MsZip {
+        block: u32,
+        #[source]
+        source: flate2::DecompressError,
+    },
+    #[error("data block {block}: LZX decompression failed")]
+    Lzx {
+        block: u32,
+        #[source]
+        source: lzxd::DecompressError,
+    },
+    #[error("data block {block}: LZX decompression failed (decoder rejected the data)")]
+    LzxPanicked { block: u32 },
+    #[error("{direction} cabinet {name} not found")]
+    MissingVolume { name: String, direction: Direction },
+    #[error("cabinet set id {found} differs from {expected}")]
+    SetIdMismatch { expected: u16, found: u16 },
+    #[error("cabinet is number {found} of its set, expected {expected}")]
+    VolumeIndexMismatch { expected: u16, found: u16 },
+    #[error("cabinet {name} is named twice in the set (cycle)")]
+    VolumeCycle { name: String },
+    #[error("cabinet set has more than {limit} volumes")]
+    TooManyVolumes { limit: usize },
+    #[error("folder continued across volumes does not match its continuation")]
+    FolderMergeMismatch,
+}
+
+/// Which neighbour of a cabinet in its set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    Previous,
+    Next,
+}
+
+impl fmt::Display for Direction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Direction::Previous => "previous",
+            Direction::Next => "next",
+        })
+    }
+}
+
+/// The structure a truncation or bad string was found in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Part {
+    Header,
+    ReserveSizes,
+    HeaderReserve,
+    PrevCabinetName,
+    PrevDiskName,
+    NextCabinetName,
+    NextDiskName,
+    FolderTable,
+    FileTable,
+    FileName,
+}
+
+impl fmt::Display for Part {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Part::Header => "the header",
+            Part::ReserveSizes => "the reserve sizes",
+            Part::HeaderReserve => "the header's reserved area",
+            Part::PrevCabinetName => "the previous cabinet's name",
+            Part::PrevDiskName => "the previous disk's name",
+            Part::NextCabinetName => "the next cabinet's name",
+            Part::NextDiskName => "the next disk's name",
+            Part::FolderTable => "the folder table",
+            Part::FileTable => "the file table",
+            Part::FileName => "a file name",
+        })
+    }
+}
+
+/// Internal failure: the bytes are wrong, or reading them failed.
+#[derive(Debug)]
+pub(crate) enum Fail {
+    Cab(CabError),
+    Io(io::Error),
+}
+
+impl From<CabError> for Fail {
+    fn from(e: CabError) -> Self {
+        Fail::Cab(e)
+    }
+}
+
+impl From<io::Error> for Fail {
+    fn from(e: io::Error) -> Self {
+        Fail::Io(e)
+    }
+}
+
+fn to_error(origin: &Origin, fail: Fail) -> Error {
+    match fail {
+        Fail::Cab(e) => Error::format(origin, e),
+        Fail::Io(e) => Error::reading(origin, e),
+    }
 }
 
 /// Another volume of a cabinet set, opened by name.
@@ -53,23 +226,90 @@ pub struct Span {
     pub len: u64,
 }
 
+/// How much is decoded between two interrupt checks while skipping within a folder.
+const INTERRUPT_EVERY: u64 = 4 * 1024 * 1024;
+
 /// Extracts every member of the cabinet read from `reader` (offset 0 = `MSCF`), and of the
 /// whole set it belongs to, handing them to `sink` in order.
+///
+/// Members come folder by folder, in order of their offset in the folder, so each folder is
+/// decompressed once (a member starting before the decoder's position, i.e. overlapping
+/// another, makes the folder restart from its first block).
 pub fn extract(
     reader: Box<dyn ReadSeek>,
     origin: &Origin,
     volumes: &mut dyn VolumeResolver,
     sink: &mut dyn EntrySink,
 ) -> Result<(), Error> {
-    let _ = (reader, volumes, sink);
-    Err(Error::format(
-        origin,
-        CabError::UnsupportedCompression("stub"),
-    ))
+    let set::CabSet {
+        volumes: mut ios,
+        origins,
+        folders,
+        files,
+    } = set::open_set(reader, origin, volumes)?;
+
+    let mut buffers = Buffers::default();
+    let mut current: Option<(usize, FolderStream<'_>)> = None;
+    for file in &files {
+        sink.check_interrupt()?;
+        let base = origins.get(file.volume).unwrap_or(origin);
+        let member_origin = base.child(OriginStep::Member(file.name.clone()));
+        let entry = Entry {
+            name: &file.name,
+            size: u64::from(file.size),
+            origin: &member_origin,
+        };
+        if file.size == 0 {
+            sink.file(&entry, &mut io::empty())?;
+            continue;
+        }
+        let Some(folder) = folders.get(file.folder) else {
+            // Cannot happen: set.rs maps every file to an existing folder.
+            return Err(Error::format(&member_origin, CabError::FolderMergeMismatch));
+        };
+        let max = folder.max_len();
+        if u64::from(file.offset) + u64::from(file.size) > max {
+            return Err(Error::format(
+                &member_origin,
+                CabError::MemberBeyondFolder {
+                    offset: file.offset,
+                    size: file.size,
+                    max,
+                },
+            ));
+        }
+        if current.as_ref().is_none_or(|(i, _)| *i != file.folder) {
+            if let Some((_, old)) = current.take() {
+                buffers = old.into_buffers();
+            }
+            // The previous stream borrowed `ios`; it is gone, so the borrow can be renewed.
+            let stream = FolderStream::new(&mut ios, folder, std::mem::take(&mut buffers))
+                .map_err(|e| Error::format(&member_origin, e))?;
+            current = Some((file.folder, stream));
+        }
+        let Some((_, stream)) = current.as_mut() else {
+            unreachable!("a folder stream was just set up");
+        };
+        let target = u64::from(file.offset);
+        if target < stream.pos() {
+            stream.restart();
+        }
+        while !stream
+            .skip_towards(target, INTERRUPT_EVERY)
+            .map_err(|f| to_error(&member_origin, f))?
+        {
+            sink.check_interrupt()?;
+        }
+        let mut reader = MemberReader {
+            stream,
+            remaining: u64::from(file.size),
+        };
+        sink.file(&entry, &mut reader)?;
+    }
+    Ok(())
 }
 
 /// Finds complete, valid cabinets anywhere in `r` (as cabextract's search does).
 pub fn scan(r: &mut dyn ReadSeek, len: u64) -> io::Result<Vec<Span>> {
-    let _ = (r, len);
-    Ok(Vec::new())
+    scan::scan(r, len)
 }

@@ -1,0 +1,461 @@
+//! CFHEADER, CFFOLDER and CFFILE parsing (MS-CAB 2.2–2.4) with every offset and length checked.
+
+use std::io::{self, BufRead, BufReader, Read, SeekFrom};
+
+use super::{CabError, Direction, Fail, Part};
+use crate::formats::ReadSeek;
+
+/// Size of the fixed part of CFHEADER.
+pub(crate) const HEADER_LEN: u32 = 36;
+/// `cfhdrPREV_CABINET`: szCabinetPrev/szDiskPrev present.
+pub(crate) const FLAG_PREV: u16 = 0x0001;
+/// `cfhdrNEXT_CABINET`: szCabinetNext/szDiskNext present.
+pub(crate) const FLAG_NEXT: u16 = 0x0002;
+/// `cfhdrRESERVE_PRESENT`: cbCFHeader/cbCFFolder/cbCFData present.
+pub(crate) const FLAG_RESERVE: u16 = 0x0004;
+/// `ifoldCONTINUED_FROM_PREV`.
+pub(crate) const IFOLD_FROM_PREV: u16 = 0xFFFD;
+/// `ifoldCONTINUED_TO_NEXT`.
+pub(crate) const IFOLD_TO_NEXT: u16 = 0xFFFE;
+/// `ifoldCONTINUED_PREV_AND_NEXT`.
+pub(crate) const IFOLD_PREV_AND_NEXT: u16 = 0xFFFF;
+/// `_A_NAME_IS_UTF`.
+const ATTR_NAME_IS_UTF: u16 = 0x80;
+/// Strings are at most 255 bytes plus the terminating NUL (MS-CAB 2.2, 2.4).
+const MAX_STRING: u64 = 256;
+
+/// The fixed CFHEADER fields, decoded.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Fixed {
+    pub cb_cabinet: u32,
+    pub coff_files: u32,
+    pub version: (u8, u8),
+    pub c_folders: u16,
+    pub c_files: u16,
+    pub flags: u16,
+    pub set_id: u16,
+    pub i_cabinet: u16,
+}
+
+impl Fixed {
+    pub(crate) fn parse(b: &[u8; HEADER_LEN as usize]) -> Result<Fixed, CabError> {
+        if b[..4] != *b"MSCF" {
+            return Err(CabError::BadSignature);
+        }
+        let u32_at = |i: usize| u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
+        let u16_at = |i: usize| u16::from_le_bytes([b[i], b[i + 1]]);
+        Ok(Fixed {
+            cb_cabinet: u32_at(8),
+            coff_files: u32_at(16),
+            version: (b[25], b[24]),
+            c_folders: u16_at(26),
+            c_files: u16_at(28),
+            flags: u16_at(30),
+            set_id: u16_at(32),
+            i_cabinet: u16_at(34),
+        })
+    }
+}
+
+/// A neighbouring cabinet named in the header.
+#[derive(Clone, Debug)]
+pub(crate) struct Neighbour {
+    pub cabinet: String,
+}
+
+/// One CFFOLDER entry.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct FolderEntry {
+    /// `coffCabStart`: offset of the first CFDATA block from the start of the cabinet.
+    pub data_offset: u32,
+    /// `cCFData`: number of CFDATA blocks of this folder in this cabinet.
+    pub blocks: u16,
+    pub type_compress: u16,
+}
+
+/// One CFFILE entry.
+#[derive(Clone, Debug)]
+pub(crate) struct FileEntry {
+    pub size: u32,
+    pub offset: u32,
+    pub folder: u16,
+    pub name: String,
+}
+
+/// Everything in a cabinet before its CFDATA blocks.
+#[derive(Debug)]
+pub(crate) struct Cabinet {
+    pub fixed: Fixed,
+    /// `cbCFData`: bytes of reserved area in every CFDATA header.
+    pub data_reserve: u8,
+    pub prev: Option<Neighbour>,
+    pub next: Option<Neighbour>,
+    pub folders: Vec<FolderEntry>,
+    pub files: Vec<FileEntry>,
+}
+
+/// Reads whole fields, turning an early end of input into `Truncated { part }`.
+struct Fields<R> {
+    r: R,
+}
+
+impl<R: BufRead> Fields<R> {
+    fn exact<const N: usize>(&mut self, part: Part) -> Result<[u8; N], Fail> {
+        let mut b = [0u8; N];
+        self.r.read_exact(&mut b).map_err(|e| truncated(e, part))?;
+        Ok(b)
+    }
+
+    fn skip(&mut self, n: u64, part: Part) -> Result<(), Fail> {
+        let copied = io::copy(&mut (&mut self.r).take(n), &mut io::sink())?;
+        if copied == n {
+            Ok(())
+        } else {
+            Err(CabError::Truncated { part }.into())
+        }
+    }
+
+    /// A NUL-terminated string of at most 255 bytes; `buf` receives it without the NUL.
+    fn string(&mut self, part: Part, buf: &mut Vec<u8>) -> Result<(), Fail> {
+        buf.clear();
+        (&mut self.r).take(MAX_STRING).read_until(0, buf)?;
+        match buf.last() {
+            Some(0) => {
+                buf.pop();
+                Ok(())
+            }
+            _ if buf.len() as u64 == MAX_STRING => {
+                Err(CabError::UnterminatedString { part }.into())
+            }
+            _ => Err(CabError::Truncated { part }.into()),
+        }
+    }
+}
+
+fn truncated(e: io::Error, part: Part) -> Fail {
+    if e.kind() == io::ErrorKind::UnexpectedEof {
+        CabError::Truncated { part }.into()
+    } else {
+        Fail::Io(e)
+    }
+}
+
+/// Decodes a stored name: UTF-8 when `_A_NAME_IS_UTF` is set and the bytes are valid UTF-8,
+/// ISO-8859-1 otherwise (every byte is the code point of the same value).
+pub(crate) fn decode_name(bytes: &[u8], utf8: bool) -> String {
+    if utf8 && let Ok(s) = std::str::from_utf8(bytes) {
+        return s.to_owned();
+    }
+    bytes.iter().map(|&b| char::from(b)).collect()
+}
+
+/// Decodes a neighbour's cabinet name (no flag says how): UTF-8 when valid, else Latin-1.
+fn decode_cabinet_name(bytes: &[u8]) -> String {
+    decode_name(bytes, true)
+}
+
+/// Parses the cabinet starting at `base` in `r`, of which `avail` bytes may be read.
+///
+/// Checks everything that can be checked without decompressing: signature, counts, the
+/// strings, folder indexes and the offsets against `cbCabinet`.
+pub(crate) fn parse(r: &mut dyn ReadSeek, base: u64, avail: u64) -> Result<Cabinet, Fail> {
+    r.seek(SeekFrom::Start(base))?;
+    let mut f = Fields {
+        r: BufReader::with_capacity(64 * 1024, (&mut *r).take(avail)),
+    };
+    let fixed = Fixed::parse(&f.exact::<{ HEADER_LEN as usize }>(Part::Header)?)?;
+    if fixed.cb_cabinet < HEADER_LEN {
+        return Err(CabError::CabinetTooSmall {
+            cb_cabinet: fixed.cb_cabinet,
+        }
+        .into());
+    }
+    if fixed.c_folders == 0 {
+        return Err(CabError::NoFolders.into());
+    }
+    if fixed.c_files == 0 {
+        return Err(CabError::NoFiles.into());
+    }
+    if fixed.coff_files < HEADER_LEN || fixed.coff_files >= fixed.cb_cabinet {
+        return Err(CabError::FilesOffsetOutOfRange {
+            coff_files: fixed.coff_files,
+            cb_cabinet: fixed.cb_cabinet,
+        }
+        .into());
+    }
+
+    let (mut folder_reserve, mut data_reserve) = (0u8, 0u8);
+    if fixed.flags & FLAG_RESERVE != 0 {
+        let b = f.exact::<4>(Part::ReserveSizes)?;
+        let header_reserve = u16::from_le_bytes([b[0], b[1]]);
+        folder_reserve = b[2];
+        data_reserve = b[3];
+        f.skip(u64::from(header_reserve), Part::HeaderReserve)?;
+    }
+
+    let mut buf = Vec::with_capacity(MAX_STRING as usize);
+    let mut neighbour = |f: &mut Fields<_>, name: Part, disk: Part| -> Result<Neighbour, Fail> {
+        f.string(name, &mut buf)?;
+        let cabinet = decode_cabinet_name(&buf);
+        // The disk label is informational only.
+        f.string(disk, &mut buf)?;
+        Ok(Neighbour { cabinet })
+    };
+    let prev = if fixed.flags & FLAG_PREV != 0 {
+        Some(neighbour(
+            &mut f,
+            Part::PrevCabinetName,
+            Part::PrevDiskName,
+        )?)
+    } else {
+        None
+    };
+    let next = if fixed.flags & FLAG_NEXT != 0 {
+        Some(neighbour(
+            &mut f,
+            Part::NextCabinetName,
+            Part::NextDiskName,
+        )?)
+    } else {
+        None
+    };
+
+    let mut folders = Vec::with_capacity(usize::from(fixed.c_folders));
+    for _ in 0..fixed.c_folders {
+        let b = f.exact::<8>(Part::FolderTable)?;
+        let folder = FolderEntry {
+            data_offset: u32::from_le_bytes([b[0], b[1], b[2], b[3]]),
+            blocks: u16::from_le_bytes([b[4], b[5]]),
+            type_compress: u16::from_le_bytes([b[6], b[7]]),
+        };
+        f.skip(u64::from(folder_reserve), Part::FolderTable)?;
+        // Only the lower bound is checked here: a folder whose data lies past the end is
+        // harmless until a member needs it (WiX writes a 70-byte cabinet whose only, empty
+        // file's folder "starts" at byte 70; cabextract extracts it), and reading the block
+        // then fails as truncated data.
+        if folder.blocks > 0 && folder.data_offset < HEADER_LEN {
+            return Err(CabError::DataOffsetOutOfRange {
+                folder: folders.len(),
+                coff_cab_start: folder.data_offset,
+                cb_cabinet: fixed.cb_cabinet,
+            }
+            .into());
+        }
+        folders.push(folder);
+    }
+
+    // The CFFILE table is read right after the folder table, as libmspack/cabextract do;
+    // coffFiles is only checked to be in range. (A cabinet whose coffFiles points elsewhere,
+    // e.g. libmspack's hidden-files.cab, lists the entries that follow the folders; 7-Zip
+    // follows coffFiles instead.) Exactly cFiles entries are read.
+    let mut files = Vec::with_capacity(usize::from(fixed.c_files));
+    for _ in 0..fixed.c_files {
+        let b = f.exact::<16>(Part::FileTable)?;
+        let folder = u16::from_le_bytes([b[8], b[9]]);
+        let attribs = u16::from_le_bytes([b[14], b[15]]);
+        f.string(Part::FileName, &mut buf)?;
+        match folder {
+            IFOLD_FROM_PREV | IFOLD_PREV_AND_NEXT if fixed.flags & FLAG_PREV == 0 => {
+                return Err(CabError::ContinuedWithoutNeighbour {
+                    direction: Direction::Previous,
+                }
+                .into());
+            }
+            IFOLD_TO_NEXT | IFOLD_PREV_AND_NEXT if fixed.flags & FLAG_NEXT == 0 => {
+                return Err(CabError::ContinuedWithoutNeighbour {
+                    direction: Direction::Next,
+                }
+                .into());
+            }
+            IFOLD_FROM_PREV | IFOLD_TO_NEXT | IFOLD_PREV_AND_NEXT => {}
+            i if i < fixed.c_folders => {}
+            i => {
+                return Err(CabError::BadFolderIndex {
+                    index: i,
+                    folders: fixed.c_folders,
+                }
+                .into());
+            }
+        }
+        files.push(FileEntry {
+            size: u32::from_le_bytes([b[0], b[1], b[2], b[3]]),
+            offset: u32::from_le_bytes([b[4], b[5], b[6], b[7]]),
+            folder,
+            name: decode_name(&buf, attribs & ATTR_NAME_IS_UTF != 0),
+        });
+    }
+
+    Ok(Cabinet {
+        fixed,
+        data_reserve,
+        prev,
+        next,
+        folders,
+        files,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Cursor;
+
+    /// A one-folder, one-file uncompressed cabinet holding "hi", built by hand.
+    fn tiny(flags: u16, extra: &[u8]) -> Vec<u8> {
+        let mut c = Vec::new();
+        c.extend_from_slice(b"MSCF");
+        c.extend_from_slice(&0u32.to_le_bytes());
+        c.extend_from_slice(&0u32.to_le_bytes()); // cbCabinet, patched below
+        c.extend_from_slice(&0u32.to_le_bytes());
+        c.extend_from_slice(&0u32.to_le_bytes()); // coffFiles, patched below
+        c.extend_from_slice(&0u32.to_le_bytes());
+        c.extend_from_slice(&[3, 1]);
+        c.extend_from_slice(&1u16.to_le_bytes());
+        c.extend_from_slice(&1u16.to_le_bytes());
+        c.extend_from_slice(&flags.to_le_bytes());
+        c.extend_from_slice(&7u16.to_le_bytes());
+        c.extend_from_slice(&0u16.to_le_bytes());
+        c.extend_from_slice(extra);
+        let folder_at = c.len();
+        c.extend_from_slice(&[0; 8]);
+        let files_at = c.len();
+        c.extend_from_slice(&2u32.to_le_bytes());
+        c.extend_from_slice(&0u32.to_le_bytes());
+        c.extend_from_slice(&0u16.to_le_bytes());
+        c.extend_from_slice(&[0; 6]);
+        c.extend_from_slice(b"a.txt\0");
+        let data_at = c.len();
+        c.extend_from_slice(&0u32.to_le_bytes());
+        c.extend_from_slice(&2u16.to_le_bytes());
+        c.extend_from_slice(&2u16.to_le_bytes());
+        c.extend_from_slice(b"hi");
+        let len = c.len() as u32;
+        c[8..12].copy_from_slice(&len.to_le_bytes());
+        c[16..20].copy_from_slice(&(files_at as u32).to_le_bytes());
+        c[folder_at..folder_at + 4].copy_from_slice(&(data_at as u32).to_le_bytes());
+        c[folder_at + 4..folder_at + 6].copy_from_slice(&1u16.to_le_bytes());
+        c
+    }
+
+    fn parse_bytes(b: &[u8]) -> Result<Cabinet, Fail> {
+        parse(&mut Cursor::new(b), 0, b.len() as u64)
+    }
+
+    fn cab_err(b: &[u8]) -> CabError {
+        match parse_bytes(b) {
+            Err(Fail::Cab(e)) => e,
+            Err(Fail::Io(e)) => panic!("io error {e}"),
+            Ok(_) => panic!("parsed"),
+        }
+    }
+
+    #[test]
+    fn parses_a_minimal_cabinet() {
+        let cab = parse_bytes(&tiny(0, &[])).unwrap();
+        assert_eq!(cab.folders.len(), 1);
+        assert_eq!(cab.files.len(), 1);
+        assert_eq!(cab.files[0].name, "a.txt");
+        assert_eq!(cab.files[0].size, 2);
+        assert_eq!(cab.fixed.set_id, 7);
+        assert!(cab.prev.is_none() && cab.next.is_none());
+    }
+
+    #[test]
+    fn every_truncation_is_an_error() {
+        let full = tiny(0, &[]);
+        // Everything before the CFDATA block is needed for the listing.
+        for len in 0..full.len() - 10 {
+            match parse_bytes(&full[..len]) {
+                Err(Fail::Cab(CabError::Truncated { .. } | CabError::BadSignature)) => {}
+                other => panic!("len {len}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn rejects_bad_counts_and_offsets() {
+        let mut b = tiny(0, &[]);
+        b[0] = b'X';
+        assert!(matches!(cab_err(&b), CabError::BadSignature));
+        let mut b = tiny(0, &[]);
+        b[26] = 0;
+        assert!(matches!(cab_err(&b), CabError::NoFolders));
+        let mut b = tiny(0, &[]);
+        b[28] = 0;
+        assert!(matches!(cab_err(&b), CabError::NoFiles));
+        let mut b = tiny(0, &[]);
+        b[16..20].copy_from_slice(&0xFFFF_u32.to_le_bytes());
+        assert!(matches!(
+            cab_err(&b),
+            CabError::FilesOffsetOutOfRange { .. }
+        ));
+        let mut b = tiny(0, &[]);
+        b[8..12].copy_from_slice(&10u32.to_le_bytes());
+        assert!(matches!(cab_err(&b), CabError::CabinetTooSmall { .. }));
+    }
+
+    #[test]
+    fn rejects_a_bad_folder_index_and_dangling_continuations() {
+        let b = tiny(0, &[]);
+        let files_at = u32::from_le_bytes([b[16], b[17], b[18], b[19]]) as usize;
+        let mut bad = b.clone();
+        bad[files_at + 8] = 1;
+        assert!(matches!(
+            cab_err(&bad),
+            CabError::BadFolderIndex {
+                index: 1,
+                folders: 1
+            }
+        ));
+        let mut bad = b.clone();
+        bad[files_at + 8..files_at + 10].copy_from_slice(&IFOLD_TO_NEXT.to_le_bytes());
+        assert!(matches!(
+            cab_err(&bad),
+            CabError::ContinuedWithoutNeighbour {
+                direction: Direction::Next
+            }
+        ));
+    }
+
+    #[test]
+    fn reads_reserve_and_neighbour_names() {
+        let mut extra = vec![3, 0, 0, 0, 0xAA, 0xBB, 0xCC];
+        extra.extend_from_slice(b"prev.cab\0disk 1\0");
+        let cab = parse_bytes(&tiny(FLAG_RESERVE | FLAG_PREV, &extra)).unwrap();
+        assert_eq!(cab.prev.unwrap().cabinet, "prev.cab");
+        assert_eq!(cab.files[0].name, "a.txt");
+    }
+
+    #[test]
+    fn unterminated_and_missing_strings() {
+        let mut extra = vec![b'x'; 300];
+        extra.push(0);
+        assert!(matches!(
+            cab_err(&tiny(FLAG_PREV, &extra)),
+            CabError::UnterminatedString {
+                part: Part::PrevCabinetName
+            }
+        ));
+        let b = tiny(FLAG_NEXT, b"next.cab\0disk\0");
+        let cut = 36 + 9 + 2;
+        assert!(matches!(
+            cab_err(&b[..cut]),
+            CabError::Truncated {
+                part: Part::NextDiskName
+            }
+        ));
+    }
+
+    #[test]
+    fn names_decode_as_utf8_or_latin1() {
+        assert_eq!(decode_name(b"abc", false), "abc");
+        assert_eq!(decode_name(&[0xE9, b't', 0xE9], false), "été");
+        assert_eq!(decode_name("été".as_bytes(), true), "été");
+        // Not UTF-8 despite the flag: Latin-1.
+        assert_eq!(decode_name(&[0xFF, 0xA0], true), "\u{ff}\u{a0}");
+        // Without the flag, UTF-8 bytes are taken as Latin-1 (as stored).
+        assert_eq!(decode_name("é".as_bytes(), false), "Ã©");
+        assert_eq!(decode_name(b"dir\\file", false), "dir\\file");
+        assert_eq!(decode_name(b"", false), "");
+    }
+}
