@@ -82,24 +82,24 @@ impl Error {
     /// a member (bad checksum, corrupt LZX) travels inside the `io::Error` and is unwrapped here.
     pub fn reading(origin: &Origin, err: io::Error) -> Error {
         if err.get_ref().is_some_and(|e| e.is::<FormatError>()) {
-            if let Some(inner) = err.into_inner() {
-                if let Ok(fe) = inner.downcast::<FormatError>() {
-                    return Error::Format {
-                        origin: origin.clone(),
-                        source: *fe,
-                    };
-                }
+            if let Some(inner) = err.into_inner()
+                && let Ok(fe) = inner.downcast::<FormatError>()
+            {
+                return Error::Format {
+                    origin: origin.clone(),
+                    source: *fe,
+                };
             }
             unreachable!("checked above that the io::Error wraps a FormatError");
         }
         if err.get_ref().is_some_and(|e| e.is::<BudgetExceeded>()) {
-            if let Some(inner) = err.into_inner() {
-                if let Ok(b) = inner.downcast::<BudgetExceeded>() {
-                    return Error::Budget {
-                        origin: origin.clone(),
-                        source: *b,
-                    };
-                }
+            if let Some(inner) = err.into_inner()
+                && let Ok(b) = inner.downcast::<BudgetExceeded>()
+            {
+                return Error::Budget {
+                    origin: origin.clone(),
+                    source: *b,
+                };
             }
             unreachable!("checked above that the io::Error wraps a BudgetExceeded");
         }

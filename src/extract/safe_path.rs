@@ -205,7 +205,7 @@ mod tests {
         assert_eq!(ok("sts-x-none.msp"), "sts-x-none.msp");
         assert_eq!(ok(r"1\2\3\4.c"), "1/2/3/4.c");
         assert_eq!(ok("a/./b"), "a/b");
-        assert_eq!(ok("con.d/file"), "con.d/file");
+        assert_eq!(ok("console/conf.d"), "console/conf.d");
         assert_eq!(ok("COM10"), "COM10");
         assert_eq!(ok("..foo"), "..foo");
         assert_eq!(ok("-"), "-");

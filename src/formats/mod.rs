@@ -99,12 +99,10 @@ impl FormatError {
     /// an MSI without cabinets, an unrecognised file), which is fine for a nested member.
     pub fn is_no_payload(&self) -> bool {
         match self {
-            FormatError::Pe(pe::PeError::NoPayload) | FormatError::Unrecognized => true,
-            FormatError::Msi(_) => false,
-            FormatError::Cab(_)
-            | FormatError::Pe(_)
-            | FormatError::Zip(_)
-            | FormatError::SizeMismatch { .. } => false,
+            FormatError::Pe(e) => matches!(e, pe::PeError::NoPayload),
+            FormatError::Unrecognized => true,
+            FormatError::Msi(e) => matches!(e, msi::MsiError::NoCabinet),
+            FormatError::Cab(_) | FormatError::Zip(_) | FormatError::SizeMismatch { .. } => false,
         }
     }
 

@@ -1,10 +1,14 @@
 //! The one integration-test binary: format readers, the CLI, the corpus, differential and
 //! mutation tests.
 
+// Tests report what they skip and the scores they measure on stderr.
+#![allow(clippy::print_stderr)]
+
+mod cab;
 mod corpus;
 mod extract_cli;
 #[path = "../fixtures/mod.rs"]
 mod fixtures;
-mod support;
 mod mutation;
 mod pe_msi;
+mod support;
