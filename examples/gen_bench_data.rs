@@ -17,13 +17,44 @@ struct Text(u64);
 impl Text {
     fn fill(&mut self, out: &mut Vec<u8>, len: usize) {
         const WORDS: [&str; 32] = [
-            "sharepoint", "patch", "cumulative", "update", "server", "farm", "x-none", "msp",
-            "build", "12.0.6514.5002", "kb953338", "wss", "moss", "global", "localized", "en-us",
-            "de-de", "install", "slipstream", "folder", "role", "web", "front", "end", "app",
-            "central", "administration", "sequence", "family", "supersedes", "\r\n", "\t",
+            "sharepoint",
+            "patch",
+            "cumulative",
+            "update",
+            "server",
+            "farm",
+            "x-none",
+            "msp",
+            "build",
+            "12.0.6514.5002",
+            "kb953338",
+            "wss",
+            "moss",
+            "global",
+            "localized",
+            "en-us",
+            "de-de",
+            "install",
+            "slipstream",
+            "folder",
+            "role",
+            "web",
+            "front",
+            "end",
+            "app",
+            "central",
+            "administration",
+            "sequence",
+            "family",
+            "supersedes",
+            "\r\n",
+            "\t",
         ];
         while out.len() < len {
-            self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            self.0 = self
+                .0
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             let w = WORDS[(self.0 >> 59) as usize];
             out.extend_from_slice(w.as_bytes());
             out.push(if (self.0 >> 20) & 7 == 0 { b'\n' } else { b' ' });
@@ -59,7 +90,9 @@ fn write_cab(path: &Path, files: &[(String, usize)], seed: u64) -> std::io::Resu
 }
 
 fn main() -> std::io::Result<()> {
-    let dir = std::env::args().nth(1).unwrap_or_else(|| "bench-data".to_owned());
+    let dir = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "bench-data".to_owned());
     let dir = Path::new(&dir);
     std::fs::create_dir_all(dir)?;
 

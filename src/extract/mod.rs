@@ -10,6 +10,7 @@ pub mod limits;
 pub mod safe_path;
 mod sink;
 pub mod staging;
+mod writer;
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -156,8 +157,15 @@ pub fn run(
         }
         outcomes.push(outcome);
     }
+    // Every write must have ended before the staging folder is committed or removed.
+    let (mut members, notes) = match state.finish() {
+        Ok(done) => done,
+        Err(e) => {
+            drop(staging);
+            return Err(e);
+        }
+    };
     let ok = outcomes.iter().all(|o| o.error.is_none());
-    let (mut members, notes) = state.finish();
     if ok {
         staging.commit()?;
         members.sort_by(|a, b| a.path.cmp(&b.path));

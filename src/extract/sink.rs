@@ -2,23 +2,25 @@
 //! and (with `--recursive`) unpacking of nested containers beside the member.
 
 use std::collections::{HashMap, HashSet};
-use std::fs::{self, File, OpenOptions};
-use std::io::{self, Read, Write};
+use std::fs::{self, File};
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use sha2::Digest;
-
 use super::limits::{BudgetExceeded, Limits};
 use super::safe_path::SafePath;
+use super::writer::{FileId, Writers, Written};
 use super::{Member, Note, Options, Payload, Progress, unpack};
 use crate::error::Error;
 use crate::formats::{Entry, EntrySink, FormatError, SNIFF_LEN, sniff};
 use crate::model::{Origin, Sha256};
 
-/// Size of the copy buffer: large enough that per-call costs vanish, small enough for the
-/// memory budget.
-const COPY_BUF: usize = 256 * 1024;
+/// Largest chunk handed to a writer: large enough that per-call costs vanish, small enough
+/// for the memory budget (a few queued chunks per writer thread).
+const CHUNK: usize = 256 * 1024;
+
+/// Smallest read buffer (for members that declare 0 bytes but may lie).
+const MIN_CHUNK: usize = 4096;
 
 /// The suffix of the folder a nested container is unpacked into.
 pub const EXTRACTED_SUFFIX: &str = ".extracted";
@@ -33,7 +35,10 @@ enum Taken {
     File {
         path: String,
         size: u64,
-        sha256: Sha256,
+        /// Index into the run's members (whose hash arrives when its write ends).
+        member: usize,
+        /// The write that produces it.
+        ticket: FileId,
         origin: Origin,
     },
 }
@@ -51,7 +56,9 @@ pub(super) struct RunState<'a> {
     made_dirs: HashSet<String>,
     pub(super) members: Vec<Member>,
     notes: Vec<Note>,
-    buf: Vec<u8>,
+    writers: Writers,
+    /// Which member a writer ticket belongs to (its hash is filled in when the write ends).
+    member_of: HashMap<FileId, usize>,
     scratch_counter: u64,
 }
 
@@ -83,13 +90,65 @@ impl<'a> RunState<'a> {
             made_dirs: HashSet::new(),
             members: Vec::new(),
             notes: Vec::new(),
-            buf: vec![0; COPY_BUF],
+            writers: Writers::new(),
+            member_of: HashMap::new(),
             scratch_counter: 0,
         }
     }
 
-    pub(super) fn finish(self) -> (Vec<Member>, Vec<Note>) {
-        (self.members, self.notes)
+    /// Waits for every write; returns the members (with their hashes) and notes, or the
+    /// first write error.
+    pub(super) fn finish(mut self) -> Result<(Vec<Member>, Vec<Note>), Error> {
+        let mut first_error = None;
+        let mut results = self.writers.finish();
+        results.sort_by_key(|(id, _)| *id);
+        for (id, written) in results {
+            if let Err(e) = self.record(id, written) {
+                first_error.get_or_insert(e);
+            }
+        }
+        match first_error {
+            Some(e) => Err(e),
+            None => Ok((self.members, self.notes)),
+        }
+    }
+
+    /// Stores a finished write's hash in its member, or turns a failed write into an error.
+    fn record(&mut self, id: FileId, written: Written) -> Result<(), Error> {
+        match written {
+            Written::Ok { sha256, .. } => {
+                if let Some(index) = self.member_of.remove(&id) {
+                    self.members[index].sha256 = sha256;
+                }
+                Ok(())
+            }
+            Written::Failed { path, source } => Err(Error::Write { path, source }),
+        }
+    }
+
+    /// Collects the writes that have finished, failing fast on a write error.
+    fn collect_finished(&mut self) -> Result<(), Error> {
+        for (id, written) in self.writers.poll() {
+            self.record(id, written)?;
+        }
+        Ok(())
+    }
+
+    /// The hash of a member, waiting for its write if it is still under way.
+    fn hash_of(&mut self, member: usize, ticket: FileId) -> Result<Sha256, Error> {
+        if self.member_of.contains_key(&ticket) {
+            let written = self.writers.wait(ticket);
+            self.record(ticket, written)?;
+        }
+        Ok(self.members[member].sha256)
+    }
+
+    /// Waits for one write; returns its size and hash.
+    fn wait_written(&mut self, id: FileId) -> Result<(u64, Sha256), Error> {
+        match self.writers.wait(id) {
+            Written::Ok { size, sha256 } => Ok((size, sha256)),
+            Written::Failed { path, source } => Err(Error::Write { path, source }),
+        }
     }
 
     fn budget(origin: &Origin, source: BudgetExceeded) -> Error {
@@ -144,30 +203,39 @@ impl<'a> RunState<'a> {
         Ok(spelled)
     }
 
-    /// Copies `data` into `file`, hashing every byte, under the size budgets.
-    /// Returns (size, sha256, first bytes).
-    fn copy(
+    /// Streams `data` to the writer of ticket `id` (which hashes and writes it), under the
+    /// size budgets. Returns the number of bytes and the first bytes (for sniffing).
+    fn send(
         &mut self,
         data: &mut dyn Read,
-        file: &mut File,
-        path: &Path,
+        declared: u64,
         origin: &Origin,
-    ) -> Result<(u64, Sha256, Vec<u8>), Error> {
-        let mut hasher = sha2::Sha256::new();
+    ) -> Result<(u64, Vec<u8>), Error> {
         let mut size: u64 = 0;
         let mut head = Vec::new();
         loop {
             if self.interrupt.load(Ordering::Relaxed) {
                 return Err(Error::Interrupted);
             }
-            let n = match data.read(&mut self.buf) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(Error::reading(origin, e)),
-            };
-            let chunk = &self.buf[..n];
-            size += n as u64;
+            let want = usize::try_from(declared.saturating_sub(size))
+                .unwrap_or(CHUNK)
+                .clamp(MIN_CHUNK, CHUNK);
+            let mut chunk = self.writers.buffer(want);
+            chunk.resize(want, 0);
+            let mut filled = 0;
+            while filled < chunk.len() {
+                match data.read(&mut chunk[filled..]) {
+                    Ok(0) => break,
+                    Ok(n) => filled += n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(Error::reading(origin, e)),
+                }
+            }
+            if filled == 0 {
+                break;
+            }
+            chunk.truncate(filled);
+            size += filled as u64;
             if size > self.limits.max_entry_bytes {
                 return Err(Self::budget(
                     origin,
@@ -185,29 +253,24 @@ impl<'a> RunState<'a> {
                 ));
             }
             if head.len() < SNIFF_LEN {
-                let take = (SNIFF_LEN - head.len()).min(n);
+                let take = (SNIFF_LEN - head.len()).min(filled);
                 head.extend_from_slice(&chunk[..take]);
             }
-            hasher.update(chunk);
-            file.write_all(chunk).map_err(|source| Error::Write {
-                path: path.to_path_buf(),
-                source,
-            })?;
-            self.progress.bytes(n as u64);
+            self.progress.bytes(filled as u64);
+            self.writers.write(chunk);
         }
-        Ok((size, Sha256(hasher.finalize().into()), head))
+        Ok((size, head))
     }
 
-    fn scratch_file(&mut self) -> Result<(PathBuf, File), Error> {
+    /// A path for a member that must be compared with an earlier one before it is kept.
+    fn scratch_path(&mut self) -> PathBuf {
         loop {
             self.scratch_counter += 1;
             let path = self
                 .root
                 .join(format!(".slipway-dup-{}", self.scratch_counter));
-            match OpenOptions::new().write(true).create_new(true).open(&path) {
-                Ok(f) => return Ok((path, f)),
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
-                Err(source) => return Err(Error::Write { path, source }),
+            if !path.exists() {
+                return path;
             }
         }
     }
@@ -358,35 +421,29 @@ impl EntrySink for DirSink<'_, '_> {
             Some(Taken::File {
                 path,
                 size,
-                sha256,
+                member,
+                ticket,
                 origin: first,
-            }) => Some((path.clone(), *size, *sha256, first.clone())),
+            }) => Some((path.clone(), *size, (*member, *ticket), first.clone())),
         };
-        let (disk_path, mut file) = if existing.is_some() {
-            self.state.scratch_file()?
+        let disk_path = if existing.is_some() {
+            self.state.scratch_path()
         } else {
-            let p = self.state.root.join(&rel);
-            let f = OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&p)
-                .map_err(|source| Error::Write {
-                    path: p.clone(),
-                    source,
-                })?;
-            (p, f)
+            self.state.root.join(&rel)
         };
-        let copied = self.state.copy(data, &mut file, &disk_path, origin);
-        drop(file);
-        let (size, sha256, head) = match copied {
-            Ok(c) => c,
+        let id = self.state.writers.open(disk_path.clone());
+        let sent = self.state.send(data, entry.size, origin);
+        self.state.writers.close();
+        let (size, head) = match sent {
+            Ok(s) => s,
             Err(e) => {
-                let _ = fs::remove_file(&disk_path);
+                // The run fails and its staging is removed; let the writer finish first.
+                let _ = self.state.writers.wait(id);
                 return Err(e);
             }
         };
         if size != entry.size {
-            let _ = fs::remove_file(&disk_path);
+            let _ = self.state.writers.wait(id);
             return Err(Error::format(
                 origin,
                 FormatError::SizeMismatch {
@@ -395,11 +452,13 @@ impl EntrySink for DirSink<'_, '_> {
                 },
             ));
         }
-        if let Some((path, first_size, first_sha, first_origin)) = existing {
+        if let Some((path, first_size, (first_member, first_ticket), first_origin)) = existing {
+            let (_, sha256) = self.state.wait_written(id)?;
             fs::remove_file(&disk_path).map_err(|source| Error::Write {
                 path: disk_path.clone(),
                 source,
             })?;
+            let first_sha = self.state.hash_of(first_member, first_ticket)?;
             if (first_size, first_sha) == (size, sha256) {
                 self.state.notes.push(Note::DuplicateIdentical {
                     path,
@@ -415,28 +474,35 @@ impl EntrySink for DirSink<'_, '_> {
             });
         }
         self.state.total_bytes += size;
+        let index = self.state.members.len();
         self.state.taken.insert(
             key,
             Taken::File {
                 path: rel.clone(),
                 size,
-                sha256,
+                member: index,
+                ticket: id,
                 origin: origin.clone(),
             },
         );
-        let index = self.state.members.len();
         self.state.members.push(Member {
             path: rel.clone(),
             size,
-            sha256,
+            sha256: Sha256([0; 32]),
             origin: origin.clone(),
             unpacked: false,
         });
+        self.state.member_of.insert(id, index);
         self.state.progress.entry();
-        if self.state.recursive && self.unpack_nested(&rel, &safe, origin, &head)? {
-            self.state.members[index].unpacked = true;
+        if self.state.recursive && sniff(&head).is_container() {
+            // The nested container is read back from disk: wait until it is all there.
+            let written = self.state.writers.wait(id);
+            self.state.record(id, written)?;
+            if self.unpack_nested(&rel, &safe, origin, &head)? {
+                self.state.members[index].unpacked = true;
+            }
         }
-        Ok(())
+        self.state.collect_finished()
     }
 
     fn directory(&mut self, entry: &Entry<'_>) -> Result<(), Error> {
