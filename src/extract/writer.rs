@@ -202,10 +202,10 @@ fn worker(jobs: &Receiver<Job>, results: &Sender<(FileId, Written)>, spare: &Sen
                 if let Some(open) = current.as_mut() {
                     open.hasher.update(&chunk);
                     open.size += chunk.len() as u64;
-                    if let (Some(f), None) = (open.file.as_mut(), open.error.as_ref()) {
-                        if let Err(e) = f.write_all(&chunk) {
-                            open.error = Some(e);
-                        }
+                    if let (Some(f), None) = (open.file.as_mut(), open.error.as_ref())
+                        && let Err(e) = f.write_all(&chunk)
+                    {
+                        open.error = Some(e);
                     }
                 }
                 let _ = spare.send(chunk);
