@@ -11,4 +11,5 @@ mod extract_cli;
 mod fixtures;
 mod mutation;
 mod pe_msi;
+mod samples;
 mod support;
