@@ -40,7 +40,10 @@ fn extract_bytes(bytes: &[u8]) -> Result<MemSink, Error> {
     Ok(sink)
 }
 
-fn extract_path(path: &Path, volumes: &mut dyn VolumeResolver) -> Result<MemSink, Error> {
+pub(crate) fn extract_path(
+    path: &Path,
+    volumes: &mut dyn VolumeResolver,
+) -> Result<MemSink, Error> {
     let mut sink = MemSink::default();
     let file = fs::File::open(path).expect("open corpus file");
     reader::extract(
@@ -124,7 +127,7 @@ impl VolumeResolver for MemVolumes {
 }
 
 /// Deterministic test data: `kind` 0 = incompressible, 1 = text-like, 2 = zeros.
-fn data(seed: u64, len: usize, kind: u8) -> Vec<u8> {
+pub(crate) fn data(seed: u64, len: usize, kind: u8) -> Vec<u8> {
     let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
     let words = [
         &b"update "[..],
@@ -150,10 +153,10 @@ fn data(seed: u64, len: usize, kind: u8) -> Vec<u8> {
 }
 
 /// One folder to build: its compression and its (name, content) files.
-type FolderSpec = (cab::CompressionType, Vec<(String, Vec<u8>)>);
+pub(crate) type FolderSpec = (cab::CompressionType, Vec<(String, Vec<u8>)>);
 
 /// Builds a cabinet with the `cab` crate: one folder per entry of `folders`.
-fn build_cab(folders: &[FolderSpec]) -> Vec<u8> {
+pub(crate) fn build_cab(folders: &[FolderSpec]) -> Vec<u8> {
     let mut builder = cab::CabinetBuilder::new();
     for (ctype, files) in folders {
         let folder = builder.add_folder(*ctype);
@@ -663,22 +666,8 @@ fn gcab_cabinets_read_back() {
 
 // ----------------------------------------------------------------- corpus
 
-#[allow(clippy::print_stderr)] // the skip message
 fn corpus() -> Option<PathBuf> {
-    match std::env::var_os("SLIPWAY_CORPUS").map(PathBuf::from) {
-        Some(p) if p.join("expected.tsv").is_file() => Some(p),
-        Some(p) => {
-            eprintln!(
-                "SKIP cab corpus tests: SLIPWAY_CORPUS={} has no expected.tsv",
-                p.display()
-            );
-            None
-        }
-        None => {
-            eprintln!("SKIP cab corpus tests: SLIPWAY_CORPUS is not set");
-            None
-        }
-    }
+    crate::support::corpus("cab corpus tests")
 }
 
 /// cabextract's (size, sha256) rows per corpus file.

@@ -6,6 +6,7 @@
 
 mod cab;
 mod corpus;
+mod differential;
 mod extract_cli;
 #[path = "../fixtures/mod.rs"]
 mod fixtures;
