@@ -81,28 +81,24 @@ impl Error {
     /// Container readers hand members out as `io::Read`; a format error found in the middle of
     /// a member (bad checksum, corrupt LZX) travels inside the `io::Error` and is unwrapped here.
     pub fn reading(origin: &Origin, err: io::Error) -> Error {
-        if err.get_ref().is_some_and(|e| e.is::<FormatError>()) {
-            if let Some(inner) = err.into_inner()
-                && let Ok(fe) = inner.downcast::<FormatError>()
-            {
+        let err = match err.downcast::<FormatError>() {
+            Ok(source) => {
                 return Error::Format {
                     origin: origin.clone(),
-                    source: *fe,
+                    source,
                 };
             }
-            unreachable!("checked above that the io::Error wraps a FormatError");
-        }
-        if err.get_ref().is_some_and(|e| e.is::<BudgetExceeded>()) {
-            if let Some(inner) = err.into_inner()
-                && let Ok(b) = inner.downcast::<BudgetExceeded>()
-            {
+            Err(err) => err,
+        };
+        let err = match err.downcast::<BudgetExceeded>() {
+            Ok(source) => {
                 return Error::Budget {
                     origin: origin.clone(),
-                    source: *b,
+                    source,
                 };
             }
-            unreachable!("checked above that the io::Error wraps a BudgetExceeded");
-        }
+            Err(err) => err,
+        };
         if err.kind() == io::ErrorKind::Interrupted {
             return Error::Interrupted;
         }

@@ -253,7 +253,7 @@ fn unpack(
     };
     match format {
         Format::Cab => {
-            let mut volumes = DirVolumes::new(dir, path);
+            let mut volumes = DirVolumes::new(dir);
             cab::extract(Box::new(file), origin, &mut volumes, sink)?;
             Ok(Payload::Extracted)
         }
@@ -262,7 +262,7 @@ fn unpack(
             Ok(Payload::Extracted)
         }
         Format::CompoundFile => {
-            let mut beside = DirVolumes::new(dir, path);
+            let mut beside = DirVolumes::new(dir);
             match msi::extract(Box::new(file), origin, &mut beside, sink) {
                 Ok(()) => Ok(Payload::Extracted),
                 Err(Error::Format { source, .. }) if source.is_no_payload() => {
@@ -326,7 +326,7 @@ struct DirVolumes {
 }
 
 impl DirVolumes {
-    fn new(dir: &Path, _file: &Path) -> Self {
+    fn new(dir: &Path) -> Self {
         DirVolumes {
             dir: dir.to_path_buf(),
             names: None,

@@ -272,3 +272,20 @@ fn usage_errors_exit_2() {
     );
     assert_eq!(code(&slipway(["frobnicate"])), 2);
 }
+
+#[test]
+fn an_interrupted_run_cleans_up_and_reports_it() {
+    use std::sync::atomic::AtomicBool;
+
+    use slipway::extract::{NoProgress, Options, run};
+
+    let tmp = tempfile::tempdir().unwrap();
+    let pkg = write(tmp.path(), "p.zip", &zip(&[("a", b"a"), ("b", b"b")]));
+    let out = tmp.path().join("out");
+    let interrupted = AtomicBool::new(true);
+    let report = run(&[pkg], &out, &Options::default(), &NoProgress, &interrupted).unwrap();
+    assert!(report.interrupted);
+    assert!(!report.committed);
+    assert!(report.members.is_empty());
+    assert!(absent_or_empty(&out));
+}
