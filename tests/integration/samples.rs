@@ -51,3 +51,38 @@ fn quick_start_extracts_the_sharepoint_sample() {
     assert_eq!(doc["members"][0]["origin"][1], "[pe rsrc RCDATA/CABINET]");
     assert_eq!(doc["members"][1]["origin"][3], "[stream PCW_CAB_sts]");
 }
+
+/// The user-visible output of the quick start, locked: the JSON document and the human lines.
+#[test]
+fn snapshot_of_the_sample_extract_output() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let run = |extra: &[&str], out: &Path| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_slipway"));
+        cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env_remove("NO_COLOR")
+            .args([
+                "extract",
+                "samples/sharepoint-2007/wss-kb975002-fullfile-x86-glb.exe",
+                "-o",
+            ])
+            .arg(out)
+            .args(extra);
+        cmd.output().unwrap()
+    };
+    let res = run(&["--json", "--recursive"], &out);
+    assert_eq!(code(&res), 0);
+    let mut doc = json(&res);
+    doc["output"] = "<out>".into();
+    insta::assert_json_snapshot!("sample_extract_json", doc);
+
+    let out2 = tmp.path().join("out2");
+    let res = run(&["-v"], &out2);
+    assert_eq!(code(&res), 0);
+    let human = format!(
+        "stdout:\n{}stderr:\n{}",
+        String::from_utf8_lossy(&res.stdout),
+        String::from_utf8_lossy(&res.stderr).replace(&out2.display().to_string(), "<out>")
+    );
+    insta::assert_snapshot!("sample_extract_human", human);
+}
