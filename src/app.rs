@@ -60,7 +60,7 @@ pub fn run(output: OutputConfig, config: Config) -> ExitStatus {
                     }
                 }
                 Err(e) => {
-                    printer.error(&e);
+                    printer.error(report::error_line(&e));
                     if printer.json_mode() {
                         printer.json(&report::fatal_json("extract", &e));
                     }

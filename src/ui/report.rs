@@ -13,11 +13,27 @@ fn origin_json(origin: &Origin) -> Value {
     json!(origin.labels())
 }
 
+/// An error as one line: its message, then each underlying cause its message does not
+/// already include (e.g. the decompressor's own words after "MSZIP decompression failed").
+pub fn error_line(err: &Error) -> String {
+    let mut line = err.to_string();
+    let mut cause = std::error::Error::source(err);
+    while let Some(c) = cause {
+        let text = c.to_string();
+        if !line.contains(&text) {
+            line.push_str(": ");
+            line.push_str(&text);
+        }
+        cause = c.source();
+    }
+    line
+}
+
 /// The JSON form of an error: code, one-line message, origin chain.
 pub fn error_json(err: &Error) -> Value {
     json!({
         "code": err.code(),
-        "message": err.to_string(),
+        "message": error_line(err),
         "origin": err.origin().map(origin_json),
     })
 }
@@ -77,7 +93,7 @@ pub fn fatal_json(command: &str, err: &Error) -> Value {
 pub fn print_extract(p: &Printer, out: &Path, report: &Report) {
     for input in report.failed_inputs() {
         if let Some(err) = &input.error {
-            p.error(err);
+            p.error(error_line(err));
         }
     }
     if p.json_mode() {
@@ -114,5 +130,26 @@ pub fn print_extract(p: &Printer, out: &Path, report: &Report) {
             if report.inputs.len() == 1 { "" } else { "s" },
             out.display()
         ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::formats::FormatError;
+    use crate::formats::zip::ZipError;
+
+    #[test]
+    fn error_line_appends_causes_not_already_said() {
+        let err = Error::format(
+            &Origin::input("pkg.zip"),
+            FormatError::Zip(ZipError::Data(std::io::Error::other("invalid checksum"))),
+        );
+        assert_eq!(
+            error_line(&err),
+            "pkg.zip: corrupt member data: invalid checksum"
+        );
+        let err = Error::Interrupted;
+        assert_eq!(error_line(&err), "interrupted");
     }
 }
