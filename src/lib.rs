@@ -16,5 +16,6 @@ pub mod cli;
 pub mod error;
 pub mod extract;
 pub mod formats;
+pub mod identify;
 pub mod model;
 pub mod ui;

@@ -115,9 +115,250 @@ impl Serialize for Sha256 {
     }
 }
 
+/// A SHA-1 digest (Microsoft Update catalog names carry one; Authenticode uses it too).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Sha1(pub [u8; 20]);
+
+impl Sha1 {
+    /// Parses 40 hex digits (either case).
+    pub fn parse_hex(s: &str) -> Option<Sha1> {
+        let b = s.as_bytes();
+        if b.len() != 40 {
+            return None;
+        }
+        let mut out = [0u8; 20];
+        for (i, pair) in b.chunks_exact(2).enumerate() {
+            let hi = (pair[0] as char).to_digit(16)?;
+            let lo = (pair[1] as char).to_digit(16)?;
+            out[i] = u8::try_from(hi * 16 + lo).ok()?;
+        }
+        Some(Sha1(out))
+    }
+
+    pub fn hex(&self) -> String {
+        use fmt::Write;
+        let mut s = String::with_capacity(40);
+        for b in self.0 {
+            let _ = write!(s, "{b:02x}");
+        }
+        s
+    }
+}
+
+impl fmt::Debug for Sha1 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Sha1({})", self.hex())
+    }
+}
+
+impl fmt::Display for Sha1 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.hex())
+    }
+}
+
+impl Serialize for Sha1 {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.hex())
+    }
+}
+
+/// A Microsoft Knowledge Base article number (`KB953338` → 953338).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Kb(pub u32);
+
+impl Kb {
+    /// Parses `953338`, `KB953338`, `kb953338` (4 to 8 digits).
+    pub fn parse(s: &str) -> Option<Kb> {
+        let s = s.trim();
+        let digits = s
+            .strip_prefix("KB")
+            .or_else(|| s.strip_prefix("kb"))
+            .or_else(|| s.strip_prefix("Kb"))
+            .or_else(|| s.strip_prefix("kB"))
+            .unwrap_or(s);
+        if !(4..=8).contains(&digits.len()) || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        digits.parse().ok().map(Kb)
+    }
+}
+
+impl fmt::Display for Kb {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "KB{}", self.0)
+    }
+}
+
+impl Serialize for Kb {
+    /// As digits only (`"953338"`), the form the JSON contracts use.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0.to_string())
+    }
+}
+
+/// A four-part build number, `12.0.6514.5002`, ordered part by part.
+///
+/// Service packs end `.1000`, cumulative updates `.5000`, and critical on-demand fixes after a
+/// CU count up `.5001`, `.5002`, … (vendor documentation).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Build(pub [u32; 4]);
+
+impl Build {
+    /// Parses `a.b.c.d` (also `a.b.c`, with d = 0), each part at most 9 digits.
+    pub fn parse(s: &str) -> Option<Build> {
+        let mut parts = [0u32; 4];
+        let mut n = 0;
+        for p in s.trim().split('.') {
+            if n == 4 || p.is_empty() || p.len() > 9 || !p.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            parts[n] = p.parse().ok()?;
+            n += 1;
+        }
+        (n >= 3).then_some(Build(parts))
+    }
+
+    pub fn major(&self) -> u32 {
+        self.0[0]
+    }
+}
+
+impl fmt::Display for Build {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let [a, b, c, d] = self.0;
+        write!(f, "{a}.{b}.{c}.{d}")
+    }
+}
+
+impl Serialize for Build {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_string())
+    }
+}
+
+/// A processor architecture, as package names and PE headers state it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum Arch {
+    #[serde(rename = "x86")]
+    X86,
+    #[serde(rename = "x64")]
+    X64,
+    #[serde(rename = "ia64")]
+    Ia64,
+    /// Packages that carry both (`…-x86_x64-…`).
+    #[serde(rename = "x86_x64")]
+    X86X64,
+}
+
+impl Arch {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Arch::X86 => "x86",
+            Arch::X64 => "x64",
+            Arch::Ia64 => "ia64",
+            Arch::X86X64 => "x86_x64",
+        }
+    }
+}
+
+impl fmt::Display for Arch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Whether a patch or package is language-agnostic or carries one language's strings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scope {
+    Global,
+    Localized,
+    Unknown,
+}
+
+impl fmt::Display for Scope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Scope::Global => "global",
+            Scope::Localized => "localized",
+            Scope::Unknown => "unknown",
+        })
+    }
+}
+
+/// A language as a canonical lower-case culture name: `en-us`, `sr-latn-cs`, `zh-hant`, `en`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct Lang(String);
+
+impl Lang {
+    /// Accepts a culture tag in any case with `-` or `_` separators: a 2–3 letter language,
+    /// then up to three subtags of 2–8 letters or digits (`en`, `en-US`, `pt_BR`,
+    /// `sr-Latn-CS`).
+    pub fn parse(s: &str) -> Option<Lang> {
+        let lower = s.trim().to_ascii_lowercase().replace('_', "-");
+        let mut parts = lower.split('-');
+        let first = parts.next()?;
+        if !(2..=3).contains(&first.len()) || !first.bytes().all(|b| b.is_ascii_lowercase()) {
+            return None;
+        }
+        let mut count = 0;
+        for p in parts {
+            count += 1;
+            if count > 3
+                || !(2..=8).contains(&p.len())
+                || !p.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+            {
+                return None;
+            }
+        }
+        Some(Lang(lower))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Lang {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn builds_parse_and_order_part_by_part() {
+        let a = Build::parse("12.0.6514.5002").unwrap();
+        let b = Build::parse("12.0.6520.5000").unwrap();
+        assert!(a < b);
+        assert!(Build::parse("12.0.6514.5001").unwrap() < a);
+        assert_eq!(a.to_string(), "12.0.6514.5002");
+        assert_eq!(Build::parse("16.0.10337").unwrap().to_string(), "16.0.10337.0");
+        assert!(Build::parse("12.0").is_none());
+        assert!(Build::parse("1.2.3.4.5").is_none());
+        assert!(Build::parse("1.x.3.4").is_none());
+    }
+
+    #[test]
+    fn kbs_langs_and_sha1s_parse() {
+        assert_eq!(Kb::parse("KB953338"), Some(Kb(953338)));
+        assert_eq!(Kb::parse("2597083"), Some(Kb(2597083)));
+        assert_eq!(Kb::parse("KBxxxxxx"), None);
+        assert_eq!(Kb(953338).to_string(), "KB953338");
+        assert_eq!(Lang::parse("en-US").unwrap().as_str(), "en-us");
+        assert_eq!(Lang::parse("pt_BR").unwrap().as_str(), "pt-br");
+        assert_eq!(Lang::parse("sr-Latn-CS").unwrap().as_str(), "sr-latn-cs");
+        assert!(Lang::parse("x-none").is_none());
+        assert!(Lang::parse("english").is_none());
+        let h = "0123456789abcdef0123456789ABCDEF01234567";
+        assert_eq!(Sha1::parse_hex(h).unwrap().hex(), h.to_lowercase());
+        assert!(Sha1::parse_hex("xyz").is_none());
+    }
 
     #[test]
     fn origin_renders_as_a_chain() {

@@ -1,0 +1,3 @@
+//! identify: facts about every node, from its name and from its contents.
+
+pub mod names;

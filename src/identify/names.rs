@@ -1,0 +1,1 @@
+//! File-name conventions of Microsoft update packages and patches. STUB: being written.
