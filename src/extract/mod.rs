@@ -19,11 +19,9 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
 use crate::error::Error;
-use crate::formats::cab::{self, NoVolumes, Volume, VolumeResolver};
-use crate::formats::pe::{self, PeError};
-use crate::formats::window::Window;
-use crate::formats::{EntrySink, Format, FormatError, msi, read_head, sniff, zip};
-use crate::model::{Origin, OriginStep, Sha256};
+use crate::formats::payload::{DirVolumes, FileSource, Payload, unpack};
+use crate::formats::{Format, read_head, sniff};
+use crate::model::{Origin, Sha256};
 
 use self::limits::Limits;
 use self::safe_path::SafePath;
@@ -142,9 +140,10 @@ pub fn run(
         let result = open_input(input, &origin).and_then(|(file, head)| {
             let format = sniff(&head);
             outcome.format = Some(format);
-            let dir = input.parent().unwrap_or(Path::new("")).to_path_buf();
+            drop(file);
+            let mut volumes = DirVolumes::beside(input);
             let mut sink = DirSink::new(&mut state, folder, 0);
-            match unpack(file, input, &dir, &origin, format, &mut sink)? {
+            match unpack(&FileSource(input), format, &origin, &mut volumes, &mut sink)? {
                 Payload::Extracted => Ok(()),
                 Payload::None(why) => Err(Error::format(&origin, why)),
             }
@@ -211,7 +210,8 @@ fn input_folders(inputs: &[PathBuf]) -> Result<Vec<Option<SafePath>>, Error> {
     Ok(folders)
 }
 
-fn open_input(path: &Path, origin: &Origin) -> Result<(File, Vec<u8>), Error> {
+/// Opens an input and reads its first bytes for sniffing.
+pub fn open_input(path: &Path, origin: &Origin) -> Result<(File, Vec<u8>), Error> {
     let read_err = |source| Error::Read {
         origin: origin.clone(),
         source,
@@ -225,156 +225,4 @@ fn open_input(path: &Path, origin: &Origin) -> Result<(File, Vec<u8>), Error> {
     }
     let head = read_head(&mut file).map_err(read_err)?;
     Ok((file, head))
-}
-
-/// Whether a container gave anything to extract.
-#[derive(Debug)]
-enum Payload {
-    Extracted,
-    /// No payload: the reason, which is an error for an input and fine for a nested member.
-    None(FormatError),
-}
-
-/// Unpacks the container in `file` (already sniffed as `format`) into `sink`.
-///
-/// `path` is the file on disk (an input, or a staged member) and `dir` its folder, where the
-/// other volumes of a cabinet set and an MSI's external cabinets are looked up.
-fn unpack(
-    file: File,
-    path: &Path,
-    dir: &Path,
-    origin: &Origin,
-    format: Format,
-    sink: &mut dyn EntrySink,
-) -> Result<Payload, Error> {
-    let read_err = |source| Error::Read {
-        origin: origin.clone(),
-        source,
-    };
-    match format {
-        Format::Cab => {
-            let mut volumes = DirVolumes::new(dir);
-            cab::extract(Box::new(file), origin, &mut volumes, sink)?;
-            Ok(Payload::Extracted)
-        }
-        Format::Zip => {
-            zip::extract(Box::new(file), origin, sink)?;
-            Ok(Payload::Extracted)
-        }
-        Format::CompoundFile => {
-            let mut beside = DirVolumes::new(dir);
-            match msi::extract(Box::new(file), origin, &mut beside, sink) {
-                Ok(()) => Ok(Payload::Extracted),
-                Err(Error::Format { source, .. }) if source.is_no_payload() => {
-                    Ok(Payload::None(source))
-                }
-                Err(e) => Err(e),
-            }
-        }
-        Format::Executable | Format::Unknown => {
-            let mut file = file;
-            let len = file.metadata().map_err(read_err)?.len();
-            let mut spans = if format == Format::Executable {
-                pe::locate(&mut file, len).map_err(read_err)?
-            } else {
-                Vec::new()
-            };
-            for span in cab::scan(&mut file, len).map_err(read_err)? {
-                let inside_known = spans
-                    .iter()
-                    .any(|s| span.offset >= s.offset && span.offset < s.offset + s.len);
-                if !inside_known {
-                    spans.push(pe::Embedded {
-                        offset: span.offset,
-                        len: span.len,
-                        format: Format::Cab,
-                        step: OriginStep::Offset(span.offset),
-                    });
-                }
-            }
-            spans.sort_by_key(|s| s.offset);
-            if spans.is_empty() {
-                return Ok(Payload::None(if format == Format::Executable {
-                    FormatError::Pe(PeError::NoPayload)
-                } else {
-                    FormatError::Unrecognized
-                }));
-            }
-            for span in spans {
-                let part = File::open(path).map_err(read_err)?;
-                let window = Box::new(Window::new(part, span.offset, span.len));
-                let inner = origin.child(span.step.clone());
-                match span.format {
-                    Format::Cab => cab::extract(window, &inner, &mut NoVolumes, sink)?,
-                    Format::Zip => zip::extract(window, &inner, sink)?,
-                    Format::CompoundFile | Format::Executable | Format::Unknown => {}
-                }
-            }
-            Ok(Payload::Extracted)
-        }
-    }
-}
-
-/// Finds cabinet-set volumes and external cabinets beside a file, by case-insensitive name.
-///
-/// Names come from untrusted headers: only plain file names that exist in the folder are
-/// opened, so a name can never reach outside it.
-#[derive(Debug)]
-struct DirVolumes {
-    dir: PathBuf,
-    names: Option<Vec<(String, PathBuf)>>,
-}
-
-impl DirVolumes {
-    fn new(dir: &Path) -> Self {
-        DirVolumes {
-            dir: dir.to_path_buf(),
-            names: None,
-        }
-    }
-}
-
-impl VolumeResolver for DirVolumes {
-    fn open(&mut self, name: &str) -> io::Result<Option<Volume>> {
-        if name.is_empty() || name.contains(['/', '\\', '\0']) || name == "." || name == ".." {
-            return Ok(None);
-        }
-        if self.names.is_none() {
-            let dir = if self.dir.as_os_str().is_empty() {
-                Path::new(".")
-            } else {
-                &self.dir
-            };
-            let mut names = Vec::new();
-            for entry in std::fs::read_dir(dir)? {
-                let entry = entry?;
-                if entry.file_type()?.is_file() {
-                    names.push((
-                        entry.file_name().to_string_lossy().to_lowercase(),
-                        entry.path(),
-                    ));
-                }
-            }
-            names.sort();
-            self.names = Some(names);
-        }
-        let wanted = name.to_lowercase();
-        let found = self
-            .names
-            .iter()
-            .flatten()
-            .find(|(n, _)| *n == wanted)
-            .map(|(_, p)| p.clone());
-        match found {
-            Some(path) => Ok(Some(Volume {
-                reader: Box::new(File::open(&path)?),
-                step: OriginStep::Volume(
-                    path.file_name()
-                        .map(|n| n.to_string_lossy().into_owned())
-                        .unwrap_or_default(),
-                ),
-            })),
-            None => Ok(None),
-        }
-    }
 }

@@ -2,7 +2,7 @@
 //! and (with `--recursive`) unpacking of nested containers beside the member.
 
 use std::collections::{HashMap, HashSet};
-use std::fs::{self, File};
+use std::fs;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -10,8 +10,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use super::limits::{BudgetExceeded, Limits};
 use super::safe_path::SafePath;
 use super::writer::{FileId, Writers, Written};
-use super::{Member, Note, Options, Payload, Progress, unpack};
+use super::{Member, Note, Options, Progress};
 use crate::error::Error;
+use crate::formats::payload::{DirVolumes, FileSource, Payload, unpack};
 use crate::formats::{Entry, EntrySink, FormatError, SNIFF_LEN, sniff};
 use crate::model::{Origin, Sha256};
 
@@ -356,18 +357,20 @@ impl<'s, 'a> DirSink<'s, 'a> {
             });
         }
         let on_disk = self.state.root.join(rel);
-        let file = File::open(&on_disk).map_err(|source| Error::Read {
-            origin: origin.clone(),
-            source,
-        })?;
-        let dir = on_disk.parent().unwrap_or(&self.state.root).to_path_buf();
+        let mut volumes = DirVolumes::beside(&on_disk);
         let before = self.state.members.len();
         let mut nested = DirSink {
             state: &mut *self.state,
             base: Some(target),
             depth: self.depth + 1,
         };
-        match unpack(file, &on_disk, &dir, origin, format, &mut nested)? {
+        match unpack(
+            &FileSource(&on_disk),
+            format,
+            origin,
+            &mut volumes,
+            &mut nested,
+        )? {
             Payload::Extracted => Ok(true),
             Payload::None(_) => {
                 debug_assert_eq!(self.state.members.len(), before);

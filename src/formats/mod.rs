@@ -5,6 +5,7 @@
 
 pub mod cab;
 pub mod msi;
+pub mod payload;
 pub mod pe;
 pub mod window;
 pub mod zip;
