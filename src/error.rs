@@ -178,3 +178,19 @@ impl ExitStatus {
         }
     }
 }
+
+/// An error as one line: its message, then each underlying cause its message does not
+/// already include (e.g. the decompressor's own words after "MSZIP decompression failed").
+pub fn line(err: &Error) -> String {
+    let mut line = err.to_string();
+    let mut cause = std::error::Error::source(err);
+    while let Some(c) = cause {
+        let text = c.to_string();
+        if !line.contains(&text) {
+            line.push_str(": ");
+            line.push_str(&text);
+        }
+        cause = c.source();
+    }
+    line
+}

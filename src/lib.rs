@@ -15,6 +15,7 @@ pub mod app;
 pub mod cli;
 pub mod error;
 pub mod extract;
+pub mod findings;
 pub mod formats;
 pub mod identify;
 pub mod model;

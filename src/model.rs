@@ -308,7 +308,9 @@ impl Lang {
             count += 1;
             if count > 3
                 || !(2..=8).contains(&p.len())
-                || !p.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+                || !p
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
             {
                 return None;
             }
@@ -338,7 +340,10 @@ mod tests {
         assert!(a < b);
         assert!(Build::parse("12.0.6514.5001").unwrap() < a);
         assert_eq!(a.to_string(), "12.0.6514.5002");
-        assert_eq!(Build::parse("16.0.10337").unwrap().to_string(), "16.0.10337.0");
+        assert_eq!(
+            Build::parse("16.0.10337").unwrap().to_string(),
+            "16.0.10337.0"
+        );
         assert!(Build::parse("12.0").is_none());
         assert!(Build::parse("1.2.3.4.5").is_none());
         assert!(Build::parse("1.x.3.4").is_none());

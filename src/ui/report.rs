@@ -13,20 +13,9 @@ fn origin_json(origin: &Origin) -> Value {
     json!(origin.labels())
 }
 
-/// An error as one line: its message, then each underlying cause its message does not
-/// already include (e.g. the decompressor's own words after "MSZIP decompression failed").
+/// An error as one line (see [`crate::error::line`]).
 pub fn error_line(err: &Error) -> String {
-    let mut line = err.to_string();
-    let mut cause = std::error::Error::source(err);
-    while let Some(c) = cause {
-        let text = c.to_string();
-        if !line.contains(&text) {
-            line.push_str(": ");
-            line.push_str(&text);
-        }
-        cause = c.source();
-    }
-    line
+    crate::error::line(err)
 }
 
 /// The JSON form of an error: code, one-line message, origin chain.

@@ -1,0 +1,175 @@
+//! Findings: what the checks found about a node, with a stable code, a severity, the Origin
+//! chain and a one-line explanation with the remedy.
+
+use std::fmt;
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::error::Error;
+use crate::model::{Arch, Kb, Lang, Origin};
+
+/// How bad a finding is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        })
+    }
+}
+
+/// What was found. Each kind has a stable kebab-case code (see [`FindingKind::code`]).
+#[derive(Clone, Debug)]
+pub enum FindingKind {
+    /// The KB in the file name is not the one in the patch's MsiPatchMetadata.
+    KbMismatch { name: Kb, content: Kb },
+    /// The architecture in a name disagrees with the content (PE machine) or with the
+    /// package that holds it.
+    ArchMismatch {
+        name: Arch,
+        other: Arch,
+        against: Against,
+    },
+    /// The language in a name disagrees with the content (ProductLanguage) or with the
+    /// package that holds it.
+    LanguageMismatch {
+        name: Lang,
+        other: Lang,
+        against: Against,
+    },
+    /// MsiPatchMetadata `StdPackageName` is not the patch's file name.
+    StdPackageNameMismatch { file: String, std_name: String },
+    /// The metadata (version resource, summary information, tables) could not be read.
+    MetadataUnreadable(Arc<Error>),
+    /// A container inside the input is damaged: what it holds could not all be listed.
+    Damaged(Arc<Error>),
+    /// Nesting deeper than the depth budget: not looked into.
+    TooDeep { limit: u32 },
+}
+
+/// What a name was compared with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Against {
+    /// The node's own content (PE header, MSI properties).
+    Content,
+    /// The name of the package that contains it.
+    Parent,
+}
+
+impl FindingKind {
+    /// The stable code, for scripts and `--json`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            FindingKind::KbMismatch { .. } => "kb-mismatch",
+            FindingKind::ArchMismatch { .. } => "arch-mismatch",
+            FindingKind::LanguageMismatch { .. } => "language-mismatch",
+            FindingKind::StdPackageNameMismatch { .. } => "std-package-name-mismatch",
+            FindingKind::MetadataUnreadable(_) => "metadata-unreadable",
+            FindingKind::Damaged(_) => "damaged",
+            FindingKind::TooDeep { .. } => "too-deep",
+        }
+    }
+
+    pub fn severity(&self) -> Severity {
+        match self {
+            FindingKind::Damaged(_) => Severity::Error,
+            FindingKind::KbMismatch { .. }
+            | FindingKind::ArchMismatch { .. }
+            | FindingKind::LanguageMismatch { .. }
+            | FindingKind::StdPackageNameMismatch { .. }
+            | FindingKind::MetadataUnreadable(_)
+            | FindingKind::TooDeep { .. } => Severity::Warning,
+        }
+    }
+}
+
+impl fmt::Display for FindingKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let against = |a: &Against| match a {
+            Against::Content => "its content says",
+            Against::Parent => "the package holding it says",
+        };
+        match self {
+            FindingKind::KbMismatch { name, content } => write!(
+                f,
+                "the name says {name} but the patch metadata says {content}; check that the file was not renamed or mixed up"
+            ),
+            FindingKind::ArchMismatch {
+                name,
+                other,
+                against: a,
+            } => write!(
+                f,
+                "the name says {name} but {} {other}; use the package built for the servers' architecture",
+                against(a)
+            ),
+            FindingKind::LanguageMismatch {
+                name,
+                other,
+                against: a,
+            } => write!(
+                f,
+                "the name says {name} but {} {other}; use the package for the installed language",
+                against(a)
+            ),
+            FindingKind::StdPackageNameMismatch { file, std_name } => write!(
+                f,
+                "the patch calls itself {std_name:?} (StdPackageName) but the file is {file:?}; rename it back or check its origin"
+            ),
+            FindingKind::MetadataUnreadable(e) => write!(
+                f,
+                "metadata unreadable ({}); the file may be damaged: download it again",
+                crate::error::line(e)
+            ),
+            FindingKind::Damaged(e) => write!(
+                f,
+                "damaged: {}; download the package again",
+                crate::error::line(e)
+            ),
+            FindingKind::TooDeep { limit } => write!(
+                f,
+                "nested deeper than {limit} levels; not looked into (raise --max-depth)"
+            ),
+        }
+    }
+}
+
+/// One finding about one node.
+#[derive(Clone, Debug)]
+pub struct Finding {
+    pub kind: FindingKind,
+    pub origin: Origin,
+}
+
+impl Finding {
+    pub fn new(origin: &Origin, kind: FindingKind) -> Finding {
+        Finding {
+            kind,
+            origin: origin.clone(),
+        }
+    }
+
+    pub fn severity(&self) -> Severity {
+        self.kind.severity()
+    }
+
+    pub fn code(&self) -> &'static str {
+        self.kind.code()
+    }
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {} [{}]", self.origin, self.kind, self.kind.code())
+    }
+}
