@@ -5,14 +5,14 @@
 //! References are to the Microsoft "PE Format" specification (learn.microsoft.com,
 //! `windows/win32/debug/pe-format`), cited as "PE spec §…".
 //!
-//! Malformed input never makes [`locate`] fail or panic: whatever cannot be parsed is simply
-//! not reported. Only a genuine I/O error of the reader is an `Err`.
+//! Malformed input never makes [`locate`] or [`facts`] fail or panic: whatever cannot be parsed
+//! is simply not reported. Only a genuine I/O error of the reader is an `Err`.
 
 use std::collections::HashSet;
 use std::io::{self, SeekFrom};
 
 use crate::formats::{Format, ReadSeek};
-use crate::model::OriginStep;
+use crate::model::{Arch, Build, OriginStep};
 
 /// Something wrong with an executable, or no payload in it.
 #[derive(Debug, thiserror::Error)]
@@ -63,6 +63,278 @@ pub fn locate(r: &mut dyn ReadSeek, len: u64) -> io::Result<Vec<Embedded>> {
     let mut seen = HashSet::new();
     found.retain(|e| seen.insert(e.offset));
     Ok(found)
+}
+
+/// `RT_VERSION` (winuser.h): the VS_VERSIONINFO resource.
+const RT_VERSION: u32 = 16;
+/// A VS_VERSIONINFO is at most 65,535 bytes: its `wLength` is a WORD.
+const MAX_VERSION_RESOURCE: u64 = 0xFFFF;
+/// Upper bound on children visited per version-resource block.
+const MAX_VERSION_CHILDREN: usize = 1024;
+/// VS_FIXEDFILEINFO.dwSignature.
+const FIXED_FILE_INFO_SIGNATURE: u32 = 0xFEEF_04BD;
+
+/// What the headers and resources of an executable say about it (no payload search).
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct PeFacts {
+    /// COFF `Machine`: 0x14c x86, 0x8664 x64, 0x200 ia64; `None` for any other machine.
+    pub machine: Option<Arch>,
+    /// The first RT_VERSION resource (first name, first language), when one parses.
+    pub version: Option<VersionInfo>,
+    /// The certificate table (data directory 4), when it is non-empty and lies inside the
+    /// file: an Authenticode signature is present (not verified here).
+    pub signature: Option<CertificateTable>,
+}
+
+/// The strings and numbers of a VS_VERSIONINFO resource.
+///
+/// Strings are those of the first StringTable of the StringFileInfo, exactly as written
+/// (`"9.0.30729.01"` stays so); empty values are `None`. The fixed versions come from
+/// VS_FIXEDFILEINFO, which can differ from the strings (a packer stub's own version).
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct VersionInfo {
+    pub file_version: Option<String>,
+    pub product_version: Option<String>,
+    pub fixed_file_version: Option<Build>,
+    pub fixed_product_version: Option<Build>,
+    pub product_name: Option<String>,
+    pub company_name: Option<String>,
+    pub file_description: Option<String>,
+    pub original_filename: Option<String>,
+    pub internal_name: Option<String>,
+    pub legal_copyright: Option<String>,
+}
+
+/// Where the attribute certificate table is (PE spec §5.7): a file offset, not an RVA.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct CertificateTable {
+    pub offset: u64,
+    pub size: u64,
+}
+
+/// Reads the facts of a PE: machine, version resource, certificate table. `len` is the length
+/// of `r`. `Ok(None)` when `r` is not a PE image; only the headers, the resource directory
+/// entries on the way to RT_VERSION and that resource (at most 64 KiB) are read.
+pub fn facts(r: &mut dyn ReadSeek, len: u64) -> io::Result<Option<PeFacts>> {
+    let Some(image) = Headers::read(r, len)? else {
+        return Ok(None);
+    };
+    let machine = match image.machine {
+        0x014c => Some(Arch::X86),
+        0x8664 => Some(Arch::X64),
+        0x0200 => Some(Arch::Ia64),
+        _ => None,
+    };
+    let signature = image
+        .certificate
+        .filter(|&(offset, size)| offset.checked_add(size).is_some_and(|end| end <= len))
+        .map(|(offset, size)| CertificateTable { offset, size });
+    let version = match version_resource(r, len, &image)? {
+        Some(bytes) => parse_version_info(&bytes),
+        None => None,
+    };
+    Ok(Some(PeFacts {
+        machine,
+        version,
+        signature,
+    }))
+}
+
+/// The bytes of the first RT_VERSION resource: the first name entry under type 16, its first
+/// language entry (PE spec §6.9: entries are sorted, names before IDs).
+fn version_resource(
+    r: &mut dyn ReadSeek,
+    len: u64,
+    image: &Headers,
+) -> io::Result<Option<Vec<u8>>> {
+    let Some((rva, _)) = image.resource else {
+        return Ok(None);
+    };
+    let Some((base, avail)) = image.rva_to_offset(rva) else {
+        return Ok(None);
+    };
+    let mut walk = ResourceWalk {
+        base,
+        avail,
+        len,
+        visited: HashSet::new(),
+        entries: 0,
+    };
+    let types = walk.entries(r, 0)?;
+    let Some(&(_, names_at)) = types
+        .iter()
+        .find(|&&(name, target)| name == RT_VERSION && target & 0x8000_0000 != 0)
+    else {
+        return Ok(None);
+    };
+    let names = walk.entries(r, names_at & 0x7fff_ffff)?;
+    let Some(&(_, langs_at)) = names.iter().find(|&&(_, t)| t & 0x8000_0000 != 0) else {
+        return Ok(None);
+    };
+    let langs = walk.entries(r, langs_at & 0x7fff_ffff)?;
+    let Some(&(_, data_at)) = langs.iter().find(|&&(_, t)| t & 0x8000_0000 == 0) else {
+        return Ok(None);
+    };
+    let Some(entry) = walk.bytes::<16>(r, data_at)? else {
+        return Ok(None);
+    };
+    let (data_rva, size) = (u32_at(&entry, 0), u64::from(u32_at(&entry, 4)));
+    let Some((offset, raw_left)) = image.rva_to_offset(data_rva) else {
+        return Ok(None);
+    };
+    let size = size
+        .min(raw_left)
+        .min(MAX_VERSION_RESOURCE)
+        .min(len.saturating_sub(offset));
+    let mut buf = vec![0u8; usize::try_from(size).unwrap_or(0)];
+    Ok(read_at(r, offset, &mut buf)?.then_some(buf))
+}
+
+/// One block of a version resource: `wLength`, `wValueLength`, `wType`, `szKey`, padding,
+/// `Value`, padding, `Children` (VS_VERSIONINFO, StringFileInfo, StringTable, String,
+/// VarFileInfo and Var all share this layout; learn.microsoft.com "VS_VERSIONINFO structure"
+/// and "String structure").
+#[derive(Debug)]
+struct VersionBlock<'a> {
+    key: String,
+    /// `wValueLength`: bytes for binary values, WORDs (UTF-16 units) for text values.
+    value_len: usize,
+    is_text: bool,
+    /// From the value's first byte to the end of the block (value, padding, children).
+    rest: &'a [u8],
+    /// Offset of `rest` inside the whole resource (alignment is relative to its start).
+    rest_at: usize,
+}
+
+/// Rounds `at` up to the next 32-bit boundary ("Padding: as many zero words as necessary
+/// to align the next member on a 32-bit boundary").
+fn align4(at: usize) -> usize {
+    at.saturating_add(3) & !3
+}
+
+/// Parses the block starting at `at` of `res` (the whole resource); `None` when it does
+/// not fit. Returns the block and the offset just past it.
+fn version_block(res: &[u8], at: usize) -> Option<(VersionBlock<'_>, usize)> {
+    let length = usize::from(u16_at(res, at));
+    let end = at.checked_add(length)?;
+    // wLength, wValueLength, wType and at least the key's terminating NUL.
+    if length < 8 || end > res.len() {
+        return None;
+    }
+    let block = res.get(at..end)?;
+    let value_len = usize::from(u16_at(block, 2));
+    let is_text = u16_at(block, 4) == 1;
+    let mut key_units = Vec::new();
+    let mut pos = 6;
+    loop {
+        let unit = block.get(pos..pos + 2)?;
+        pos += 2;
+        let unit = u16::from_le_bytes([unit[0], unit[1]]);
+        if unit == 0 {
+            break;
+        }
+        key_units.push(unit);
+    }
+    let value_at = align4(at + pos).min(end);
+    Some((
+        VersionBlock {
+            key: String::from_utf16_lossy(&key_units),
+            value_len,
+            is_text,
+            rest: res.get(value_at..end)?,
+            rest_at: value_at,
+        },
+        end,
+    ))
+}
+
+impl<'a> VersionBlock<'a> {
+    /// The value bytes: `wValueLength` bytes (binary) or WORDs (text), clamped to the block.
+    fn value(&self) -> &'a [u8] {
+        let len = if self.is_text {
+            self.value_len.saturating_mul(2)
+        } else {
+            self.value_len
+        };
+        self.rest
+            .get(..len.min(self.rest.len()))
+            .unwrap_or_default()
+    }
+
+    /// The child blocks: after the value, each on a 32-bit boundary.
+    fn children(&self, res: &'a [u8]) -> Vec<VersionBlock<'a>> {
+        let end = self.rest_at + self.rest.len();
+        let mut at = align4(self.rest_at + self.value().len());
+        let mut out = Vec::new();
+        while at < end && out.len() < MAX_VERSION_CHILDREN {
+            let Some(within) = res.get(..end) else {
+                break;
+            };
+            let Some((child, next)) = version_block(within, at) else {
+                break;
+            };
+            out.push(child);
+            at = align4(next);
+        }
+        out
+    }
+
+    /// A String's value as written: UTF-16 up to the first NUL. `wValueLength` counts WORDs
+    /// including the NUL, but some linkers store a byte count or 0; the text then runs to
+    /// the NUL or the block's end, whichever comes first.
+    fn text(&self) -> String {
+        let units: Vec<u16> = self
+            .rest
+            .chunks_exact(2)
+            .map(|c| u16::from_le_bytes([c[0], c[1]]))
+            .take_while(|&u| u != 0)
+            .collect();
+        String::from_utf16_lossy(&units)
+    }
+}
+
+/// Parses a VS_VERSIONINFO; `None` when its root block is not one.
+fn parse_version_info(res: &[u8]) -> Option<VersionInfo> {
+    let (root, _) = version_block(res, 0)?;
+    if root.key != "VS_VERSION_INFO" {
+        return None;
+    }
+    let mut info = VersionInfo::default();
+    // VS_FIXEDFILEINFO: signature, struct version, file MS/LS, product MS/LS, …
+    let fixed = root.value();
+    if fixed.len() >= 24 && u32_at(fixed, 0) == FIXED_FILE_INFO_SIGNATURE {
+        let build = |ms: u32, ls: u32| Build([ms >> 16, ms & 0xffff, ls >> 16, ls & 0xffff]);
+        info.fixed_file_version = Some(build(u32_at(fixed, 8), u32_at(fixed, 12)));
+        info.fixed_product_version = Some(build(u32_at(fixed, 16), u32_at(fixed, 20)));
+    }
+    let string_file_info = root
+        .children(res)
+        .into_iter()
+        .find(|c| c.key == "StringFileInfo");
+    // The first StringTable (key: language and code page as 8 hex digits).
+    if let Some(table) = string_file_info.and_then(|s| s.children(res).into_iter().next()) {
+        for string in table.children(res) {
+            let value = string.text();
+            if value.is_empty() {
+                continue;
+            }
+            let slot = match string.key.to_ascii_lowercase().as_str() {
+                "fileversion" => &mut info.file_version,
+                "productversion" => &mut info.product_version,
+                "productname" => &mut info.product_name,
+                "companyname" => &mut info.company_name,
+                "filedescription" => &mut info.file_description,
+                "originalfilename" => &mut info.original_filename,
+                "internalname" => &mut info.internal_name,
+                "legalcopyright" => &mut info.legal_copyright,
+                _ => continue,
+            };
+            if slot.is_none() {
+                *slot = Some(value);
+            }
+        }
+    }
+    Some(info)
 }
 
 /// Reads `buf.len()` bytes at `offset`; `Ok(false)` when the reader ends first.
@@ -125,6 +397,8 @@ struct Section {
 /// What the headers tell about where things are.
 #[derive(Debug)]
 struct Headers {
+    /// COFF `Machine` (PE spec §3.3.1 "Machine Types").
+    machine: u16,
     sections: Vec<Section>,
     /// `(rva, size)` of the resource table (data directory 2), when present.
     resource: Option<(u32, u32)>,
@@ -204,6 +478,7 @@ impl Headers {
             sections.push(s);
         }
         Ok(Some(Headers {
+            machine: u16_at(&coff, 4),
             sections,
             resource,
             certificate,
@@ -295,6 +570,35 @@ impl ResourceWalk {
             return Ok(None);
         }
         read_array::<N>(r, self.len, self.base + u64::from(rel))
+    }
+
+    /// The `(name, target)` pairs of the directory at `rel`, bounded like [`Self::directory`].
+    fn entries(&mut self, r: &mut dyn ReadSeek, rel: u32) -> io::Result<Vec<(u32, u32)>> {
+        let mut out = Vec::new();
+        if !self.visited.insert(rel) {
+            return Ok(out);
+        }
+        let Some(dir) = self.bytes::<16>(r, rel)? else {
+            return Ok(out);
+        };
+        let count = u32::from(u16_at(&dir, 12)) + u32::from(u16_at(&dir, 14));
+        for i in 0..count {
+            if self.entries >= MAX_RESOURCE_ENTRIES {
+                break;
+            }
+            self.entries += 1;
+            let Some(at) = rel
+                .checked_add(16)
+                .and_then(|a| a.checked_add(i.checked_mul(8)?))
+            else {
+                break;
+            };
+            let Some(entry) = self.bytes::<8>(r, at)? else {
+                break;
+            };
+            out.push((u32_at(&entry, 0), u32_at(&entry, 4)));
+        }
+        Ok(out)
     }
 
     fn directory(

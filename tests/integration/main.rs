@@ -8,9 +8,11 @@ mod cab;
 mod corpus;
 mod differential;
 mod extract_cli;
+mod facts;
 #[path = "../fixtures/mod.rs"]
 mod fixtures;
 mod mutation;
+mod names;
 mod pe_msi;
 mod samples;
 mod support;
