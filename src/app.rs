@@ -5,7 +5,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use crate::cli::{self, Config, OutputConfig};
 use crate::error::ExitStatus;
 use crate::extract::{self, NoProgress, Progress};
-use crate::ui::{Printer, progress::Bar, report};
+use crate::findings::Severity;
+use crate::identify::{inspect, names};
+use crate::ui::{self, Printer, progress::Bar, report};
 
 /// Set by the Ctrl-C / SIGTERM handler; long loops check it and unwind, cleaning up staging.
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
@@ -33,6 +35,25 @@ pub fn run(output: OutputConfig, config: Config) -> ExitStatus {
                 ExitStatus::Fatal
             }
         },
+        Config::InspectNames { names: list } => {
+            let facts: Vec<_> = list.iter().map(|n| names::classify_name(n)).collect();
+            ui::inspect::print_names(&printer, &facts);
+            ExitStatus::Ok
+        }
+        Config::Inspect { inputs, limits } => {
+            install_interrupt_handler();
+            let insp = inspect::inspect(&inputs, &limits, &INTERRUPTED);
+            ui::inspect::print_inspection(&printer, &insp);
+            if insp.interrupted {
+                ExitStatus::Interrupted
+            } else if !insp.failed.is_empty() {
+                ExitStatus::Fatal
+            } else if insp.findings().any(|f| f.severity() == Severity::Error) {
+                ExitStatus::Findings
+            } else {
+                ExitStatus::Ok
+            }
+        }
         Config::Extract {
             inputs,
             output: out,

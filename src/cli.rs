@@ -55,6 +55,9 @@ enum ColorArg {
 enum Command {
     /// Safely unpack each input's payload (cabinets, self-extracting exes, zips, MSI/MSP).
     Extract(ExtractArgs),
+    /// What is this? Every package and patch inside the inputs: KB, build, arch, scope,
+    /// language, family, and where name and content disagree.
+    Inspect(InspectArgs),
     /// Print a shell completion script.
     Completions {
         #[arg(value_enum)]
@@ -91,6 +94,22 @@ struct ExtractArgs {
     force: bool,
 }
 
+#[derive(Debug, Args)]
+struct InspectArgs {
+    /// Files to look into (nothing is written); with --names, file names to classify.
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<String>,
+    /// Classify the names alone, by Microsoft's naming conventions (no file access).
+    #[arg(long)]
+    names: bool,
+    /// How deep nested archives may go (an input is depth 0).
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_depth)]
+    max_depth: u32,
+    /// Largest member to look into (bytes, or with a K/M/G/T suffix).
+    #[arg(long, value_name = "SIZE", default_value = "64G", value_parser = size_arg)]
+    max_size: u64,
+}
+
 fn size_arg(s: &str) -> Result<u64, String> {
     parse_size(s).map_err(|e| e.to_string())
 }
@@ -120,6 +139,13 @@ pub enum Config {
         inputs: Vec<PathBuf>,
         output: PathBuf,
         options: ExtractOptions,
+    },
+    Inspect {
+        inputs: Vec<PathBuf>,
+        limits: Limits,
+    },
+    InspectNames {
+        names: Vec<String>,
     },
     Completions(clap_complete::Shell),
     Man,
@@ -156,6 +182,16 @@ impl Cli {
                         max_entries: a.max_entries,
                     },
                     force: a.force,
+                },
+            },
+            Command::Inspect(a) if a.names => Config::InspectNames { names: a.paths },
+            Command::Inspect(a) => Config::Inspect {
+                inputs: a.paths.into_iter().map(PathBuf::from).collect(),
+                limits: Limits {
+                    max_depth: a.max_depth,
+                    max_total_bytes: a.max_size,
+                    max_entry_bytes: a.max_size,
+                    ..Limits::default()
                 },
             },
             Command::Completions { shell } => Config::Completions(shell),

@@ -53,6 +53,9 @@ pub enum FindingKind {
     MetadataUnreadable(Arc<Error>),
     /// A container inside the input is damaged: what it holds could not all be listed.
     Damaged(Arc<Error>),
+    /// An MSI's files are in an external cabinet that is not beside it (a nested MSI, or an
+    /// MSI downloaded alone): the package is identified, its files are not listed.
+    ExternalCabinetMissing { cabinet: String },
     /// Nesting deeper than the depth budget: not looked into.
     TooDeep { limit: u32 },
 }
@@ -76,6 +79,7 @@ impl FindingKind {
             FindingKind::StdPackageNameMismatch { .. } => "std-package-name-mismatch",
             FindingKind::MetadataUnreadable(_) => "metadata-unreadable",
             FindingKind::Damaged(_) => "damaged",
+            FindingKind::ExternalCabinetMissing { .. } => "external-cabinet-missing",
             FindingKind::TooDeep { .. } => "too-deep",
         }
     }
@@ -83,12 +87,48 @@ impl FindingKind {
     pub fn severity(&self) -> Severity {
         match self {
             FindingKind::Damaged(_) => Severity::Error,
+            FindingKind::ExternalCabinetMissing { .. } => Severity::Info,
             FindingKind::KbMismatch { .. }
             | FindingKind::ArchMismatch { .. }
             | FindingKind::LanguageMismatch { .. }
             | FindingKind::StdPackageNameMismatch { .. }
             | FindingKind::MetadataUnreadable(_)
             | FindingKind::TooDeep { .. } => Severity::Warning,
+        }
+    }
+}
+
+/// An error's one-line message relative to the node it is about: the node's own origin prefix
+/// is dropped, so the finding does not repeat where it is.
+fn relative(err: &Error, origin: &Origin) -> String {
+    let line = crate::error::line(err);
+    let me = origin.to_string();
+    if let Some(rest) = line.strip_prefix(&me) {
+        if let Some(rest) = rest.strip_prefix(": ") {
+            return rest.to_owned();
+        }
+        if let Some(rest) = rest.strip_prefix(" › ") {
+            return rest.to_owned();
+        }
+    }
+    line
+}
+
+impl FindingKind {
+    /// The one-line explanation with its remedy, for a finding about `origin`.
+    pub fn message(&self, origin: &Origin) -> String {
+        match self {
+            FindingKind::MetadataUnreadable(e) => format!(
+                "metadata unreadable ({}); the file may be damaged: download it again",
+                relative(e, origin)
+            ),
+            FindingKind::Damaged(e) => {
+                format!(
+                    "damaged: {}; download the package again",
+                    relative(e, origin)
+                )
+            }
+            _ => self.to_string(),
         }
     }
 }
@@ -136,6 +176,10 @@ impl fmt::Display for FindingKind {
                 "damaged: {}; download the package again",
                 crate::error::line(e)
             ),
+            FindingKind::ExternalCabinetMissing { cabinet } => write!(
+                f,
+                "its files are in the external cabinet {cabinet:?}, which is not beside it; put the cabinet next to it to list them"
+            ),
             FindingKind::TooDeep { limit } => write!(
                 f,
                 "nested deeper than {limit} levels; not looked into (raise --max-depth)"
@@ -166,10 +210,21 @@ impl Finding {
     pub fn code(&self) -> &'static str {
         self.kind.code()
     }
+
+    /// The one-line explanation with its remedy (without the origin).
+    pub fn message(&self) -> String {
+        self.kind.message(&self.origin)
+    }
 }
 
 impl fmt::Display for Finding {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {} [{}]", self.origin, self.kind, self.kind.code())
+        write!(
+            f,
+            "{}: {} [{}]",
+            self.origin,
+            self.kind.message(&self.origin),
+            self.kind.code()
+        )
     }
 }

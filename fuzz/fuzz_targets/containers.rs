@@ -31,9 +31,13 @@ fuzz_target!(|data: &[u8]| {
     let _ = match sniff(data) {
         Format::Cab => cab::extract(reader(), &origin, &mut NoVolumes, &mut Discard),
         Format::Zip => zip::extract(reader(), &origin, &mut Discard),
-        Format::CompoundFile => msi::extract(reader(), &origin, &mut NoVolumes, &mut Discard),
+        Format::CompoundFile => {
+            let _ = msi::facts(reader());
+            msi::extract(reader(), &origin, &mut NoVolumes, &mut Discard)
+        }
         Format::Executable | Format::Unknown => {
             let mut r = Cursor::new(data);
+            let _ = pe::facts(&mut r, data.len() as u64);
             let _ = pe::locate(&mut r, data.len() as u64);
             let _ = cab::scan(&mut r, data.len() as u64);
             Ok(())

@@ -1,3 +1,4 @@
 //! identify: facts about every node, from its name and from its contents.
 
+pub mod inspect;
 pub mod names;

@@ -79,7 +79,7 @@ pub struct NameFacts {
     pub scope: Scope,
     pub language: Option<Lang>,
     /// For patches (and catalog cabinets, which carry one patch of the same stem): the file
-    /// stem without its language or scope part, lower-case (`sts`, `wssmui`, `stswwsp1`).
+    /// stem without its language or scope part, lower-case (`sts`, `wssmui`; `stswwsp1.msp` is family `sts`).
     pub family: Option<String>,
     /// From Microsoft Update catalog names `…_<40 hex>.cab` (the file's SHA-1).
     pub sha1: Option<Sha1>,
@@ -1191,9 +1191,20 @@ pub fn classify_name(name: &str) -> NameFacts {
     }
 
     let product = (!info.product.is_empty()).then(|| info.product.clone());
+    // The family is the patch's identity across releases: `stswwsp1.msp` (SP1) patches the
+    // same family as `sts.msp` (vendor document: "both patches update the same files"), so
+    // the global marker `ww` and the release are not part of it.
+    let patch_family = || {
+        product.as_ref().map(|p| {
+            p.strip_suffix("ww")
+                .filter(|stem| !stem.is_empty())
+                .unwrap_or(p)
+                .to_owned()
+        })
+    };
     let family = match kind {
-        NameKind::PatchMsp => product.as_ref().map(|_| info.raw.clone()),
-        NameKind::PackageCab if sha1.is_some() => product.as_ref().map(|_| info.raw.clone()),
+        NameKind::PatchMsp => patch_family(),
+        NameKind::PackageCab if sha1.is_some() => patch_family(),
         NameKind::PackageCab => component.clone(),
         _ => None,
     };
@@ -1336,7 +1347,7 @@ mod tests {
         let f = classify_name("stswwsp1.msp");
         assert_eq!(
             (f.family.as_deref(), f.release.as_deref()),
-            (Some("stswwsp1"), Some("SP1"))
+            (Some("sts"), Some("SP1"))
         );
         let f = classify_name("Exchange2007-KBxxxxxx-x64-EN.msp");
         assert_eq!(f.family.as_deref(), Some("exchange2007"));
@@ -1361,7 +1372,7 @@ mod tests {
         check(rows);
         let f = classify_name(&format!("mainwwsp2_{}.cab", sha.to_uppercase()));
         assert_eq!(f.sha1.map(|s| s.hex()).as_deref(), Some(sha));
-        assert_eq!(f.family.as_deref(), Some("mainwwsp2"));
+        assert_eq!(f.family.as_deref(), Some("main"));
         assert_eq!(f.product.as_deref(), Some("mainww"));
         assert_eq!(f.release.as_deref(), Some("SP2"));
         // 39 hex digits are not a SHA-1

@@ -209,11 +209,11 @@ fn fixture_time() -> Option<FileTime> {
     Some(FileTime((SUMMARY_TIME_SECS + 11_644_473_600) * 10_000_000))
 }
 
-const SUPERSEDED: &str = "{0A3C1B2D-0000-4000-8000-000000956056}";
-const OTHER_TARGET: &str = "{90120000-1014-0000-0000-0000000FF1CE}";
+pub(crate) const SUPERSEDED: &str = "{0A3C1B2D-0000-4000-8000-000000956056}";
+pub(crate) const OTHER_TARGET: &str = "{90120000-1014-0000-0000-0000000FF1CE}";
 
 /// A fixture patch with everything `inspect` reads.
-fn full_patch() -> Vec<u8> {
+pub(crate) fn full_patch() -> Vec<u8> {
     MsiBuilder::patch()
         .title("Hotfix for Windows SharePoint Services 3.0 (KB975002)")
         .subject("Windows SharePoint Services 3.0 Hotfix")
@@ -445,7 +445,7 @@ fn damaged_packages_give_error_values_not_panics() {
 /// `msiinfo ARGS…` in UTC (it prints times with ctime), or `None` when it is not installed.
 /// Runs in a scratch folder: `export` writes the streams of binary columns below its working
 /// directory.
-fn msiinfo(args: &[&std::ffi::OsStr]) -> Option<String> {
+pub(crate) fn msiinfo(args: &[&std::ffi::OsStr]) -> Option<String> {
     let scratch = tempfile::tempdir().expect("scratch dir");
     let out = Command::new("msiinfo")
         .args(args)
@@ -461,7 +461,7 @@ fn msiinfo(args: &[&std::ffi::OsStr]) -> Option<String> {
     Some(String::from_utf8(out.stdout).expect("msiinfo prints UTF-8"))
 }
 
-fn have_msiinfo(test: &str) -> bool {
+pub(crate) fn have_msiinfo(test: &str) -> bool {
     let ok = Command::new("msiinfo").arg("--version").output().is_ok();
     if !ok {
         eprintln!("SKIP {test}: msiinfo (msitools) is not installed");
@@ -521,7 +521,7 @@ fn suminfo_lines(s: &SummaryInfo) -> Vec<String> {
 }
 
 /// An `msiinfo export` (`.idt`) document: names, types, table and keys, then the rows.
-fn idt_lines(out: &str) -> Vec<Vec<String>> {
+pub(crate) fn idt_lines(out: &str) -> Vec<Vec<String>> {
     out.split("\r\n")
         .filter(|l| !l.is_empty())
         .map(|l| l.split('\t').map(str::to_owned).collect())

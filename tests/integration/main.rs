@@ -11,6 +11,7 @@ mod extract_cli;
 mod facts;
 #[path = "../fixtures/mod.rs"]
 mod fixtures;
+mod inspect;
 mod mutation;
 mod names;
 mod pe_msi;

@@ -86,3 +86,38 @@ fn snapshot_of_the_sample_extract_output() {
     );
     insta::assert_snapshot!("sample_extract_human", human);
 }
+
+/// `inspect` of the sample, and `inspect --names` of typical names, locked as people see them.
+#[test]
+fn snapshot_of_the_sample_inspect_output() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_slipway"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args([
+            "inspect",
+            "samples/sharepoint-2007/wss-kb975002-fullfile-x86-glb.exe",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0);
+    insta::assert_snapshot!(
+        "sample_inspect_human",
+        format!(
+            "stdout:\n{}stderr:\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    );
+    let out = slipway([
+        "inspect",
+        "--names",
+        "wssv3sp2-kb953338-x64-fullfile-en-us.exe",
+        "officeserver2007-kb956056-fullfile-x64-glb.exe",
+        "coreservermui-de-de.msp",
+        "stswwsp1.msp",
+        "441687_ENU_x64_zip.exe",
+        "Exchange2007-KB941690-x64-EN.msp",
+        "access2007-kb2596614-fullfile-x86-glb_0123456789abcdef0123456789abcdef01234567.cab",
+    ]);
+    assert_eq!(code(&out), 0);
+    insta::assert_snapshot!("names_human", String::from_utf8_lossy(&out.stdout));
+}

@@ -1,0 +1,482 @@
+//! The `inspect` walk: every package and patch inside the inputs, with its facts from its name
+//! and from its contents, and the findings where the two disagree. Nothing is written.
+//!
+//! Members that are containers (or are named like packages and patches) are spooled — in
+//! memory up to [`MEMORY_SPOOL`], else to an anonymous temporary file — and hashed while
+//! spooled, then looked into; every other member is only read through.
+
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use sha2::Digest;
+
+use crate::error::Error;
+use crate::extract::limits::{BudgetExceeded, Limits};
+use crate::extract::open_input;
+use crate::findings::{Against, Finding, FindingKind};
+use crate::formats::cab::{NoVolumes, VolumeResolver};
+use crate::formats::msi::{self, MsiError, PackageFacts};
+use crate::formats::payload::{BytesSource, DirVolumes, FileSource, Payload, Source, unpack};
+use crate::formats::pe::{self, PeFacts};
+use crate::formats::{Entry, EntrySink, Format, FormatError, SNIFF_LEN, sniff};
+use crate::identify::names::{NameFacts, NameKind, classify_name, lcid_language};
+use crate::model::{Arch, Origin, Sha256};
+
+/// Members up to this size are spooled in memory; larger ones to a temporary file.
+pub const MEMORY_SPOOL: u64 = 16 << 20;
+
+/// One package, patch or container found.
+#[derive(Debug)]
+pub struct Item {
+    pub origin: Origin,
+    /// 0 for an input, 1 for what it holds, …
+    pub depth: usize,
+    /// The file name (last component of the name as stored).
+    pub name: String,
+    pub size: u64,
+    pub sha256: Sha256,
+    pub format: Format,
+    /// What the name says.
+    pub named: NameFacts,
+    pub pe: Option<PeFacts>,
+    pub package: Option<PackageFacts>,
+    pub findings: Vec<Finding>,
+}
+
+/// The result of an inspection.
+#[derive(Debug, Default)]
+pub struct Inspection {
+    /// Every item, inputs in the order given, each followed by what it holds (pre-order).
+    pub items: Vec<Item>,
+    /// Inputs that could not be read at all.
+    pub failed: Vec<(PathBuf, Error)>,
+    pub interrupted: bool,
+}
+
+impl Inspection {
+    pub fn findings(&self) -> impl Iterator<Item = &Finding> {
+        self.items.iter().flat_map(|i| i.findings.iter())
+    }
+}
+
+/// Inspects every input.
+pub fn inspect(inputs: &[PathBuf], limits: &Limits, interrupt: &AtomicBool) -> Inspection {
+    let mut out = Inspection::default();
+    for input in inputs {
+        if interrupt.load(Ordering::Relaxed) {
+            out.interrupted = true;
+            break;
+        }
+        let mut walker = Walker {
+            limits: *limits,
+            interrupt,
+            items: Vec::new(),
+        };
+        match walker.input(input) {
+            Ok(()) => {}
+            Err(Error::Interrupted) => out.interrupted = true,
+            Err(e) => out.failed.push((input.clone(), e)),
+        }
+        out.items.append(&mut walker.items);
+    }
+    out
+}
+
+struct Walker<'a> {
+    limits: Limits,
+    interrupt: &'a AtomicBool,
+    items: Vec<Item>,
+}
+
+fn file_name(name: &str) -> &str {
+    name.rsplit(['/', '\\']).next().unwrap_or(name)
+}
+
+fn hash_file(path: &Path, origin: &Origin) -> Result<(u64, Sha256), Error> {
+    let read_err = |source| Error::Read {
+        origin: origin.clone(),
+        source,
+    };
+    let mut f = std::fs::File::open(path).map_err(read_err)?;
+    let mut hasher = sha2::Sha256::new();
+    let mut buf = vec![0u8; 256 * 1024];
+    let mut size = 0u64;
+    loop {
+        let n = f.read(&mut buf).map_err(read_err)?;
+        if n == 0 {
+            break;
+        }
+        size += n as u64;
+        hasher.update(&buf[..n]);
+    }
+    Ok((size, Sha256(hasher.finalize().into())))
+}
+
+impl Walker<'_> {
+    fn input(&mut self, path: &Path) -> Result<(), Error> {
+        let origin = Origin::input(path);
+        let (file, head) = open_input(path, &origin)?;
+        drop(file);
+        let (size, sha256) = hash_file(path, &origin)?;
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let format = sniff(&head);
+        let mut volumes = DirVolumes::beside(path);
+        self.node(
+            &FileSource(path),
+            &mut volumes,
+            NodeInfo {
+                origin,
+                depth: 0,
+                name,
+                size,
+                sha256,
+                format,
+                parent: None,
+            },
+        )
+    }
+
+    /// Records one item (its facts and findings), then walks what it holds.
+    fn node(
+        &mut self,
+        source: &dyn Source,
+        volumes: &mut dyn VolumeResolver,
+        info: NodeInfo,
+    ) -> Result<(), Error> {
+        let named = classify_name(&info.name);
+        let mut findings = Vec::new();
+        let mut pe_facts = None;
+        let mut package = None;
+        match info.format {
+            Format::Executable => match source.open().and_then(|mut r| {
+                let len = source.size()?;
+                pe::facts(&mut *r, len)
+            }) {
+                Ok(f) => pe_facts = f,
+                Err(e) => findings.push(Finding::new(
+                    &info.origin,
+                    FindingKind::MetadataUnreadable(Arc::new(Error::reading(&info.origin, e))),
+                )),
+            },
+            Format::CompoundFile => match source
+                .open()
+                .map_err(|e| Error::reading(&info.origin, e))
+                .and_then(|r| msi::facts(r).map_err(|e| Error::format(&info.origin, e)))
+            {
+                Ok(f) => package = Some(f),
+                Err(e) => findings.push(Finding::new(
+                    &info.origin,
+                    FindingKind::MetadataUnreadable(Arc::new(e)),
+                )),
+            },
+            Format::Cab | Format::Zip | Format::Unknown => {}
+        }
+        compare(
+            &info,
+            &named,
+            pe_facts.as_ref(),
+            package.as_ref(),
+            &mut findings,
+        );
+        let index = self.items.len();
+        self.items.push(Item {
+            origin: info.origin.clone(),
+            depth: info.depth,
+            name: info.name.clone(),
+            size: info.size,
+            sha256: info.sha256,
+            format: info.format,
+            named: named.clone(),
+            pe: pe_facts,
+            package,
+            findings,
+        });
+        if !info.format.is_container() {
+            return Ok(());
+        }
+        if info.depth as u64 >= u64::from(self.limits.max_depth) {
+            self.items[index].findings.push(Finding::new(
+                &info.origin,
+                FindingKind::TooDeep {
+                    limit: self.limits.max_depth,
+                },
+            ));
+            return Ok(());
+        }
+        let mut sink = InspectSink {
+            walker: self,
+            depth: info.depth + 1,
+            parent: Some(named),
+        };
+        let result = unpack(source, info.format, &info.origin, volumes, &mut sink);
+        match result {
+            Ok(Payload::Extracted) => Ok(()),
+            Ok(Payload::None(_)) => {
+                // A DLL or tool inside a package is not a package: an executable member is
+                // reported only when it is named like one or carries a payload.
+                if info.depth > 0
+                    && info.format == Format::Executable
+                    && self.items[index].named.kind == NameKind::Other
+                {
+                    self.items.truncate(index);
+                }
+                Ok(())
+            }
+            Err(Error::Interrupted) => Err(Error::Interrupted),
+            Err(Error::Format {
+                source: FormatError::Msi(MsiError::ExternalCabinetNotFound(name)),
+                ..
+            }) => {
+                self.items[index].findings.push(Finding::new(
+                    &info.origin,
+                    FindingKind::ExternalCabinetMissing { cabinet: name },
+                ));
+                Ok(())
+            }
+            Err(e) => {
+                self.items[index].findings.push(Finding::new(
+                    &info.origin,
+                    FindingKind::Damaged(Arc::new(e)),
+                ));
+                Ok(())
+            }
+        }
+    }
+}
+
+/// What the walk knows about a node before looking at its content.
+struct NodeInfo {
+    origin: Origin,
+    depth: usize,
+    name: String,
+    size: u64,
+    sha256: Sha256,
+    format: Format,
+    /// What the name of the package holding it says.
+    parent: Option<NameFacts>,
+}
+
+/// Where the name and the content (or the parent's name) disagree.
+fn compare(
+    info: &NodeInfo,
+    named: &NameFacts,
+    pe_facts: Option<&PeFacts>,
+    package: Option<&PackageFacts>,
+    findings: &mut Vec<Finding>,
+) {
+    let origin = &info.origin;
+    if let Some(patch) = package.and_then(|p| p.patch.as_ref()) {
+        if let (Some(name_kb), Some(content_kb)) = (named.kb, patch.kb)
+            && name_kb != content_kb
+        {
+            findings.push(Finding::new(
+                origin,
+                FindingKind::KbMismatch {
+                    name: name_kb,
+                    content: content_kb,
+                },
+            ));
+        }
+        let std_name = patch
+            .metadata
+            .iter()
+            .find(|m| m.1.eq_ignore_ascii_case("StdPackageName"))
+            .map(|m| m.2.trim().to_owned());
+        if let Some(std_name) = std_name
+            && !std_name.is_empty()
+            && !std_name.eq_ignore_ascii_case(&info.name)
+        {
+            findings.push(Finding::new(
+                origin,
+                FindingKind::StdPackageNameMismatch {
+                    file: info.name.clone(),
+                    std_name,
+                },
+            ));
+        }
+    }
+    if let (Some(name_lang), Some(lcid)) = (
+        named.language.as_ref(),
+        package
+            .and_then(|p| p.properties.get("ProductLanguage"))
+            .and_then(|v| v.trim().parse::<u32>().ok()),
+    ) && let Some(content_lang) = lcid_language(lcid)
+        && !same_language(name_lang.as_str(), content_lang.as_str())
+    {
+        findings.push(Finding::new(
+            origin,
+            FindingKind::LanguageMismatch {
+                name: name_lang.clone(),
+                other: content_lang,
+                against: Against::Content,
+            },
+        ));
+    }
+    // An x86 name on a 64-bit image is wrong; the reverse is common (x86 self-extractor stubs
+    // wrap x64 payloads), so it is not flagged.
+    if let (Some(Arch::X86), Some(machine)) = (named.arch, pe_facts.and_then(|p| p.machine))
+        && matches!(machine, Arch::X64 | Arch::Ia64)
+    {
+        findings.push(Finding::new(
+            origin,
+            FindingKind::ArchMismatch {
+                name: Arch::X86,
+                other: machine,
+                against: Against::Content,
+            },
+        ));
+    }
+    if let Some(parent) = &info.parent {
+        if let (Some(mine), Some(theirs)) = (named.arch, parent.arch)
+            && mine != theirs
+            && !covers(theirs, mine)
+        {
+            findings.push(Finding::new(
+                origin,
+                FindingKind::ArchMismatch {
+                    name: mine,
+                    other: theirs,
+                    against: Against::Parent,
+                },
+            ));
+        }
+        if let (Some(mine), Some(theirs)) = (&named.language, &parent.language)
+            && !same_language(mine.as_str(), theirs.as_str())
+        {
+            findings.push(Finding::new(
+                origin,
+                FindingKind::LanguageMismatch {
+                    name: mine.clone(),
+                    other: theirs.clone(),
+                    against: Against::Parent,
+                },
+            ));
+        }
+    }
+}
+
+/// Whether a package of architecture `outer` may legitimately hold `inner` (an `x86_x64`
+/// package holds both).
+fn covers(outer: Arch, inner: Arch) -> bool {
+    outer == Arch::X86X64 && matches!(inner, Arch::X86 | Arch::X64)
+}
+
+/// `en` and `en-us` agree (a two-letter name is less specific, not different).
+fn same_language(a: &str, b: &str) -> bool {
+    let primary = |s: &str| s.split('-').next().unwrap_or(s).to_owned();
+    a == b || ((!a.contains('-') || !b.contains('-')) && primary(a) == primary(b))
+}
+
+/// Walks the members of one container.
+struct InspectSink<'w, 'a> {
+    walker: &'w mut Walker<'a>,
+    depth: usize,
+    parent: Option<NameFacts>,
+}
+
+/// A spooled member: in memory, or in an anonymous temporary file.
+enum Spool {
+    Memory(Vec<u8>),
+    File(tempfile::NamedTempFile),
+}
+
+impl EntrySink for InspectSink<'_, '_> {
+    fn file(&mut self, entry: &Entry<'_>, data: &mut dyn Read) -> Result<(), Error> {
+        self.check_interrupt()?;
+        let origin = entry.origin;
+        let name = file_name(entry.name).to_owned();
+        let mut head = Vec::with_capacity(SNIFF_LEN);
+        data.take(SNIFF_LEN as u64)
+            .read_to_end(&mut head)
+            .map_err(|e| Error::reading(origin, e))?;
+        let format = sniff(&head);
+        let named_kind = classify_name(&name).kind;
+        let interesting = format.is_container() || named_kind != NameKind::Other;
+        if !interesting {
+            io::copy(data, &mut io::sink()).map_err(|e| Error::reading(origin, e))?;
+            return Ok(());
+        }
+        let limits = self.walker.limits;
+        if entry.size > limits.max_entry_bytes {
+            return Err(Error::Budget {
+                origin: origin.clone(),
+                source: BudgetExceeded::EntryBytes {
+                    limit: limits.max_entry_bytes,
+                },
+            });
+        }
+        let mut hasher = sha2::Sha256::new();
+        hasher.update(&head);
+        let mut size = head.len() as u64;
+        let mut spool = if entry.size <= MEMORY_SPOOL {
+            let mut v = Vec::with_capacity(usize::try_from(entry.size).unwrap_or(0));
+            v.extend_from_slice(&head);
+            Spool::Memory(v)
+        } else {
+            let mut f = tempfile::NamedTempFile::new().map_err(|e| Error::reading(origin, e))?;
+            f.write_all(&head).map_err(|e| Error::reading(origin, e))?;
+            Spool::File(f)
+        };
+        let mut buf = vec![0u8; 256 * 1024];
+        loop {
+            self.check_interrupt()?;
+            let n = match data.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(Error::reading(origin, e)),
+            };
+            size += n as u64;
+            if size > limits.max_entry_bytes {
+                return Err(Error::Budget {
+                    origin: origin.clone(),
+                    source: BudgetExceeded::EntryBytes {
+                        limit: limits.max_entry_bytes,
+                    },
+                });
+            }
+            hasher.update(&buf[..n]);
+            match &mut spool {
+                Spool::Memory(v) => v.extend_from_slice(&buf[..n]),
+                Spool::File(f) => f
+                    .write_all(&buf[..n])
+                    .map_err(|e| Error::reading(origin, e))?,
+            }
+        }
+        let info = NodeInfo {
+            origin: origin.clone(),
+            depth: self.depth,
+            name,
+            size,
+            sha256: Sha256(hasher.finalize().into()),
+            format,
+            parent: self.parent.clone(),
+        };
+        match spool {
+            Spool::Memory(v) => self
+                .walker
+                .node(&BytesSource(Arc::from(v)), &mut NoVolumes, info),
+            Spool::File(f) => {
+                let path = f.path().to_path_buf();
+                self.walker.node(&FileSource(&path), &mut NoVolumes, info)
+            }
+        }
+    }
+
+    fn directory(&mut self, _entry: &Entry<'_>) -> Result<(), Error> {
+        Ok(())
+    }
+
+    fn check_interrupt(&self) -> Result<(), Error> {
+        if self.walker.interrupt.load(Ordering::Relaxed) {
+            Err(Error::Interrupted)
+        } else {
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,263 @@
+//! What `inspect` tells people (a tree-indented table on stdout, findings on stderr) and
+//! programs (`--json`).
+
+use serde_json::{Map, Value, json};
+
+use super::Printer;
+use crate::findings::Finding;
+use crate::identify::inspect::{Inspection, Item};
+use crate::identify::names::NameFacts;
+use crate::model::Build;
+
+/// A finding as JSON.
+pub fn finding_json(f: &Finding) -> Value {
+    json!({
+        "code": f.code(),
+        "severity": f.severity(),
+        "message": f.message(),
+        "origin": f.origin.labels(),
+    })
+}
+
+fn names_json(facts: &NameFacts) -> Map<String, Value> {
+    match serde_json::to_value(facts) {
+        Ok(Value::Object(m)) => m,
+        _ => Map::new(),
+    }
+}
+
+/// The build an item's content states: a patch's highest MsiPatchSequence, an MSI's
+/// ProductVersion, an executable's version resource (the package's build).
+pub fn content_build(item: &Item) -> Option<Build> {
+    if let Some(pkg) = &item.package {
+        if let Some(b) = pkg.patch.as_ref().and_then(|p| p.build) {
+            return Some(b);
+        }
+        if let Some(b) = pkg
+            .properties
+            .get("ProductVersion")
+            .and_then(|v| Build::parse(v))
+        {
+            return Some(b);
+        }
+    }
+    let v = item.pe.as_ref()?.version.as_ref()?;
+    v.file_version
+        .as_deref()
+        .and_then(Build::parse)
+        .or(v.fixed_file_version)
+}
+
+fn item_json(item: &Item) -> Value {
+    let mut m = names_json(&item.named);
+    m.insert("origin".into(), json!(item.origin.labels()));
+    m.insert("depth".into(), json!(item.depth));
+    m.insert("size".into(), json!(item.size));
+    m.insert("sha256".into(), json!(item.sha256));
+    m.insert("format".into(), json!(item.format));
+    m.insert("build".into(), json!(content_build(item)));
+    m.insert(
+        "pe".into(),
+        match &item.pe {
+            Some(pe) => json!({
+                "machine": pe.machine,
+                "file_version": pe.version.as_ref().and_then(|v| v.file_version.clone()),
+                "product_version": pe.version.as_ref().and_then(|v| v.product_version.clone()),
+                "product_name": pe.version.as_ref().and_then(|v| v.product_name.clone()),
+                "original_filename": pe.version.as_ref().and_then(|v| v.original_filename.clone()),
+                "version": pe.version,
+                "signed": pe.signature.is_some(),
+            }),
+            None => Value::Null,
+        },
+    );
+    let (msi, patch) = match &item.package {
+        Some(pkg) => {
+            let prop = |k: &str| pkg.properties.get(k).cloned();
+            let msi = json!({
+                "kind": pkg.kind,
+                "product_code": prop("ProductCode"),
+                "product_version": prop("ProductVersion"),
+                "product_language": prop("ProductLanguage"),
+                "manufacturer": prop("Manufacturer"),
+                "product_name": prop("ProductName"),
+                "summary": pkg.summary,
+            });
+            let patch = match &pkg.patch {
+                Some(patch) => {
+                    let mut v = json!(patch);
+                    v["metadata"] = patch
+                        .metadata
+                        .iter()
+                        .map(|(company, property, value)| {
+                            json!({"company": company, "property": property, "value": value})
+                        })
+                        .collect();
+                    v
+                }
+                None => Value::Null,
+            };
+            (msi, patch)
+        }
+        None => (Value::Null, Value::Null),
+    };
+    m.insert("msi".into(), msi);
+    m.insert("patch".into(), patch);
+    m.insert(
+        "findings".into(),
+        Value::Array(item.findings.iter().map(finding_json).collect()),
+    );
+    Value::Object(m)
+}
+
+/// The `--json` document of `inspect PATH…`.
+pub fn inspection_json(insp: &Inspection) -> Value {
+    json!({
+        "items": insp.items.iter().map(item_json).collect::<Vec<_>>(),
+        "findings": insp.findings().map(finding_json).collect::<Vec<_>>(),
+        "errors": insp.failed.iter().map(|(p, e)| json!({
+            "path": p.display().to_string(),
+            "error": super::report::error_json(e),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// The `--json` document of `inspect --names`.
+pub fn names_document(facts: &[NameFacts]) -> Value {
+    json!({ "items": facts.iter().map(|f| Value::Object(names_json(f))).collect::<Vec<_>>() })
+}
+
+fn cell(v: Option<String>) -> String {
+    v.unwrap_or_else(|| "-".to_owned())
+}
+
+/// Prints a table: a header and one row per item; the first column is indented by depth.
+fn table(p: &Printer, header: &[&str], rows: Vec<Vec<String>>) {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for r in &rows {
+        for (w, c) in widths.iter_mut().zip(r) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let line = |cells: &[String]| {
+        let mut s = String::new();
+        for (i, (c, w)) in cells.iter().zip(&widths).enumerate() {
+            if i + 1 == cells.len() {
+                s.push_str(c);
+            } else {
+                s.push_str(&format!("{c:<w$}  "));
+            }
+        }
+        s.trim_end().to_owned()
+    };
+    p.data_line(line(
+        &header.iter().map(|h| (*h).to_owned()).collect::<Vec<_>>(),
+    ));
+    for r in rows {
+        p.data_line(line(&r));
+    }
+}
+
+fn name_cells(f: &NameFacts) -> Vec<String> {
+    vec![
+        serde_json::to_value(f.kind)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default(),
+        cell(f.kb.map(|k| k.0.to_string())),
+        cell(f.arch.map(|a| a.to_string())),
+        f.scope.to_string(),
+        cell(f.language.as_ref().map(ToString::to_string)),
+        cell(f.family.clone()),
+        cell(f.release.clone()),
+    ]
+}
+
+/// Prints the result of `inspect --names`.
+pub fn print_names(p: &Printer, facts: &[NameFacts]) {
+    if p.json_mode() {
+        p.json(&names_document(facts));
+        return;
+    }
+    let rows = facts
+        .iter()
+        .map(|f| {
+            let mut r = vec![f.name.clone()];
+            r.extend(name_cells(f));
+            r
+        })
+        .collect();
+    table(
+        p,
+        &[
+            "NAME", "KIND", "KB", "ARCH", "SCOPE", "LANG", "FAMILY", "RELEASE",
+        ],
+        rows,
+    );
+    for f in facts {
+        for reason in &f.reasons {
+            p.detail(format_args!("{}: {reason}", f.name));
+        }
+    }
+}
+
+/// Prints the result of `inspect PATH…`.
+pub fn print_inspection(p: &Printer, insp: &Inspection) {
+    for (path, e) in &insp.failed {
+        p.error(format_args!(
+            "{}: {}",
+            path.display(),
+            super::report::error_line(e)
+        ));
+    }
+    if p.json_mode() {
+        p.json(&inspection_json(insp));
+    } else {
+        let rows = insp
+            .items
+            .iter()
+            .map(|item| {
+                let indent = if item.depth == 0 {
+                    String::new()
+                } else {
+                    format!("{}└ ", "  ".repeat(item.depth - 1))
+                };
+                let mut r = vec![format!("{indent}{}", item.name)];
+                let named = name_cells(&item.named);
+                r.extend(named[..1].iter().cloned());
+                r.push(cell(
+                    item.package
+                        .as_ref()
+                        .and_then(|p| p.patch.as_ref())
+                        .and_then(|p| p.kb)
+                        .or(item.named.kb)
+                        .map(|k| k.0.to_string()),
+                ));
+                r.push(cell(content_build(item).map(|b| b.to_string())));
+                r.extend(named[2..6].iter().cloned());
+                r.push(
+                    if item.pe.as_ref().is_some_and(|pe| pe.signature.is_some()) {
+                        "signed".to_owned()
+                    } else {
+                        "-".to_owned()
+                    },
+                );
+                r
+            })
+            .collect();
+        table(
+            p,
+            &[
+                "NAME", "KIND", "KB", "BUILD", "ARCH", "SCOPE", "LANG", "FAMILY", "SIG",
+            ],
+            rows,
+        );
+    }
+    for f in insp.findings() {
+        match f.severity() {
+            crate::findings::Severity::Error => p.error(f),
+            crate::findings::Severity::Warning => p.warn(f),
+            crate::findings::Severity::Info => p.detail(f),
+        }
+    }
+}
