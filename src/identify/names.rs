@@ -594,8 +594,6 @@ fn split_sha1(stem: &str) -> (&str, Option<Sha1>) {
 struct ProductInfo {
     /// Lower-case stem without the service-pack/service-release marker.
     product: String,
-    /// Lower-case product tokens as written (the patch family).
-    raw: String,
     sp: Option<GluedSp>,
     sr: Option<u32>,
     year: Option<u32>,
@@ -608,14 +606,7 @@ struct ProductInfo {
 }
 
 fn product_info(toks: &[Tok<'_>]) -> ProductInfo {
-    let mut info = ProductInfo {
-        raw: toks
-            .iter()
-            .map(|t| t.low.as_str())
-            .collect::<Vec<_>>()
-            .join("-"),
-        ..ProductInfo::default()
-    };
+    let mut info = ProductInfo::default();
     let Some(last) = toks.last() else {
         return info;
     };
