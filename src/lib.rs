@@ -12,6 +12,7 @@
 //! - [`cli`] turns the command line into a [`cli::Config`], [`app`] runs it, [`ui`] prints.
 
 pub mod app;
+pub mod catalog;
 pub mod cli;
 pub mod error;
 pub mod extract;

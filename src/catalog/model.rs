@@ -1,0 +1,192 @@
+//! The catalog data model: what slipway knows about a product (components, patch families,
+//! roles, install order, known releases, setup quirks), as stored in `manifests/*.json`.
+//!
+//! Field names are the JSON keys (snake_case). The JSON Schema kept beside the catalogs
+//! (`manifests/catalog.schema.json`) describes the same shape; keep both in step.
+
+use serde::{Deserialize, Serialize};
+
+/// One product's catalog (one `manifests/<id>.json`).
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Catalog {
+    /// Always 1 for this format.
+    pub schema_version: u32,
+    /// Stable id used on the command line: `sharepoint-2007`, `exchange-2007`, …
+    pub id: String,
+    pub title: String,
+    /// Where the facts come from (vendor documents, reference files).
+    #[serde(default)]
+    pub sources: Vec<String>,
+    /// Architectures the product's packages exist for (`x86`, `x64`, `ia64`); a farm must not
+    /// mix them.
+    #[serde(default)]
+    pub architectures: Vec<String>,
+    /// Whether localized patches go to language-pack folders
+    /// (`<role>/LanguagePacks/<culture>/Updates/`).
+    #[serde(default)]
+    pub language_packs: bool,
+    /// Components in install order (WSS before MOSS).
+    pub components: Vec<Component>,
+    /// Server roles, each with its place in the rollout.
+    pub roles: Vec<Role>,
+    /// Known releases (service packs, cumulative updates, rollups, hotfixes), oldest first.
+    pub releases: Vec<Release>,
+    /// The vendor's recommended sequence, by release id (`wss-sp2`, `moss-sp2`, …), when one
+    /// is documented.
+    #[serde(default)]
+    pub recommended_sequence: Vec<String>,
+    /// Setup quirks the slipstream builder applies.
+    #[serde(default)]
+    pub quirks: Vec<Quirk>,
+    /// Steps after installing updates (configuration wizard, …), in order.
+    #[serde(default)]
+    pub steps: Vec<Step>,
+}
+
+/// A component of the product (a separately patched part, such as WSS under MOSS).
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Component {
+    pub id: String,
+    pub title: String,
+    /// Patch families of this component, lower-case (`sts`, `wssmui`, `coreserver`, …).
+    /// A `mui` family is localized; the rest are global unless `localized_families` says so.
+    pub families: Vec<String>,
+    /// Families whose patches are language-specific (`wssmui`, `coreservermui`).
+    #[serde(default)]
+    pub localized_families: Vec<String>,
+    /// Components that must be installed (and updated) before this one.
+    #[serde(default)]
+    pub requires: Vec<String>,
+}
+
+/// A kind of server in a farm.
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Role {
+    pub id: String,
+    pub title: String,
+    /// Rollout order: 1 is updated first.
+    pub rollout_rank: u32,
+    /// Components installed on this role (all of the product's when empty).
+    #[serde(default)]
+    pub components: Vec<String>,
+    /// Families only this role (and others listing them) gets; a family listed by some role
+    /// is left out of roles that do not list it.
+    #[serde(default)]
+    pub role_families: Vec<String>,
+    /// Notes for the administrator (passive nodes first, SCR targets before their source…).
+    #[serde(default)]
+    pub notes: Vec<String>,
+}
+
+/// The kind of a release.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReleaseKind {
+    Rtm,
+    ServicePack,
+    CumulativeUpdate,
+    PublicUpdate,
+    UpdateRollup,
+    SecurityUpdate,
+    Hotfix,
+    LanguagePack,
+    Tool,
+}
+
+/// A known release.
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Release {
+    /// Unique within the catalog (`wss-sp2`, `2009-10-cu-moss`, `sp2010-2019-12`).
+    pub id: String,
+    /// As the vendor names it (`Service Pack 2`, `October 2009 CU`, `December 2019`).
+    pub name: String,
+    pub kind: ReleaseKind,
+    /// The component it updates (omitted for a release that updates the whole product).
+    #[serde(default)]
+    pub component: Option<String>,
+    /// `YYYY-MM` when known (used for ordering and "builds that go backwards in time").
+    #[serde(default)]
+    pub date: Option<String>,
+    /// Digits only.
+    pub kb: String,
+    /// Four-part build (`12.0.6520.5000`).
+    pub build: String,
+    /// The baseline this release needs installed first (a service pack's build), if any.
+    #[serde(default)]
+    pub requires_build: Option<String>,
+    /// Service-pack level an update rollup series is tied to (Exchange: `SP1`).
+    #[serde(default)]
+    pub service_pack_level: Option<String>,
+    /// The downloadable packages.
+    #[serde(default)]
+    pub files: Vec<ReleaseFile>,
+    /// The patches inside, when documented (family, file name, roles).
+    #[serde(default)]
+    pub patches: Vec<ReleasePatch>,
+    /// Anything a reviewer of the data should know (a documented vendor anomaly, …).
+    #[serde(default)]
+    pub notes: Vec<String>,
+}
+
+/// A downloadable package of a release.
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReleaseFile {
+    pub name: String,
+    #[serde(default)]
+    pub arch: Option<String>,
+    #[serde(default)]
+    pub language: Option<String>,
+    #[serde(default)]
+    pub sha256: Option<String>,
+    #[serde(default)]
+    pub sha1: Option<String>,
+    #[serde(default)]
+    pub size: Option<u64>,
+}
+
+/// A patch known to be inside a release.
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReleasePatch {
+    pub family: String,
+    /// File name as shipped (`coreserver-x-none.msp`); `<culture>` stands for any language.
+    #[serde(default)]
+    pub file: Option<String>,
+    /// Roles that need it (all roles when empty): OCS publishes a role → update-file table.
+    #[serde(default)]
+    pub roles: Vec<String>,
+}
+
+/// A setup quirk the builder applies.
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Quirk {
+    pub id: String,
+    pub description: String,
+    /// A file that must not stay in `Updates` when a component is present (MOSS source:
+    /// the WSS `wsssetup.dll` setup controller).
+    #[serde(default)]
+    pub remove_file: Option<String>,
+    /// The component whose presence triggers the quirk.
+    #[serde(default)]
+    pub when_component: Option<String>,
+}
+
+/// A step after installing updates.
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    pub id: String,
+    pub text: String,
+    /// Run once per server (`per-server`) or once per farm (`per-farm`).
+    #[serde(default)]
+    pub scope: Option<String>,
+    /// Roles in the order the step is run on them (first: the Central Administration server).
+    #[serde(default)]
+    pub role_order: Vec<String>,
+}
