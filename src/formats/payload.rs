@@ -2,16 +2,18 @@
 //! to its reader, used by `extract` (files on disk) and `inspect` (spooled members).
 
 use std::fs::File;
-use std::io::{self, Cursor};
+use std::io::{self, Cursor, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use sha1::Digest as _;
 
 use crate::error::Error;
 use crate::formats::cab::{self, NoVolumes, Volume, VolumeResolver};
 use crate::formats::pe::{self, PeError};
 use crate::formats::window::Window;
 use crate::formats::{EntrySink, Format, FormatError, ReadSeek, msi, zip};
-use crate::model::{Origin, OriginStep};
+use crate::model::{Origin, OriginStep, Sha1, Sha256};
 
 /// Something a container can be (re)opened from: embedded archives need a reader of their
 /// own each, so the source can be opened more than once.
@@ -33,6 +35,126 @@ impl Source for FileSource<'_> {
 
     fn size(&self) -> io::Result<u64> {
         Ok(std::fs::metadata(self.0)?.len())
+    }
+}
+
+/// A file's size and digests.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Digests {
+    pub size: u64,
+    pub sha256: Sha256,
+    pub sha1: Sha1,
+}
+
+/// Hashers fed with a file's bytes in order, as far as they have been read.
+struct HashState {
+    /// Every byte before this offset has been hashed.
+    upto: u64,
+    sha256: sha2::Sha256,
+    sha1: sha1::Sha1,
+}
+
+impl HashState {
+    /// Feeds what a read at `pos` returned, if it continues the hashed prefix.
+    fn feed(&mut self, pos: u64, bytes: &[u8]) {
+        let end = pos + bytes.len() as u64;
+        if pos <= self.upto && self.upto < end {
+            let skip = usize::try_from(self.upto - pos).unwrap_or(bytes.len());
+            let new = &bytes[skip.min(bytes.len())..];
+            self.sha256.update(new);
+            self.sha1.update(new);
+            self.upto = end;
+        }
+    }
+}
+
+/// A file on disk hashed by the readers that parse it: bytes read in order extend the hashed
+/// prefix, so a container read front to back (a cabinet, a scan) is hashed in the same pass
+/// that extracts it. [`HashedFile::finish`] reads and hashes only what no reader reached.
+pub struct HashedFile {
+    path: PathBuf,
+    state: Arc<Mutex<HashState>>,
+}
+
+impl std::fmt::Debug for HashedFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HashedFile")
+            .field("path", &self.path)
+            .finish()
+    }
+}
+
+impl HashedFile {
+    pub fn new(path: &Path) -> HashedFile {
+        HashedFile {
+            path: path.to_path_buf(),
+            state: Arc::new(Mutex::new(HashState {
+                upto: 0,
+                sha256: sha2::Sha256::new(),
+                sha1: sha1::Sha1::new(),
+            })),
+        }
+    }
+
+    /// Hashes the rest of the file and returns its size and digests.
+    pub fn finish(&self) -> io::Result<Digests> {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut f = File::open(&self.path)?;
+        f.seek(SeekFrom::Start(state.upto))?;
+        let mut buf = vec![0u8; 256 * 1024];
+        loop {
+            let n = f.read(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            let pos = state.upto;
+            state.feed(pos, &buf[..n]);
+        }
+        Ok(Digests {
+            size: state.upto,
+            sha256: Sha256(state.sha256.clone().finalize().into()),
+            sha1: Sha1(state.sha1.clone().finalize().into()),
+        })
+    }
+}
+
+/// One reader of a [`HashedFile`].
+struct HashingReader {
+    file: File,
+    pos: u64,
+    state: Arc<Mutex<HashState>>,
+}
+
+impl Read for HashingReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.file.read(buf)?;
+        self.state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .feed(self.pos, &buf[..n]);
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+impl Seek for HashingReader {
+    fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
+        self.pos = self.file.seek(to)?;
+        Ok(self.pos)
+    }
+}
+
+impl Source for HashedFile {
+    fn open(&self) -> io::Result<Box<dyn ReadSeek>> {
+        Ok(Box::new(HashingReader {
+            file: File::open(&self.path)?,
+            pos: 0,
+            state: Arc::clone(&self.state),
+        }))
+    }
+
+    fn size(&self) -> io::Result<u64> {
+        Ok(std::fs::metadata(&self.path)?.len())
     }
 }
 
@@ -207,5 +329,37 @@ impl VolumeResolver for DirVolumes {
             })),
             None => Ok(None),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashed_file_digests_equal_a_plain_hash_whatever_the_read_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f.bin");
+        let data: Vec<u8> = (0..300_000u32).map(|i| (i * 7 % 251) as u8).collect();
+        std::fs::write(&path, &data).unwrap();
+        let want = (
+            Sha256(sha2::Sha256::digest(&data).into()),
+            Sha1(sha1::Sha1::digest(&data).into()),
+        );
+        let hashed = HashedFile::new(&path);
+        {
+            let mut a = hashed.open().unwrap();
+            let mut b = hashed.open().unwrap();
+            let mut buf = vec![0u8; 1000];
+            a.read_exact(&mut buf).unwrap();
+            b.seek(SeekFrom::Start(200_000)).unwrap();
+            b.read_exact(&mut buf).unwrap();
+            b.seek(SeekFrom::Start(500)).unwrap();
+            let mut rest = Vec::new();
+            b.take(150_000).read_to_end(&mut rest).unwrap();
+        }
+        let d = hashed.finish().unwrap();
+        assert_eq!((d.sha256, d.sha1), want);
+        assert_eq!(d.size, data.len() as u64);
     }
 }

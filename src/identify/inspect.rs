@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use sha2::Digest;
+use sha2::Digest as _;
 
 use crate::error::Error;
 use crate::extract::limits::{BudgetExceeded, Limits};
@@ -18,11 +18,13 @@ use crate::extract::open_input;
 use crate::findings::{Against, Finding, FindingKind};
 use crate::formats::cab::{NoVolumes, VolumeResolver};
 use crate::formats::msi::{self, MsiError, PackageFacts};
-use crate::formats::payload::{BytesSource, DirVolumes, FileSource, Payload, Source, unpack};
+use crate::formats::payload::{
+    BytesSource, Digests, DirVolumes, FileSource, HashedFile, Payload, Source, unpack,
+};
 use crate::formats::pe::{self, PeFacts};
 use crate::formats::{Entry, EntrySink, Format, FormatError, SNIFF_LEN, sniff};
 use crate::identify::names::{NameFacts, NameKind, classify_name, lcid_language};
-use crate::model::{Arch, Origin, Sha256};
+use crate::model::{Arch, Origin, Sha1, Sha256};
 
 /// Members up to this size are spooled in memory; larger ones to a temporary file.
 pub const MEMORY_SPOOL: u64 = 16 << 20;
@@ -37,6 +39,7 @@ pub struct Item {
     pub name: String,
     pub size: u64,
     pub sha256: Sha256,
+    pub sha1: Sha1,
     pub format: Format,
     /// What the name says.
     pub named: NameFacts,
@@ -94,51 +97,43 @@ fn file_name(name: &str) -> &str {
     name.rsplit(['/', '\\']).next().unwrap_or(name)
 }
 
-fn hash_file(path: &Path, origin: &Origin) -> Result<(u64, Sha256), Error> {
-    let read_err = |source| Error::Read {
-        origin: origin.clone(),
-        source,
-    };
-    let mut f = std::fs::File::open(path).map_err(read_err)?;
-    let mut hasher = sha2::Sha256::new();
-    let mut buf = vec![0u8; 256 * 1024];
-    let mut size = 0u64;
-    loop {
-        let n = f.read(&mut buf).map_err(read_err)?;
-        if n == 0 {
-            break;
-        }
-        size += n as u64;
-        hasher.update(&buf[..n]);
-    }
-    Ok((size, Sha256(hasher.finalize().into())))
-}
-
 impl Walker<'_> {
     fn input(&mut self, path: &Path) -> Result<(), Error> {
         let origin = Origin::input(path);
         let (file, head) = open_input(path, &origin)?;
         drop(file);
-        let (size, sha256) = hash_file(path, &origin)?;
+        // Hashed by the readers that parse it: one pass for what they read in order.
+        let hashed = HashedFile::new(path);
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         let format = sniff(&head);
         let mut volumes = DirVolumes::beside(path);
+        let index = self.items.len();
         self.node(
-            &FileSource(path),
+            &hashed,
             &mut volumes,
             NodeInfo {
-                origin,
+                origin: origin.clone(),
                 depth: 0,
                 name,
-                size,
-                sha256,
+                digests: Digests {
+                    size: 0,
+                    sha256: Sha256([0; 32]),
+                    sha1: Sha1([0; 20]),
+                },
                 format,
                 parent: None,
             },
-        )
+        )?;
+        let digests = hashed.finish().map_err(|e| Error::reading(&origin, e))?;
+        if let Some(item) = self.items.get_mut(index) {
+            item.size = digests.size;
+            item.sha256 = digests.sha256;
+            item.sha1 = digests.sha1;
+        }
+        Ok(())
     }
 
     /// Records one item (its facts and findings), then walks what it holds.
@@ -188,8 +183,9 @@ impl Walker<'_> {
             origin: info.origin.clone(),
             depth: info.depth,
             name: info.name.clone(),
-            size: info.size,
-            sha256: info.sha256,
+            size: info.digests.size,
+            sha256: info.digests.sha256,
+            sha1: info.digests.sha1,
             format: info.format,
             named: named.clone(),
             pe: pe_facts,
@@ -254,8 +250,7 @@ struct NodeInfo {
     origin: Origin,
     depth: usize,
     name: String,
-    size: u64,
-    sha256: Sha256,
+    digests: Digests,
     format: Format,
     /// What the name of the package holding it says.
     parent: Option<NameFacts>,
@@ -411,7 +406,9 @@ impl EntrySink for InspectSink<'_, '_> {
             });
         }
         let mut hasher = sha2::Sha256::new();
+        let mut hasher1 = sha1::Sha1::new();
         hasher.update(&head);
+        hasher1.update(&head);
         let mut size = head.len() as u64;
         let mut spool = if entry.size <= MEMORY_SPOOL {
             let mut v = Vec::with_capacity(usize::try_from(entry.size).unwrap_or(0));
@@ -441,6 +438,7 @@ impl EntrySink for InspectSink<'_, '_> {
                 });
             }
             hasher.update(&buf[..n]);
+            hasher1.update(&buf[..n]);
             match &mut spool {
                 Spool::Memory(v) => v.extend_from_slice(&buf[..n]),
                 Spool::File(f) => f
@@ -452,8 +450,11 @@ impl EntrySink for InspectSink<'_, '_> {
             origin: origin.clone(),
             depth: self.depth,
             name,
-            size,
-            sha256: Sha256(hasher.finalize().into()),
+            digests: Digests {
+                size,
+                sha256: Sha256(hasher.finalize().into()),
+                sha1: Sha1(hasher1.finalize().into()),
+            },
             format,
             parent: self.parent.clone(),
         };

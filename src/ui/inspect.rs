@@ -54,6 +54,8 @@ fn item_json(item: &Item) -> Value {
     m.insert("depth".into(), json!(item.depth));
     m.insert("size".into(), json!(item.size));
     m.insert("sha256".into(), json!(item.sha256));
+    // `sha1` is the name's (Microsoft Update catalog names carry one); this is the content's.
+    m.insert("content_sha1".into(), json!(item.sha1));
     m.insert("format".into(), json!(item.format));
     m.insert("build".into(), json!(content_build(item)));
     m.insert(
