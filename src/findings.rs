@@ -7,7 +7,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::error::Error;
-use crate::model::{Arch, Kb, Lang, Origin};
+use crate::model::{Arch, Build, Kb, Lang, Origin};
 
 /// How bad a finding is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -58,6 +58,65 @@ pub enum FindingKind {
     ExternalCabinetMissing { cabinet: String },
     /// Nesting deeper than the depth budget: not looked into.
     TooDeep { limit: u32 },
+    /// The bytes' digest differs from a recorded one.
+    HashMismatch {
+        algorithm: HashAlgorithm,
+        expected: String,
+        actual: String,
+        recorded_in: String,
+    },
+    /// The build the content states differs from the catalog's build for that KB.
+    BuildMismatch {
+        kb: Kb,
+        expected: Build,
+        actual: Build,
+        what: &'static str,
+    },
+    /// A higher build of the same patch family (and language) is among the inputs.
+    Superseded {
+        family: String,
+        build: Build,
+        by: String,
+        by_build: Build,
+    },
+    /// The same KB twice with different builds: the lower is an earlier release.
+    KbReReleased {
+        kb: Kb,
+        build: Build,
+        by: String,
+        by_build: Build,
+    },
+    /// No catalog knows this package (new releases are verified before any catalog lists them).
+    UnknownPackage,
+    /// The release needs a baseline (service pack, or the CU before a hotfix) that is neither
+    /// among the inputs nor declared installed.
+    MissingBaseline { release: String, requires: Build },
+    /// Inputs for more than one architecture, or one the product does not ship.
+    MixedArchitectures { arch: Arch, others: Vec<Arch> },
+    /// A localized patch without the global patch of the same release.
+    MissingGlobalPartner { family: String, build: Build },
+    /// Components of one product at different update levels (WSS CU from another month).
+    LevelMismatch {
+        release: String,
+        other: String,
+        other_release: String,
+    },
+}
+
+/// A digest algorithm.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HashAlgorithm {
+    Sha256,
+    Sha1,
+}
+
+impl fmt::Display for HashAlgorithm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            HashAlgorithm::Sha256 => "SHA-256",
+            HashAlgorithm::Sha1 => "SHA-1",
+        })
+    }
 }
 
 /// What a name was compared with.
@@ -81,13 +140,30 @@ impl FindingKind {
             FindingKind::Damaged(_) => "damaged",
             FindingKind::ExternalCabinetMissing { .. } => "external-cabinet-missing",
             FindingKind::TooDeep { .. } => "too-deep",
+            FindingKind::HashMismatch { .. } => "hash-mismatch",
+            FindingKind::BuildMismatch { .. } => "build-mismatch",
+            FindingKind::Superseded { .. } | FindingKind::KbReReleased { .. } => "superseded",
+            FindingKind::UnknownPackage => "unknown-package",
+            FindingKind::MissingBaseline { .. } => "missing-baseline",
+            FindingKind::MixedArchitectures { .. } => "arch-mismatch",
+            FindingKind::MissingGlobalPartner { .. } => "missing-global-partner",
+            FindingKind::LevelMismatch { .. } => "level-mismatch",
         }
     }
 
     pub fn severity(&self) -> Severity {
         match self {
-            FindingKind::Damaged(_) => Severity::Error,
+            FindingKind::Damaged(_)
+            | FindingKind::HashMismatch { .. }
+            | FindingKind::BuildMismatch { .. }
+            | FindingKind::MissingBaseline { .. }
+            | FindingKind::MixedArchitectures { .. } => Severity::Error,
             FindingKind::ExternalCabinetMissing { .. } => Severity::Info,
+            FindingKind::Superseded { .. }
+            | FindingKind::KbReReleased { .. }
+            | FindingKind::UnknownPackage
+            | FindingKind::MissingGlobalPartner { .. }
+            | FindingKind::LevelMismatch { .. } => Severity::Warning,
             FindingKind::KbMismatch { .. }
             | FindingKind::ArchMismatch { .. }
             | FindingKind::LanguageMismatch { .. }
@@ -183,6 +259,69 @@ impl fmt::Display for FindingKind {
             FindingKind::TooDeep { limit } => write!(
                 f,
                 "nested deeper than {limit} levels; not looked into (raise --max-depth)"
+            ),
+            FindingKind::HashMismatch {
+                algorithm,
+                expected,
+                actual,
+                recorded_in,
+            } => write!(
+                f,
+                "{algorithm} is {actual}, but {recorded_in} records {expected}: the file is not the one recorded; download it again from the vendor"
+            ),
+            FindingKind::BuildMismatch {
+                kb,
+                expected,
+                actual,
+                what,
+            } => write!(
+                f,
+                "{what} is build {actual}, but the catalog's {kb} is build {expected}: a different release under the same KB; check the download"
+            ),
+            FindingKind::Superseded {
+                family,
+                build,
+                by,
+                by_build,
+            } => write!(
+                f,
+                "family {family} build {build} is superseded by {by} (build {by_build}), which contains everything it does; leave it out"
+            ),
+            FindingKind::KbReReleased {
+                kb,
+                build,
+                by,
+                by_build,
+            } => write!(
+                f,
+                "{kb} build {build} was re-released as {by} (build {by_build}); use the newer one"
+            ),
+            FindingKind::UnknownPackage => f.write_str(
+                "no catalog knows this package; check its KB and build against the vendor's page (or add it with --catalog)",
+            ),
+            FindingKind::MissingBaseline { release, requires } => write!(
+                f,
+                "{release} needs build {requires} installed first, which is neither among the inputs nor declared with --baseline; add the service pack (or CU) it builds on"
+            ),
+            FindingKind::MixedArchitectures { arch, others } => {
+                let others: Vec<String> = others.iter().map(ToString::to_string).collect();
+                write!(
+                    f,
+                    "this package is {arch} but {} also appear; every server of a farm needs the same architecture",
+                    others.join(", ")
+                )
+            }
+            FindingKind::MissingGlobalPartner { family, build } => write!(
+                f,
+                "localized patch {family} build {build} has no global patch of the same build among the inputs; some fixes need both: add the glb package"
+            ),
+            FindingKind::LevelMismatch {
+                release,
+                other,
+                other_release,
+            } => write!(
+                f,
+                "this is {release} but {other} is at {other_release}; update every component to the same level"
             ),
         }
     }

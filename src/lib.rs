@@ -21,3 +21,4 @@ pub mod formats;
 pub mod identify;
 pub mod model;
 pub mod ui;
+pub mod verify;

@@ -24,7 +24,7 @@ use crate::formats::payload::{
 use crate::formats::pe::{self, PeFacts};
 use crate::formats::{Entry, EntrySink, Format, FormatError, SNIFF_LEN, sniff};
 use crate::identify::names::{NameFacts, NameKind, classify_name, lcid_language};
-use crate::model::{Arch, Origin, Sha1, Sha256};
+use crate::model::{Arch, Build, Origin, Sha1, Sha256};
 
 /// Members up to this size are spooled in memory; larger ones to a temporary file.
 pub const MEMORY_SPOOL: u64 = 16 << 20;
@@ -46,6 +46,31 @@ pub struct Item {
     pub pe: Option<PeFacts>,
     pub package: Option<PackageFacts>,
     pub findings: Vec<Finding>,
+}
+
+impl Item {
+    /// The build the content states: a patch's highest MsiPatchSequence, an MSI's
+    /// ProductVersion, an executable's version resource (the package's build: "a better
+    /// reference point for the package contents" than file versions, vendor document).
+    pub fn build(&self) -> Option<Build> {
+        if let Some(pkg) = &self.package {
+            if let Some(b) = pkg.patch.as_ref().and_then(|p| p.build) {
+                return Some(b);
+            }
+            if let Some(b) = pkg
+                .properties
+                .get("ProductVersion")
+                .and_then(|v| Build::parse(v))
+            {
+                return Some(b);
+            }
+        }
+        let v = self.pe.as_ref()?.version.as_ref()?;
+        v.file_version
+            .as_deref()
+            .and_then(Build::parse)
+            .or(v.fixed_file_version)
+    }
 }
 
 /// The result of an inspection.

@@ -7,7 +7,6 @@ use super::Printer;
 use crate::findings::Finding;
 use crate::identify::inspect::{Inspection, Item};
 use crate::identify::names::NameFacts;
-use crate::model::Build;
 
 /// A finding as JSON.
 pub fn finding_json(f: &Finding) -> Value {
@@ -26,29 +25,7 @@ fn names_json(facts: &NameFacts) -> Map<String, Value> {
     }
 }
 
-/// The build an item's content states: a patch's highest MsiPatchSequence, an MSI's
-/// ProductVersion, an executable's version resource (the package's build).
-pub fn content_build(item: &Item) -> Option<Build> {
-    if let Some(pkg) = &item.package {
-        if let Some(b) = pkg.patch.as_ref().and_then(|p| p.build) {
-            return Some(b);
-        }
-        if let Some(b) = pkg
-            .properties
-            .get("ProductVersion")
-            .and_then(|v| Build::parse(v))
-        {
-            return Some(b);
-        }
-    }
-    let v = item.pe.as_ref()?.version.as_ref()?;
-    v.file_version
-        .as_deref()
-        .and_then(Build::parse)
-        .or(v.fixed_file_version)
-}
-
-fn item_json(item: &Item) -> Value {
+pub fn item_json(item: &Item) -> Value {
     let mut m = names_json(&item.named);
     m.insert("origin".into(), json!(item.origin.labels()));
     m.insert("depth".into(), json!(item.depth));
@@ -57,7 +34,7 @@ fn item_json(item: &Item) -> Value {
     // `sha1` is the name's (Microsoft Update catalog names carry one); this is the content's.
     m.insert("content_sha1".into(), json!(item.sha1));
     m.insert("format".into(), json!(item.format));
-    m.insert("build".into(), json!(content_build(item)));
+    m.insert("build".into(), json!(item.build()));
     m.insert(
         "pe".into(),
         match &item.pe {
@@ -134,7 +111,7 @@ fn cell(v: Option<String>) -> String {
 }
 
 /// Prints a table: a header and one row per item; the first column is indented by depth.
-fn table(p: &Printer, header: &[&str], rows: Vec<Vec<String>>) {
+pub fn table(p: &Printer, header: &[&str], rows: Vec<Vec<String>>) {
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for r in &rows {
         for (w, c) in widths.iter_mut().zip(r) {
@@ -235,7 +212,7 @@ pub fn print_inspection(p: &Printer, insp: &Inspection) {
                         .or(item.named.kb)
                         .map(|k| k.0.to_string()),
                 ));
-                r.push(cell(content_build(item).map(|b| b.to_string())));
+                r.push(cell(item.build().map(|b| b.to_string())));
                 r.extend(named[2..6].iter().cloned());
                 r.push(
                     if item.pe.as_ref().is_some_and(|pe| pe.signature.is_some()) {

@@ -3,6 +3,7 @@
 pub mod inspect;
 pub mod progress;
 pub mod report;
+pub mod verify;
 
 use std::fmt::Display;
 use std::io::{IsTerminal, Write};

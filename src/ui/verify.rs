@@ -1,0 +1,138 @@
+//! What `verify` tells people (a ✓/✗ table on stdout, findings on stderr, a summary) and
+//! programs (`--json`).
+
+use serde_json::{Value, json};
+
+use super::Printer;
+use super::inspect::{finding_json, item_json, table};
+use crate::findings::{Finding, Severity};
+use crate::identify::inspect::Inspection;
+use crate::verify::{Check, Verification};
+
+fn mark(c: Check) -> &'static str {
+    match c {
+        Check::Pass => "✓",
+        Check::Fail => "✗",
+        Check::Unknown => "-",
+    }
+}
+
+/// Every finding: the inspection's (on its items) and verify's own, in item order.
+fn all_findings<'a>(insp: &'a Inspection, ver: &'a Verification) -> Vec<&'a Finding> {
+    let mut all: Vec<&Finding> = insp.findings().chain(ver.findings.iter()).collect();
+    let position = |f: &Finding| {
+        insp.items
+            .iter()
+            .position(|i| i.origin == f.origin)
+            .unwrap_or(usize::MAX)
+    };
+    all.sort_by_key(|f| position(f));
+    all
+}
+
+/// The `--json` document of `verify`.
+pub fn verification_json(insp: &Inspection, ver: &Verification, strict: bool) -> Value {
+    let items: Vec<Value> = insp
+        .items
+        .iter()
+        .zip(&ver.checks)
+        .map(|(item, checks)| {
+            let mut v = item_json(item);
+            v["checks"] = json!(checks);
+            v
+        })
+        .collect();
+    json!({
+        "ok": !ver.failed(insp, strict) && insp.failed.is_empty(),
+        "items": items,
+        "findings": all_findings(insp, ver).into_iter().map(finding_json).collect::<Vec<_>>(),
+        "errors": insp.failed.iter().map(|(p, e)| json!({
+            "path": p.display().to_string(),
+            "error": super::report::error_json(e),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// Prints the result of `verify`.
+pub fn print_verification(p: &Printer, insp: &Inspection, ver: &Verification, strict: bool) {
+    for (path, e) in &insp.failed {
+        p.error(format_args!(
+            "{}: {}",
+            path.display(),
+            super::report::error_line(e)
+        ));
+    }
+    if p.json_mode() {
+        p.json(&verification_json(insp, ver, strict));
+    } else {
+        let rows = insp
+            .items
+            .iter()
+            .zip(&ver.checks)
+            .map(|(item, c)| {
+                let indent = if item.depth == 0 {
+                    String::new()
+                } else {
+                    format!("{}└ ", "  ".repeat(item.depth - 1))
+                };
+                vec![
+                    format!("{indent}{}", item.name),
+                    item.named
+                        .kb
+                        .map_or_else(|| "-".to_owned(), |k| k.0.to_string()),
+                    item.build()
+                        .map_or_else(|| "-".to_owned(), |b| b.to_string()),
+                    mark(c.hash).to_owned(),
+                    mark(c.build).to_owned(),
+                    mark(c.current).to_owned(),
+                    c.release.clone().unwrap_or_else(|| "-".to_owned()),
+                ]
+            })
+            .collect();
+        table(
+            p,
+            &["NAME", "KB", "BUILD", "HASH", "BUILD", "CURRENT", "RELEASE"],
+            rows,
+        );
+    }
+    let all = all_findings(insp, ver);
+    for f in &all {
+        let severity = if strict && f.severity() == Severity::Warning {
+            Severity::Error
+        } else {
+            f.severity()
+        };
+        match severity {
+            Severity::Error => p.error(f),
+            Severity::Warning => p.warn(f),
+            Severity::Info => p.detail(f),
+        }
+    }
+    let errors = all
+        .iter()
+        .filter(|f| f.severity() == Severity::Error)
+        .count();
+    let warnings = all
+        .iter()
+        .filter(|f| f.severity() == Severity::Warning)
+        .count();
+    let inputs = insp.items.iter().filter(|i| i.depth == 0).count();
+    let verdict = if ver.failed(insp, strict) || !insp.failed.is_empty() {
+        "FAILED"
+    } else {
+        "ok"
+    };
+    p.info(format_args!(
+        "verify {verdict}: {inputs} input{}, {} item{}, {errors} error{}, {warnings} warning{}{}",
+        if inputs == 1 { "" } else { "s" },
+        insp.items.len(),
+        if insp.items.len() == 1 { "" } else { "s" },
+        if errors == 1 { "" } else { "s" },
+        if warnings == 1 { "" } else { "s" },
+        if strict {
+            " (--strict: warnings fail)"
+        } else {
+            ""
+        }
+    ));
+}
