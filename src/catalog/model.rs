@@ -111,9 +111,9 @@ pub struct Release {
     /// `YYYY-MM` when known (used for ordering and "builds that go backwards in time").
     #[serde(default)]
     pub date: Option<String>,
-    /// Digits only.
+    /// Digits only; empty when no source gives it (`catalog check` warns: `missing-kb`).
     pub kb: String,
-    /// Four-part build (`12.0.6520.5000`).
+    /// Four-part build (`12.0.6520.5000`); empty when no source gives it (`missing-build`).
     pub build: String,
     /// The baseline this release needs installed first (a service pack's build), if any.
     #[serde(default)]
@@ -137,6 +137,11 @@ pub struct Release {
 #[serde(deny_unknown_fields)]
 pub struct ReleaseFile {
     pub name: String,
+    /// The package's own KB (digits only) when it is not the release's: a release made of
+    /// several packages (`sts2016-kb3141486-…` and `wssloc2016-kb3141487-…`), or a package
+    /// carried unchanged into later releases. Omitted: the release's `kb`.
+    #[serde(default)]
+    pub kb: Option<String>,
     #[serde(default)]
     pub arch: Option<String>,
     #[serde(default)]

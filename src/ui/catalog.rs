@@ -1,0 +1,245 @@
+//! What `slipway catalog list|show|check` tells people (tables and problem lines on stdout,
+//! summaries on stderr) and programs (`--json`).
+
+use std::path::Path;
+
+use serde_json::{Value, json};
+
+use super::Printer;
+use crate::catalog::{Catalog, CatalogError, Catalogs, Problem, Source};
+
+fn source_label(source: &Source) -> String {
+    match source {
+        Source::Builtin(_) => "built-in".to_owned(),
+        Source::File(p) => p.display().to_string(),
+        Source::Memory => "in memory".to_owned(),
+    }
+}
+
+/// Prints a table: a header and rows, columns padded to their widest cell.
+fn table(p: &Printer, header: &[&str], rows: &[Vec<String>]) {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for r in rows {
+        for (w, c) in widths.iter_mut().zip(r) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let line = |cells: &[String]| {
+        let mut s = String::new();
+        for (i, (c, w)) in cells.iter().zip(&widths).enumerate() {
+            if i + 1 == cells.len() {
+                s.push_str(c);
+            } else {
+                s.push_str(&format!("{c:<w$}  "));
+            }
+        }
+        s.trim_end().to_owned()
+    };
+    p.data_line(line(
+        &header.iter().map(|h| (*h).to_owned()).collect::<Vec<_>>(),
+    ));
+    for r in rows {
+        p.data_line(line(r));
+    }
+}
+
+fn dash(v: Option<String>) -> String {
+    v.filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "-".to_owned())
+}
+
+/// A release kind as its JSON name (`cumulative-update`).
+fn kind_name(kind: crate::catalog::model::ReleaseKind) -> String {
+    serde_json::to_value(kind)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// The `--json` document of `catalog list`.
+pub fn list_json(catalogs: &Catalogs) -> Value {
+    json!({
+        "catalogs": catalogs.with_sources().map(|(source, c)| json!({
+            "id": c.id,
+            "title": c.title,
+            "source": source_label(source),
+            "components": c.components.iter().map(|x| x.id.as_str()).collect::<Vec<_>>(),
+            "roles": c.roles.iter().map(|x| x.id.as_str()).collect::<Vec<_>>(),
+            "releases": c.releases.len(),
+            "newest_build": c.newest_build().map(|b| b.to_string()),
+            "latest_release": c.latest_release().map(|r| r.id.as_str()),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// Prints `catalog list`.
+pub fn print_list(p: &Printer, catalogs: &Catalogs) {
+    if p.json_mode() {
+        p.json(&list_json(catalogs));
+        return;
+    }
+    let rows: Vec<Vec<String>> = catalogs
+        .with_sources()
+        .map(|(source, c)| {
+            vec![
+                c.id.clone(),
+                c.releases.len().to_string(),
+                dash(c.latest_release().map(|r| r.name.clone())),
+                dash(c.newest_build().map(|b| b.to_string())),
+                source_label(source),
+                c.title.clone(),
+            ]
+        })
+        .collect();
+    table(
+        p,
+        &["ID", "RELEASES", "LATEST", "NEWEST", "SOURCE", "TITLE"],
+        &rows,
+    );
+}
+
+/// Prints `catalog show PRODUCT`: a few lines about the product, then its releases.
+pub fn print_show(p: &Printer, catalog: &Catalog, source: Option<&Source>) {
+    if p.json_mode() {
+        p.json(&serde_json::to_value(catalog).unwrap_or(Value::Null));
+        return;
+    }
+    p.data_line(format_args!("{} — {}", catalog.id, catalog.title));
+    if let Some(s) = source {
+        p.data_line(format_args!("source: {}", source_label(s)));
+    }
+    if !catalog.architectures.is_empty() {
+        p.data_line(format_args!(
+            "architectures: {}",
+            catalog.architectures.join(", ")
+        ));
+    }
+    let components: Vec<String> = catalog
+        .components
+        .iter()
+        .map(|c| {
+            if c.families.is_empty() {
+                c.id.clone()
+            } else {
+                format!("{} ({})", c.id, c.families.join(" "))
+            }
+        })
+        .collect();
+    p.data_line(format_args!("components: {}", components.join("; ")));
+    if !catalog.roles.is_empty() {
+        let mut roles: Vec<_> = catalog.roles.iter().collect();
+        roles.sort_by_key(|r| r.rollout_rank);
+        let roles: Vec<String> = roles
+            .iter()
+            .map(|r| format!("{}. {}", r.rollout_rank, r.id))
+            .collect();
+        p.data_line(format_args!("roles: {}", roles.join(", ")));
+    }
+    if !catalog.recommended_sequence.is_empty() {
+        p.data_line(format_args!(
+            "recommended sequence: {}",
+            catalog.recommended_sequence.join(" → ")
+        ));
+    }
+    p.data_line("");
+    let rows: Vec<Vec<String>> = catalog
+        .releases
+        .iter()
+        .map(|r| {
+            let files: Vec<&str> = r.files.iter().map(|f| f.name.as_str()).collect();
+            vec![
+                dash(r.date.clone()),
+                kind_name(r.kind),
+                r.name.clone(),
+                dash(r.component.clone()),
+                r.kb.clone(),
+                r.build.clone(),
+                dash(Some(files.join(", "))),
+            ]
+        })
+        .collect();
+    table(
+        p,
+        &["DATE", "KIND", "NAME", "COMPONENT", "KB", "BUILD", "FILES"],
+        &rows,
+    );
+    for q in &catalog.quirks {
+        p.detail(format_args!("quirk {}: {}", q.id, q.description));
+    }
+    for s in &catalog.steps {
+        p.detail(format_args!("step {}: {}", s.id, s.text));
+    }
+}
+
+/// The `--json` document of `catalog check FILE`.
+pub fn check_json(file: &Path, problems: &[Problem]) -> Value {
+    json!({
+        "file": file.display().to_string(),
+        "ok": !crate::catalog::has_errors(problems),
+        "problems": problems,
+    })
+}
+
+/// Prints the problems `catalog check` found: one line each on stdout, a summary on stderr.
+pub fn print_check(p: &Printer, file: &Path, problems: &[Problem]) {
+    if p.json_mode() {
+        p.json(&check_json(file, problems));
+        return;
+    }
+    for problem in problems {
+        p.data_line(problem);
+    }
+    let errors = problems.iter().filter(|x| x.is_error()).count();
+    let warnings = problems.len() - errors;
+    if problems.is_empty() {
+        p.info(format_args!("{}: ok, no problems", file.display()));
+    } else {
+        p.info(format_args!(
+            "{}: {errors} error(s), {warnings} warning(s)",
+            file.display()
+        ));
+    }
+}
+
+/// The JSON form of a catalog error.
+pub fn error_json(err: &CatalogError) -> Value {
+    let mut v = json!({ "code": err.code(), "message": err.to_string() });
+    if let CatalogError::Invalid { problems, .. } = err {
+        v["problems"] = json!(problems);
+    }
+    if let CatalogError::Syntax { line, column, .. } = err {
+        v["line"] = json!(line);
+        v["column"] = json!(column);
+    }
+    v
+}
+
+/// Reports a catalog error that stops a command (`catalog check` on an unreadable file, a
+/// `--catalog` that cannot be used): one line on stderr; with --json, the document.
+pub fn print_fatal(p: &Printer, command: &str, file: Option<&Path>, err: &CatalogError) {
+    p.error(err);
+    if p.json_mode() {
+        let mut doc = json!({ "command": command, "ok": false, "error": error_json(err) });
+        if let Some(f) = file {
+            doc["file"] = json!(f.display().to_string());
+            doc["problems"] = json!([]);
+        }
+        p.json(&doc);
+    }
+}
+
+/// Reports `catalog show` of a product no catalog describes.
+pub fn print_unknown_product(p: &Printer, product: &str, catalogs: &Catalogs) {
+    let known: Vec<&str> = catalogs.iter().map(|c| c.id.as_str()).collect();
+    p.error(format_args!(
+        "no catalog describes {product:?}; known: {}",
+        known.join(", ")
+    ));
+    if p.json_mode() {
+        p.json(&json!({
+            "command": "catalog show",
+            "ok": false,
+            "error": { "code": "unknown-product", "message": format!("no catalog describes {product:?}") },
+        }));
+    }
+}
