@@ -2,12 +2,14 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use crate::catalog;
 use crate::cli::{self, Config, OutputConfig};
 use crate::error::ExitStatus;
 use crate::extract::{self, NoProgress, Progress};
 use crate::findings::Severity;
 use crate::identify::{inspect, names};
 use crate::ui::{self, Printer, progress::Bar, report};
+use crate::verify;
 
 /// Set by the Ctrl-C / SIGTERM handler; long loops check it and unwind, cleaning up staging.
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
@@ -35,11 +37,61 @@ pub fn run(output: OutputConfig, config: Config) -> ExitStatus {
                 ExitStatus::Fatal
             }
         },
+        Config::CatalogList { catalogs } => match catalog::Catalogs::load(&catalogs) {
+            Ok(all) => {
+                ui::catalog::print_list(&printer, &all);
+                ExitStatus::Ok
+            }
+            Err(e) => {
+                ui::catalog::print_fatal(&printer, "catalog list", None, &e);
+                ExitStatus::Fatal
+            }
+        },
+        Config::CatalogShow { product, catalogs } => match catalog::Catalogs::load(&catalogs) {
+            Ok(all) => match all.get(&product) {
+                Some(c) => {
+                    ui::catalog::print_show(&printer, c, all.source(&product));
+                    ExitStatus::Ok
+                }
+                None => {
+                    ui::catalog::print_unknown_product(&printer, &product, &all);
+                    ExitStatus::Fatal
+                }
+            },
+            Err(e) => {
+                ui::catalog::print_fatal(&printer, "catalog show", None, &e);
+                ExitStatus::Fatal
+            }
+        },
+        Config::CatalogCheck { file } => match catalog::check_file(&file) {
+            catalog::FileCheck::Checked(problems) => {
+                ui::catalog::print_check(&printer, &file, &problems);
+                if catalog::has_errors(&problems) {
+                    ExitStatus::Findings
+                } else {
+                    ExitStatus::Ok
+                }
+            }
+            catalog::FileCheck::Unreadable(e) => {
+                ui::catalog::print_fatal(&printer, "catalog check", Some(&file), &e);
+                ExitStatus::Fatal
+            }
+        },
         Config::InspectNames { names: list } => {
             let facts: Vec<_> = list.iter().map(|n| names::classify_name(n)).collect();
             ui::inspect::print_names(&printer, &facts);
             ExitStatus::Ok
         }
+        Config::Verify {
+            inputs,
+            sums,
+            baseline,
+            strict,
+            limits,
+            catalogs,
+        } => run_verify(
+            &printer, &inputs, &sums, baseline, strict, &limits, &catalogs,
+        ),
         Config::Inspect { inputs, limits } => {
             install_interrupt_handler();
             let insp = inspect::inspect(&inputs, &limits, &INTERRUPTED);
@@ -89,5 +141,62 @@ pub fn run(output: OutputConfig, config: Config) -> ExitStatus {
                 }
             }
         }
+    }
+}
+
+fn run_verify(
+    printer: &Printer,
+    inputs: &[std::path::PathBuf],
+    sums_files: &[std::path::PathBuf],
+    baseline: Option<crate::model::Build>,
+    strict: bool,
+    limits: &crate::extract::limits::Limits,
+    catalog_files: &[std::path::PathBuf],
+) -> ExitStatus {
+    let fatal = |code: &str, message: String| {
+        printer.error(&message);
+        if printer.json_mode() {
+            printer.json(&report::fatal_message_json("verify", code, &message));
+        }
+        ExitStatus::Fatal
+    };
+    let catalogs = match crate::catalog::Catalogs::load(catalog_files) {
+        Ok(c) => c,
+        Err(e) => return fatal("catalog-error", e.to_string()),
+    };
+    let mut sums = Vec::new();
+    for file in sums_files {
+        let text = match std::fs::read_to_string(file) {
+            Ok(t) => t,
+            Err(e) => {
+                return fatal(
+                    "read-error",
+                    format!("{}: cannot read: {e}", file.display()),
+                );
+            }
+        };
+        match verify::parse_sums(&text, &file.display().to_string()) {
+            Ok(mut entries) => sums.append(&mut entries),
+            Err(e) => return fatal("sums-syntax", e.to_string()),
+        }
+    }
+    install_interrupt_handler();
+    let insp = inspect::inspect(inputs, limits, &INTERRUPTED);
+    let list: Vec<crate::catalog::model::Catalog> = catalogs.iter().cloned().collect();
+    let opts = verify::Options {
+        sums,
+        baseline,
+        strict,
+    };
+    let ver = verify::verify(&insp, &list, &opts);
+    ui::verify::print_verification(printer, &insp, &ver, strict);
+    if insp.interrupted {
+        ExitStatus::Interrupted
+    } else if !insp.failed.is_empty() {
+        ExitStatus::Fatal
+    } else if ver.failed(&insp, strict) {
+        ExitStatus::Findings
+    } else {
+        ExitStatus::Ok
     }
 }

@@ -8,6 +8,7 @@ use clap::{ArgAction, Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
 use crate::extract::Options as ExtractOptions;
 use crate::extract::limits::{Limits, parse_size};
+use crate::model::Build;
 
 /// Turn Microsoft server update packages into verified installation sources, without running
 /// them.
@@ -42,6 +43,10 @@ struct GlobalArgs {
     /// Never show progress bars (they only appear on a terminal anyway).
     #[arg(long, global = true)]
     no_progress: bool,
+    /// A catalog file (JSON, see `slipway catalog check`) that adds a product, or replaces the
+    /// built-in catalog with the same id. Repeatable.
+    #[arg(long = "catalog", global = true, value_name = "FILE")]
+    catalogs: Vec<PathBuf>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -58,6 +63,13 @@ enum Command {
     /// What is this? Every package and patch inside the inputs: KB, build, arch, scope,
     /// language, family, and where name and content disagree.
     Inspect(InspectArgs),
+    /// Prove each package and patch is the one meant: hashes (catalog, --sums, catalog-name
+    /// SHA-1), builds, supersedence, baselines, architectures, global partners, component
+    /// levels. Exit 1 when a check fails.
+    Verify(VerifyArgs),
+    /// What the catalogs know: list the products, show one's releases, check a catalog file.
+    #[command(subcommand)]
+    Catalog(CatalogCommand),
     /// Print a shell completion script.
     Completions {
         #[arg(value_enum)]
@@ -65,6 +77,51 @@ enum Command {
     },
     /// Print the man page (roff).
     Man,
+}
+
+#[derive(Debug, Args)]
+struct VerifyArgs {
+    /// Packages and patches to verify (nothing is written).
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    /// A checksum file in `sha256sum`/`sha1sum` format (or BSD `SHA256 (name) = …`); files are
+    /// matched by name. Repeatable.
+    #[arg(long, value_name = "FILE")]
+    sums: Vec<PathBuf>,
+    /// A build already installed on the farm: satisfies the baseline a cumulative update or
+    /// hotfix needs (e.g. the service pack 12.0.6421.1000).
+    #[arg(long, value_name = "BUILD", value_parser = build_arg)]
+    baseline: Option<Build>,
+    /// Treat warnings (superseded, unknown package, …) as errors.
+    #[arg(long)]
+    strict: bool,
+    /// How deep nested archives may go (an input is depth 0).
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_depth)]
+    max_depth: u32,
+}
+
+fn build_arg(s: &str) -> Result<Build, String> {
+    Build::parse(s).ok_or_else(|| "expected a build like 12.0.6421.1000".to_owned())
+}
+
+#[derive(Debug, Subcommand)]
+enum CatalogCommand {
+    /// The products the catalogs describe: id, title, number of releases, newest build.
+    List,
+    /// A product's releases as a table (date, kind, name, component, KB, build, files);
+    /// with --json, the whole catalog.
+    Show {
+        /// The product's catalog id (`slipway catalog list` shows them).
+        #[arg(value_name = "PRODUCT")]
+        product: String,
+    },
+    /// Validate a catalog file: the schema (with JSON paths), duplicate KBs and ids, builds
+    /// that go backwards in time, invisible characters or spaces in names, unknown families,
+    /// components, roles and releases. Exit 1 if any error, 2 if the file cannot be read.
+    Check {
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -147,6 +204,27 @@ pub enum Config {
     InspectNames {
         names: Vec<String>,
     },
+    Verify {
+        inputs: Vec<PathBuf>,
+        sums: Vec<PathBuf>,
+        baseline: Option<Build>,
+        strict: bool,
+        limits: Limits,
+        catalogs: Vec<PathBuf>,
+    },
+    /// `catalog list`, with the `--catalog` files to add.
+    CatalogList {
+        catalogs: Vec<PathBuf>,
+    },
+    /// `catalog show PRODUCT`.
+    CatalogShow {
+        product: String,
+        catalogs: Vec<PathBuf>,
+    },
+    /// `catalog check FILE`.
+    CatalogCheck {
+        file: PathBuf,
+    },
     Completions(clap_complete::Shell),
     Man,
 }
@@ -169,6 +247,7 @@ impl Cli {
             },
             progress: !g.no_progress && g.quiet == 0,
         };
+        let catalogs = g.catalogs;
         let config = match self.command {
             Command::Extract(a) => Config::Extract {
                 inputs: a.paths,
@@ -194,6 +273,22 @@ impl Cli {
                     ..Limits::default()
                 },
             },
+            Command::Verify(a) => Config::Verify {
+                inputs: a.paths,
+                sums: a.sums,
+                baseline: a.baseline,
+                strict: a.strict,
+                limits: Limits {
+                    max_depth: a.max_depth,
+                    ..Limits::default()
+                },
+                catalogs,
+            },
+            Command::Catalog(CatalogCommand::List) => Config::CatalogList { catalogs },
+            Command::Catalog(CatalogCommand::Show { product }) => {
+                Config::CatalogShow { product, catalogs }
+            }
+            Command::Catalog(CatalogCommand::Check { file }) => Config::CatalogCheck { file },
             Command::Completions { shell } => Config::Completions(shell),
             Command::Man => Config::Man,
         };
@@ -254,6 +349,29 @@ mod tests {
         assert!(options.recursive);
         assert_eq!(options.limits.max_total_bytes, 2 << 30);
         assert_eq!(options.limits.max_depth, 3);
+    }
+
+    #[test]
+    fn catalog_files_are_a_global_repeatable_flag() {
+        let cli = Cli::try_parse_from([
+            "slipway",
+            "catalog",
+            "show",
+            "--catalog",
+            "a.json",
+            "sharepoint-2007",
+            "--catalog",
+            "b.json",
+        ])
+        .unwrap();
+        let (_, config) = cli.into_config();
+        let Config::CatalogShow { product, catalogs } = config else {
+            panic!("not catalog show");
+        };
+        assert_eq!(product, "sharepoint-2007");
+        assert_eq!(catalogs, [PathBuf::from("a.json"), PathBuf::from("b.json")]);
+        let cli = Cli::try_parse_from(["slipway", "catalog", "check", "x.json"]).unwrap();
+        assert!(matches!(cli.into_config().1, Config::CatalogCheck { .. }));
     }
 
     #[test]

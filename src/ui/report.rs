@@ -69,6 +69,16 @@ pub fn extract_json(out: &Path, report: &Report) -> Value {
     })
 }
 
+/// The `--json` document of a run that could not start, for errors outside [`Error`]
+/// (catalogs, checksum files).
+pub fn fatal_message_json(command: &str, code: &str, message: &str) -> Value {
+    json!({
+        "command": command,
+        "ok": false,
+        "error": {"code": code, "message": message, "origin": null},
+    })
+}
+
 /// The `--json` document of a run that could not start (or failed as a whole).
 pub fn fatal_json(command: &str, err: &Error) -> Value {
     json!({

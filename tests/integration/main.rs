@@ -5,6 +5,7 @@
 #![allow(clippy::print_stderr)]
 
 mod cab;
+mod catalog;
 mod corpus;
 mod differential;
 mod extract_cli;
@@ -17,3 +18,4 @@ mod names;
 mod pe_msi;
 mod samples;
 mod support;
+mod verify;

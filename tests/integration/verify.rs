@@ -61,7 +61,10 @@ impl Farm {
             Arch::X86,
             name,
             "12.0.6520.5000",
-            &[("sts-x-none.msp", patch("sts", "975002", "12.0.6520.5000", "sts-x-none.msp"))],
+            &[(
+                "sts-x-none.msp",
+                patch("sts", "975002", "12.0.6520.5000", "sts-x-none.msp"),
+            )],
         );
         (self.put(name, &bytes), bytes)
     }
@@ -74,7 +77,10 @@ impl Farm {
                 Arch::X86,
                 name,
                 "12.0.6510.5000",
-                &[("sts-x-none.msp", patch("sts", "973410", "12.0.6510.5000", "sts-x-none.msp"))],
+                &[(
+                    "sts-x-none.msp",
+                    patch("sts", "973410", "12.0.6510.5000", "sts-x-none.msp"),
+                )],
             ),
         )
     }
@@ -89,7 +95,12 @@ impl Farm {
                 "12.0.6510.5000",
                 &[(
                     "coreserver-x-none.msp",
-                    patch("coreserver", "973399", "12.0.6510.5000", "coreserver-x-none.msp"),
+                    patch(
+                        "coreserver",
+                        "973399",
+                        "12.0.6510.5000",
+                        "coreserver-x-none.msp",
+                    ),
                 )],
             ),
         )
@@ -108,8 +119,8 @@ impl Farm {
         )
     }
 
-    /// A test catalog; `oct_sha256` is recorded for the October CU package.
-    fn catalog(&self, oct_sha256: &str) -> PathBuf {
+    /// A test catalog; `oct_sha256` (if any) is recorded for the October CU package.
+    fn catalog(&self, oct_sha256: Option<&str>) -> PathBuf {
         let cat = json!({
             "schema_version": 1,
             "id": "test-sharepoint",
@@ -136,13 +147,16 @@ impl Farm {
                  "files": [{"name": "wss-kb975002-fullfile-x86-glb.exe", "arch": "x86", "sha256": oct_sha256}]}
             ]
         });
-        self.put("test-catalog.json", serde_json::to_string_pretty(&cat).unwrap().as_bytes())
+        self.put(
+            "test-catalog.json",
+            serde_json::to_string_pretty(&cat).unwrap().as_bytes(),
+        )
     }
 
     fn verify(&self, inputs: &[&Path], extra: &[&str]) -> (i32, Value, String) {
         let (_, oct) = (0, self.dir.path().join("wss-kb975002-fullfile-x86-glb.exe"));
-        let sha = fs::read(&oct).map(|b| sha256_hex(&b)).unwrap_or_default();
-        let catalog = self.catalog(&sha);
+        let sha = fs::read(&oct).ok().map(|b| sha256_hex(&b));
+        let catalog = self.catalog(sha.as_deref());
         let mut args: Vec<std::ffi::OsString> = vec![
             "verify".into(),
             "--json".into(),
@@ -183,7 +197,10 @@ fn a_good_package_passes_every_check() {
     assert_eq!(checks["build"], "pass");
     assert_eq!(checks["current"], "pass");
     assert_eq!(checks["release"], "test-sharepoint/wss-2009-10");
-    assert_eq!(doc["items"][1]["checks"]["build"], "pass", "the patch's sequence too");
+    assert_eq!(
+        doc["items"][1]["checks"]["build"], "pass",
+        "the patch's sequence too"
+    );
     assert_eq!(doc["ok"], true);
 }
 
@@ -196,7 +213,7 @@ fn a_tampered_package_fails_its_hash() {
     let n = tampered.len();
     tampered[n - 1] ^= 0x01;
     // The catalog keeps the original's digest: write the catalog first, then tamper.
-    let cat = farm.catalog(&catalog_sha);
+    let cat = farm.catalog(Some(&catalog_sha));
     fs::write(&oct, &tampered).unwrap();
     let out = slipway([
         "verify".as_ref(),
@@ -211,7 +228,12 @@ fn a_tampered_package_fails_its_hash() {
     let doc = parse_json(&out);
     assert_eq!(codes(&doc), vec!["hash-mismatch"]);
     assert_eq!(doc["items"][0]["checks"]["hash"], "fail");
-    assert!(doc["findings"][0]["message"].as_str().unwrap().contains(&catalog_sha));
+    assert!(
+        doc["findings"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains(&catalog_sha)
+    );
 }
 
 #[test]
@@ -223,7 +245,12 @@ fn a_lower_build_of_the_same_family_is_superseded() {
     assert_eq!(status, 0, "superseded is a warning: {stderr}");
     assert_eq!(codes(&doc), vec!["superseded"]);
     let f = &doc["findings"][0];
-    assert!(f["origin"][0].as_str().unwrap().ends_with("wss-kb973410-fullfile-x86-glb.exe"));
+    assert!(
+        f["origin"][0]
+            .as_str()
+            .unwrap()
+            .ends_with("wss-kb973410-fullfile-x86-glb.exe")
+    );
     assert!(f["message"].as_str().unwrap().contains("12.0.6520.5000"));
     assert_eq!(doc["items"][1]["checks"]["current"], "fail");
     let (status, _, _) = farm.verify(&[&aug, &oct], &["--baseline", SP2, "--strict"]);
@@ -240,7 +267,10 @@ fn a_package_whose_build_is_not_the_catalogs_fails() {
             Arch::X86,
             name,
             "12.0.6514.5000",
-            &[("sts-x-none.msp", patch("sts", "975002", "12.0.6514.5000", "sts-x-none.msp"))],
+            &[(
+                "sts-x-none.msp",
+                patch("sts", "975002", "12.0.6514.5000", "sts-x-none.msp"),
+            )],
         ),
     );
     let (status, doc, _) = farm.verify(&[&wrong], &["--baseline", SP2]);
@@ -256,11 +286,20 @@ fn mixed_architectures_fail() {
     let name = "officeserver-kb973399-fullfile-x64-glb.exe";
     let x64 = farm.put(
         name,
-        &package(Arch::X64, name, "12.0.6520.5000", &[]),
+        &package(
+            Arch::X64,
+            name,
+            "12.0.6520.5000",
+            &[("readme.txt", b"x".to_vec())],
+        ),
     );
     let (status, doc, _) = farm.verify(&[&oct, &x64], &["--baseline", SP2]);
     assert_eq!(status, 1);
-    assert!(codes(&doc).contains(&"arch-mismatch".to_owned()), "{:#}", doc["findings"]);
+    assert!(
+        codes(&doc).contains(&"arch-mismatch".to_owned()),
+        "{:#}",
+        doc["findings"]
+    );
 }
 
 #[test]
@@ -270,7 +309,12 @@ fn a_cumulative_update_without_its_service_pack_fails_unless_declared_or_present
     let (status, doc, _) = farm.verify(&[&oct], &[]);
     assert_eq!(status, 1);
     assert_eq!(codes(&doc), vec!["missing-baseline"]);
-    assert!(doc["findings"][0]["message"].as_str().unwrap().contains(SP2));
+    assert!(
+        doc["findings"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains(SP2)
+    );
     let sp2 = farm.sp2();
     let (status, doc, stderr) = farm.verify(&[&sp2, &oct], &[]);
     assert_eq!(status, 0, "{stderr}: {:#}", doc["findings"]);
@@ -282,7 +326,15 @@ fn a_cumulative_update_without_its_service_pack_fails_unless_declared_or_present
 fn unknown_packages_are_warnings() {
     let farm = Farm::new();
     let name = "newthing-kb5555555-fullfile-x64-glb.exe";
-    let p = farm.put(name, &package(Arch::X64, name, "16.0.1.1000", &[]));
+    let p = farm.put(
+        name,
+        &package(
+            Arch::X64,
+            name,
+            "16.0.1.1000",
+            &[("readme.txt", b"x".to_vec())],
+        ),
+    );
     let (status, doc, _) = farm.verify(&[&p], &[]);
     assert_eq!(status, 0);
     assert_eq!(codes(&doc), vec!["unknown-package"]);
@@ -296,7 +348,11 @@ fn sums_files_are_checked() {
     let (oct, bytes) = farm.wss_oct();
     let good = farm.put(
         "SHA256SUMS",
-        format!("{}  wss-kb975002-fullfile-x86-glb.exe\n", sha256_hex(&bytes)).as_bytes(),
+        format!(
+            "{}  wss-kb975002-fullfile-x86-glb.exe\n",
+            sha256_hex(&bytes)
+        )
+        .as_bytes(),
     );
     let sums = good.to_str().unwrap().to_owned();
     let (status, doc, stderr) = farm.verify(&[&oct], &["--baseline", SP2, "--sums", &sums]);
@@ -307,7 +363,10 @@ fn sums_files_are_checked() {
         format!("{}  wss-kb975002-fullfile-x86-glb.exe\n", "0".repeat(40)).as_bytes(),
     );
     let bad = bad.to_str().unwrap().to_owned();
-    let (status, doc, _) = farm.verify(&[&oct], &["--baseline", SP2, "--sums", &sums, "--sums", &bad]);
+    let (status, doc, _) = farm.verify(
+        &[&oct],
+        &["--baseline", SP2, "--sums", &sums, "--sums", &bad],
+    );
     assert_eq!(status, 1);
     assert_eq!(codes(&doc), vec!["hash-mismatch"]);
     let junk = farm.put("JUNK", b"not a sums file\n");
@@ -325,7 +384,10 @@ fn the_sha1_in_a_microsoft_update_catalog_name_is_checked() {
     use sha1::Digest;
     let farm = Farm::new();
     let cab = cabinet(&[("coreserver-x-none.msp", b"x")]);
-    let sha1: String = sha1::Sha1::digest(&cab).iter().map(|b| format!("{b:02x}")).collect();
+    let sha1: String = sha1::Sha1::digest(&cab)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     let good = farm.put(&format!("coreserver-x-none_{sha1}.cab"), &cab);
     let bad = farm.put(&format!("coreserver-x-none_{}.cab", "1".repeat(40)), &cab);
     let (_, doc, _) = farm.verify(&[&good], &[]);
@@ -353,7 +415,11 @@ fn a_localized_patch_without_its_global_partner_is_a_warning() {
     );
     let (status, doc, _) = farm.verify(&[&p], &["--baseline", SP2]);
     assert_eq!(status, 0);
-    assert!(codes(&doc).contains(&"missing-global-partner".to_owned()), "{:#}", doc["findings"]);
+    assert!(
+        codes(&doc).contains(&"missing-global-partner".to_owned()),
+        "{:#}",
+        doc["findings"]
+    );
     let (oct, _) = farm.wss_oct();
     let (_, doc, _) = farm.verify(&[&p, &oct], &["--baseline", SP2]);
     assert!(!codes(&doc).contains(&"missing-global-partner".to_owned()));
@@ -367,5 +433,10 @@ fn components_at_different_levels_are_a_warning() {
     let (status, doc, _) = farm.verify(&[&oct, &moss], &["--baseline", SP2]);
     assert_eq!(status, 0);
     assert_eq!(codes(&doc), vec!["level-mismatch"], "{:#}", doc["findings"]);
-    assert!(doc["findings"][0]["origin"][0].as_str().unwrap().contains("officeserver"));
+    assert!(
+        doc["findings"][0]["origin"][0]
+            .as_str()
+            .unwrap()
+            .contains("officeserver")
+    );
 }
