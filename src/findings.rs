@@ -90,7 +90,13 @@ pub enum FindingKind {
     UnknownPackage,
     /// The release needs a baseline (service pack, or the CU before a hotfix) that is neither
     /// among the inputs nor declared installed.
-    MissingBaseline { release: String, requires: Build },
+    MissingBaseline {
+        release: String,
+        requires: Build,
+        /// Stated by the catalog (error) rather than inferred from the last service pack
+        /// (warning).
+        stated: bool,
+    },
     /// Inputs for more than one architecture, or one the product does not ship.
     MixedArchitectures { arch: Arch, others: Vec<Arch> },
     /// A localized patch without the global patch of the same release.
@@ -153,10 +159,16 @@ impl FindingKind {
 
     pub fn severity(&self) -> Severity {
         match self {
+            FindingKind::MissingBaseline { stated, .. } => {
+                if *stated {
+                    Severity::Error
+                } else {
+                    Severity::Warning
+                }
+            }
             FindingKind::Damaged(_)
             | FindingKind::HashMismatch { .. }
             | FindingKind::BuildMismatch { .. }
-            | FindingKind::MissingBaseline { .. }
             | FindingKind::MixedArchitectures { .. } => Severity::Error,
             FindingKind::ExternalCabinetMissing { .. } => Severity::Info,
             FindingKind::Superseded { .. }
@@ -299,7 +311,9 @@ impl fmt::Display for FindingKind {
             FindingKind::UnknownPackage => f.write_str(
                 "no catalog knows this package; check its KB and build against the vendor's page (or add it with --catalog)",
             ),
-            FindingKind::MissingBaseline { release, requires } => write!(
+            FindingKind::MissingBaseline {
+                release, requires, ..
+            } => write!(
                 f,
                 "{release} needs build {requires} installed first, which is neither among the inputs nor declared with --baseline; add the service pack (or CU) it builds on"
             ),

@@ -414,16 +414,54 @@ fn supersedence(items: &[Item], checks: &mut [Checks], findings: &mut Vec<Findin
     }
 }
 
-/// A release's baseline: the catalog's `requires_build`, or for a critical on-demand fix
-/// (`.5001`, `.5002`, …) the cumulative update it follows (`.5000`).
-fn baseline_of(release: &Release) -> Option<Build> {
-    if let Some(b) = release.requires_build.as_deref().and_then(Build::parse) {
-        return Some(b);
+/// What a release needs installed first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Baseline {
+    build: Build,
+    /// The kind of release that provides it (a service pack, or the CU before a hotfix).
+    provided_by: ReleaseKind,
+    /// Stated by the catalog (or the COD rule), as opposed to inferred from the newest
+    /// earlier service pack.
+    stated: bool,
+}
+
+/// A release's baseline: the catalog's `requires_build`; for a critical on-demand fix
+/// (`.5001`, `.5002`, …) the cumulative update it follows (`.5000`, vendor document: "COD
+/// releases have the versioning pattern 12.0.xxxx.500X"); for a cumulative update, the newest
+/// earlier service pack of the same component ("Microsoft enforces the installation order of
+/// service packs").
+fn baseline_of(catalog: &Catalog, release: &Release) -> Option<Baseline> {
+    if let Some(build) = release.requires_build.as_deref().and_then(Build::parse) {
+        return Some(Baseline {
+            build,
+            provided_by: ReleaseKind::ServicePack,
+            stated: true,
+        });
     }
     let b = Build::parse(&release.build)?;
     let [a, m, n, rev] = b.0;
-    (release.kind == ReleaseKind::Hotfix && rev > 5000 && rev < 6000)
-        .then_some(Build([a, m, n, 5000]))
+    if rev > 5000 && rev < 6000 && release.kind != ReleaseKind::ServicePack {
+        return Some(Baseline {
+            build: Build([a, m, n, 5000]),
+            provided_by: ReleaseKind::CumulativeUpdate,
+            stated: true,
+        });
+    }
+    if release.kind != ReleaseKind::CumulativeUpdate {
+        return None;
+    }
+    catalog
+        .releases
+        .iter()
+        .filter(|r| r.kind == ReleaseKind::ServicePack && r.component == release.component)
+        .filter_map(|r| Build::parse(&r.build))
+        .filter(|sp| sp.major() == b.major() && *sp < b)
+        .max()
+        .map(|build| Baseline {
+            build,
+            provided_by: ReleaseKind::ServicePack,
+            stated: false,
+        })
 }
 
 fn baselines(
@@ -439,19 +477,24 @@ fn baselines(
         let Some(k) = known[i] else {
             continue;
         };
-        let Some(needed) = baseline_of(k.release) else {
+        let Some(needed) = baseline_of(k.catalog, k.release) else {
             continue;
         };
-        let same_product = |b: Build| b.major() == needed.major() && b >= needed;
+        let satisfies = |b: Build| b.major() == needed.build.major() && b >= needed.build;
+        // Another input provides it: a release of the providing kind (a later service pack,
+        // or the CU or a later one for a hotfix) of the same product.
         let among_inputs = items.iter().enumerate().any(|(j, other)| {
             j != i
                 && other.depth == 0
-                && known[j].is_some_and(|o| std::ptr::eq(o.catalog, k.catalog))
-                && known[j]
-                    .and_then(|o| Build::parse(&o.release.build))
-                    .is_some_and(same_product)
+                && known[j].is_some_and(|o| {
+                    std::ptr::eq(o.catalog, k.catalog)
+                        && (o.release.kind == needed.provided_by
+                            || (needed.provided_by == ReleaseKind::CumulativeUpdate
+                                && o.release.kind == ReleaseKind::ServicePack))
+                        && Build::parse(&o.release.build).is_some_and(satisfies)
+                })
         });
-        if !among_inputs && !declared.is_some_and(same_product) {
+        if !among_inputs && !declared.is_some_and(satisfies) {
             findings.push(Finding::new(
                 &item.origin,
                 FindingKind::MissingBaseline {
@@ -461,7 +504,8 @@ fn baselines(
                         Kb::parse(&k.release.kb)
                             .map_or_else(|| k.release.kb.clone(), |kb| kb.to_string())
                     ),
-                    requires: needed,
+                    requires: needed.build,
+                    stated: needed.stated,
                 },
             ));
         }
@@ -626,12 +670,12 @@ mod tests {
     }
 
     #[test]
-    fn cod_builds_need_their_cumulative_update() {
-        let release = |kind, build: &str, requires: Option<&str>| Release {
-            id: "r".into(),
-            name: "r".into(),
+    fn baselines_come_from_the_catalog_the_cod_rule_or_the_last_service_pack() {
+        let release = |id: &str, kind, build: &str, requires: Option<&str>| Release {
+            id: id.into(),
+            name: id.into(),
             kind,
-            component: None,
+            component: Some("wss".into()),
             date: None,
             kb: "975002".into(),
             build: build.into(),
@@ -641,25 +685,37 @@ mod tests {
             patches: vec![],
             notes: vec![],
         };
-        assert_eq!(
-            baseline_of(&release(ReleaseKind::Hotfix, "12.0.6327.5002", None)),
-            Build::parse("12.0.6327.5000")
+        let catalog = Catalog {
+            schema_version: 1,
+            id: "t".into(),
+            title: "t".into(),
+            sources: vec![],
+            architectures: vec![],
+            language_packs: false,
+            components: vec![],
+            roles: vec![],
+            releases: vec![
+                release("sp1", ReleaseKind::ServicePack, "12.0.6219.1000", None),
+                release("sp2", ReleaseKind::ServicePack, "12.0.6421.1000", None),
+                release("sp3", ReleaseKind::ServicePack, "12.0.6606.1000", None),
+            ],
+            recommended_sequence: vec![],
+            quirks: vec![],
+            steps: vec![],
+        };
+        let base = |r: &Release| baseline_of(&catalog, r).map(|b| (b.build, b.stated));
+        let cod = release("cod", ReleaseKind::Hotfix, "12.0.6327.5002", None);
+        assert_eq!(base(&cod), Some((Build([12, 0, 6327, 5000]), true)));
+        let cu = release("cu", ReleaseKind::CumulativeUpdate, "12.0.6520.5000", None);
+        assert_eq!(base(&cu), Some((Build([12, 0, 6421, 1000]), false)));
+        let stated = release(
+            "cu",
+            ReleaseKind::CumulativeUpdate,
+            "12.0.6520.5000",
+            Some("12.0.6219.1000"),
         );
-        assert_eq!(
-            baseline_of(&release(
-                ReleaseKind::CumulativeUpdate,
-                "12.0.6520.5000",
-                None
-            )),
-            None
-        );
-        assert_eq!(
-            baseline_of(&release(
-                ReleaseKind::CumulativeUpdate,
-                "12.0.6520.5000",
-                Some("12.0.6421.1000")
-            )),
-            Build::parse("12.0.6421.1000")
-        );
+        assert_eq!(base(&stated), Some((Build([12, 0, 6219, 1000]), true)));
+        let sp = release("sp2", ReleaseKind::ServicePack, "12.0.6421.1000", None);
+        assert_eq!(base(&sp), None);
     }
 }

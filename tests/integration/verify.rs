@@ -440,3 +440,36 @@ fn components_at_different_levels_are_a_warning() {
             .contains("officeserver")
     );
 }
+
+#[test]
+fn a_baseline_inferred_from_the_last_service_pack_is_a_warning() {
+    let farm = Farm::new();
+    let (oct, bytes) = farm.wss_oct();
+    let path = farm.catalog(Some(&sha256_hex(&bytes)));
+    let mut cat: Value = serde_json::from_slice(&fs::read(&path).unwrap()).unwrap();
+    for r in cat["releases"].as_array_mut().unwrap() {
+        r.as_object_mut().unwrap().remove("requires_build");
+    }
+    let path = farm.put(
+        "inferred.json",
+        serde_json::to_string(&cat).unwrap().as_bytes(),
+    );
+    let run = |extra: &[&str]| {
+        let mut args: Vec<std::ffi::OsString> = vec![
+            "verify".into(),
+            "--json".into(),
+            "--catalog".into(),
+            path.clone().into(),
+        ];
+        args.extend(extra.iter().map(Into::into));
+        args.push(oct.clone().into());
+        let out = slipway(args);
+        (code(&out), parse_json(&out))
+    };
+    let (status, doc) = run(&[]);
+    assert_eq!(status, 0, "an inferred baseline only warns");
+    assert_eq!(codes(&doc), vec!["missing-baseline"]);
+    assert_eq!(doc["findings"][0]["severity"], "warning");
+    assert_eq!(run(&["--baseline", SP2]).0, 0);
+    assert!(codes(&run(&["--baseline", SP2]).1).is_empty());
+}
