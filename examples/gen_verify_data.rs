@@ -31,9 +31,17 @@ fn main() -> std::io::Result<()> {
     let per_package = total_mib / 4 << 20;
     for p in 0..4u64 {
         let files: Vec<(String, Vec<u8>)> = (0..8u64)
-            .map(|f| (format!("payload\\file{f}.bin"), noise(p * 100 + f, per_package / 8)))
+            .map(|f| {
+                (
+                    format!("payload\\file{f}.bin"),
+                    noise(p * 100 + f, per_package / 8),
+                )
+            })
             .collect();
-        let refs: Vec<(&str, &[u8])> = files.iter().map(|(n, d)| (n.as_str(), d.as_slice())).collect();
+        let refs: Vec<(&str, &[u8])> = files
+            .iter()
+            .map(|(n, d)| (n.as_str(), d.as_slice()))
+            .collect();
         let cab = cabinet_with(cab::CompressionType::None, &refs);
         let name = format!("office2010-kb25970{p:02}-fullfile-x64-glb.exe");
         let exe = PeBuilder::new(Arch::X64)
