@@ -28,7 +28,7 @@ fn main() -> std::io::Result<()> {
     let dir = std::path::PathBuf::from(args.next().unwrap_or_else(|| "verify-data".into()));
     let total_mib: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(1024);
     std::fs::create_dir_all(&dir)?;
-    let per_package = total_mib / 4 << 20;
+    let per_package = (total_mib / 4) << 20;
     for p in 0..4u64 {
         let files: Vec<(String, Vec<u8>)> = (0..8u64)
             .map(|f| {
