@@ -82,6 +82,40 @@ pub fn run(output: OutputConfig, config: Config) -> ExitStatus {
             ui::inspect::print_names(&printer, &facts);
             ExitStatus::Ok
         }
+        Config::Build {
+            inputs,
+            output,
+            product,
+            roles,
+            langs,
+            bundle,
+            sums,
+            baseline,
+            dry_run,
+            strict,
+            force,
+            allow_findings,
+            timestamp,
+            catalogs,
+        } => run_build(
+            &printer,
+            &BuildRequest {
+                inputs,
+                output,
+                product,
+                roles,
+                langs,
+                bundle,
+                sums,
+                baseline,
+                dry_run,
+                strict,
+                force,
+                allow_findings,
+                timestamp,
+                catalogs,
+            },
+        ),
         Config::Verify {
             inputs,
             sums,
@@ -164,22 +198,53 @@ fn run_verify(
         Ok(c) => c,
         Err(e) => return fatal("catalog-error", e.to_string()),
     };
-    let mut sums = Vec::new();
-    for file in sums_files {
-        let text = match std::fs::read_to_string(file) {
-            Ok(t) => t,
-            Err(e) => {
-                return fatal(
-                    "read-error",
-                    format!("{}: cannot read: {e}", file.display()),
-                );
-            }
+    let sums = match read_sums(sums_files) {
+        Ok(s) => s,
+        Err((code, message)) => return fatal(&code, message),
+    };
+    // A built folder or bundle is re-checked against its install manifest; everything else is
+    // a download.
+    let (outputs, inputs): (Vec<&std::path::PathBuf>, Vec<&std::path::PathBuf>) = inputs
+        .iter()
+        .partition(|p| p.is_dir() || (p.is_file() && crate::manifest::is_bundle(p)));
+    let mut checks = Vec::new();
+    for out in &outputs {
+        let checked = if out.is_dir() {
+            crate::manifest::check_folder(out)
+        } else {
+            crate::manifest::check_bundle(out)
         };
-        match verify::parse_sums(&text, &file.display().to_string()) {
-            Ok(mut entries) => sums.append(&mut entries),
-            Err(e) => return fatal("sums-syntax", e.to_string()),
+        match checked {
+            Ok(check) => checks.push(check),
+            Err(e) => {
+                printer.error(&e);
+                if printer.json_mode() {
+                    printer.json(&report::fatal_message_json(
+                        "verify",
+                        "output-unreadable",
+                        &e.to_string(),
+                    ));
+                }
+                return ExitStatus::Fatal;
+            }
         }
     }
+    let output_failed = checks.iter().any(|c| !c.findings.is_empty());
+    for check in &checks {
+        ui::verify::print_output_check(printer, check);
+    }
+    if inputs.is_empty() {
+        if printer.json_mode() {
+            printer.json(&ui::verify::outputs_json(&checks));
+        }
+        return if output_failed {
+            ExitStatus::Findings
+        } else {
+            ExitStatus::Ok
+        };
+    }
+    let inputs: Vec<std::path::PathBuf> = inputs.into_iter().cloned().collect();
+    let inputs = &inputs;
     install_interrupt_handler();
     let insp = inspect::inspect(inputs, limits, &INTERRUPTED);
     let list: Vec<crate::catalog::model::Catalog> = catalogs.iter().cloned().collect();
@@ -189,14 +254,162 @@ fn run_verify(
         strict,
     };
     let ver = verify::verify(&insp, &list, &opts);
-    ui::verify::print_verification(printer, &insp, &ver, strict);
+    ui::verify::print_verification(printer, &insp, &ver, strict, &checks);
     if insp.interrupted {
         ExitStatus::Interrupted
     } else if !insp.failed.is_empty() {
         ExitStatus::Fatal
-    } else if ver.failed(&insp, strict) {
+    } else if ver.failed(&insp, strict) || output_failed {
         ExitStatus::Findings
     } else {
         ExitStatus::Ok
+    }
+}
+
+/// The validated `build` request (see `cli::Config::Build`).
+struct BuildRequest {
+    inputs: Vec<std::path::PathBuf>,
+    output: std::path::PathBuf,
+    product: String,
+    roles: Vec<String>,
+    langs: Vec<crate::model::Lang>,
+    bundle: Option<std::path::PathBuf>,
+    sums: Vec<std::path::PathBuf>,
+    baseline: Option<crate::model::Build>,
+    dry_run: bool,
+    strict: bool,
+    force: bool,
+    allow_findings: bool,
+    timestamp: bool,
+    catalogs: Vec<std::path::PathBuf>,
+}
+
+/// Reads every `--sums` file.
+fn read_sums(files: &[std::path::PathBuf]) -> Result<Vec<verify::SumEntry>, (String, String)> {
+    let mut sums = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(file).map_err(|e| {
+            (
+                "read-error".to_owned(),
+                format!("{}: cannot read: {e}", file.display()),
+            )
+        })?;
+        let mut entries = verify::parse_sums(&text, &file.display().to_string())
+            .map_err(|e| ("sums-syntax".to_owned(), e.to_string()))?;
+        sums.append(&mut entries);
+    }
+    Ok(sums)
+}
+
+/// A folder given as a download is replaced by the packages in it (sorted; files that are
+/// neither a known format nor named like a package are skipped).
+fn expand_downloads(printer: &Printer, inputs: &[std::path::PathBuf]) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for input in inputs {
+        if !input.is_dir() {
+            out.push(input.clone());
+            continue;
+        }
+        let mut found: Vec<std::path::PathBuf> = std::fs::read_dir(input)
+            .map(|rd| {
+                rd.filter_map(Result::ok)
+                    .map(|e| e.path())
+                    .filter(|p| p.is_file())
+                    .collect()
+            })
+            .unwrap_or_default();
+        found.sort();
+        for path in found {
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let head = std::fs::File::open(&path)
+                .and_then(|mut f| crate::formats::read_head(&mut f))
+                .unwrap_or_default();
+            let known = crate::formats::sniff(&head) != crate::formats::Format::Unknown
+                || names::classify_name(&name).kind != names::NameKind::Other;
+            if known {
+                out.push(path);
+            } else {
+                printer.detail(format_args!("{}: not a package, skipped", path.display()));
+            }
+        }
+    }
+    out
+}
+
+fn run_build(printer: &Printer, req: &BuildRequest) -> ExitStatus {
+    let fatal = |code: &str, message: String| {
+        printer.error(&message);
+        if printer.json_mode() {
+            printer.json(&report::fatal_message_json("build", code, &message));
+        }
+        ExitStatus::Fatal
+    };
+    let catalogs = match crate::catalog::Catalogs::load(&req.catalogs) {
+        Ok(c) => c,
+        Err(e) => return fatal("catalog-error", e.to_string()),
+    };
+    let Some(catalog) = catalogs.get(&req.product).cloned() else {
+        let known: Vec<&str> = catalogs.iter().map(|c| c.id.as_str()).collect();
+        return fatal(
+            "unknown-product",
+            format!(
+                "no catalog for product {:?} (known: {})",
+                req.product,
+                known.join(", ")
+            ),
+        );
+    };
+    let sums = match read_sums(&req.sums) {
+        Ok(s) => s,
+        Err((code, message)) => return fatal(&code, message),
+    };
+    let inputs = expand_downloads(printer, &req.inputs);
+    if inputs.is_empty() {
+        return fatal("no-input", "no package among the downloads".to_owned());
+    }
+    let timestamp = req.timestamp.then(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs())
+    });
+    let opts = crate::assemble::Options {
+        out: req.output.clone(),
+        request: crate::plan::Request {
+            roles: req.roles.clone(),
+            languages: req.langs.clone(),
+        },
+        verify: verify::Options {
+            sums,
+            baseline: req.baseline,
+            strict: req.strict,
+        },
+        limits: crate::extract::limits::Limits::default(),
+        bundle: req.bundle.clone(),
+        dry_run: req.dry_run,
+        force: req.force,
+        allow_findings: req.allow_findings,
+        timestamp,
+    };
+    install_interrupt_handler();
+    let list: Vec<crate::catalog::model::Catalog> = catalogs.iter().cloned().collect();
+    match crate::assemble::build(&inputs, &catalog, &list, &opts, &INTERRUPTED) {
+        Ok(b) => {
+            ui::build::print_build(printer, &catalog.id, &req.output, req.bundle.as_deref(), &b);
+            match b.outcome {
+                crate::assemble::Outcome::Built | crate::assemble::Outcome::DryRun => {
+                    ExitStatus::Ok
+                }
+                crate::assemble::Outcome::Refused => ExitStatus::Findings,
+                crate::assemble::Outcome::InputsFailed => ExitStatus::Fatal,
+            }
+        }
+        Err(crate::assemble::BuildError::Run(crate::error::Error::Interrupted)) => {
+            printer.error("interrupted; nothing was written");
+            ExitStatus::Interrupted
+        }
+        Err(e) => fatal("build-error", e.to_string()),
     }
 }

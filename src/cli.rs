@@ -8,7 +8,7 @@ use clap::{ArgAction, Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
 use crate::extract::Options as ExtractOptions;
 use crate::extract::limits::{Limits, parse_size};
-use crate::model::Build;
+use crate::model::{Build, Lang};
 
 /// Turn Microsoft server update packages into verified installation sources, without running
 /// them.
@@ -67,6 +67,10 @@ enum Command {
     /// SHA-1), builds, supersedence, baselines, architectures, global partners, component
     /// levels. Exit 1 when a check fails.
     Verify(VerifyArgs),
+    /// From a folder of downloads to ready-to-use installation sources: per role
+    /// `OUT/<role>/Updates/` with exactly the patches it needs, in order, plus
+    /// `install-manifest.json` and `SHA256SUMS`; optionally an offline bundle.
+    Build(BuildArgs),
     /// What the catalogs know: list the products, show one's releases, check a catalog file.
     #[command(subcommand)]
     Catalog(CatalogCommand),
@@ -98,6 +102,56 @@ struct VerifyArgs {
     /// How deep nested archives may go (an input is depth 0).
     #[arg(long, value_name = "N", default_value_t = Limits::default().max_depth)]
     max_depth: u32,
+}
+
+#[derive(Debug, Args)]
+struct BuildArgs {
+    /// Downloaded packages and patches, or folders of them (their packages are taken; other
+    /// files are skipped).
+    #[arg(required = true, value_name = "DOWNLOADS")]
+    paths: Vec<PathBuf>,
+    /// Output directory: must be absent or empty (see --force).
+    #[arg(short, long, value_name = "OUT")]
+    output: PathBuf,
+    /// The product's catalog id (`slipway catalog list`).
+    #[arg(long, value_name = "P")]
+    product: String,
+    /// A role to build (repeatable; default: every role of the product).
+    #[arg(long = "role", value_name = "R")]
+    roles: Vec<String>,
+    /// A language to include (repeatable; default: every language present). The first is the
+    /// installation's base language; others go to language-pack folders where the product
+    /// has them.
+    #[arg(long = "lang", value_name = "L", value_parser = lang_arg)]
+    langs: Vec<Lang>,
+    /// Also pack OUT into this zip (deterministic) for carrying offline.
+    #[arg(long, value_name = "FILE.zip")]
+    bundle: Option<PathBuf>,
+    /// A checksum file (`sha256sum`/`sha1sum` format) the downloads must match. Repeatable.
+    #[arg(long, value_name = "FILE")]
+    sums: Vec<PathBuf>,
+    /// A build already installed on the farm (satisfies baselines up to it).
+    #[arg(long, value_name = "BUILD", value_parser = build_arg)]
+    baseline: Option<Build>,
+    /// Print the plan; write nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Treat verification warnings as errors.
+    #[arg(long)]
+    strict: bool,
+    /// Replace the content of a non-empty OUT (only once the new content is complete).
+    #[arg(long)]
+    force: bool,
+    /// Build even when verification finds errors (they are recorded in the manifest).
+    #[arg(long)]
+    allow_findings: bool,
+    /// Record the build time in the manifest (otherwise two builds are byte-identical).
+    #[arg(long)]
+    timestamp: bool,
+}
+
+fn lang_arg(s: &str) -> Result<Lang, String> {
+    Lang::parse(s).ok_or_else(|| "expected a culture like en-us or de-de".to_owned())
 }
 
 fn build_arg(s: &str) -> Result<Build, String> {
@@ -204,6 +258,22 @@ pub enum Config {
     InspectNames {
         names: Vec<String>,
     },
+    Build {
+        inputs: Vec<PathBuf>,
+        output: PathBuf,
+        product: String,
+        roles: Vec<String>,
+        langs: Vec<Lang>,
+        bundle: Option<PathBuf>,
+        sums: Vec<PathBuf>,
+        baseline: Option<Build>,
+        dry_run: bool,
+        strict: bool,
+        force: bool,
+        allow_findings: bool,
+        timestamp: bool,
+        catalogs: Vec<PathBuf>,
+    },
     Verify {
         inputs: Vec<PathBuf>,
         sums: Vec<PathBuf>,
@@ -272,6 +342,22 @@ impl Cli {
                     max_entry_bytes: a.max_size,
                     ..Limits::default()
                 },
+            },
+            Command::Build(a) => Config::Build {
+                inputs: a.paths,
+                output: a.output,
+                product: a.product,
+                roles: a.roles,
+                langs: a.langs,
+                bundle: a.bundle,
+                sums: a.sums,
+                baseline: a.baseline,
+                dry_run: a.dry_run,
+                strict: a.strict,
+                force: a.force,
+                allow_findings: a.allow_findings,
+                timestamp: a.timestamp,
+                catalogs: catalogs.clone(),
             },
             Command::Verify(a) => Config::Verify {
                 inputs: a.paths,

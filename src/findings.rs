@@ -101,6 +101,28 @@ pub enum FindingKind {
     MixedArchitectures { arch: Arch, others: Vec<Arch> },
     /// A localized patch without the global patch of the same release.
     MissingGlobalPartner { family: String, build: Build },
+    /// `build`: a localized patch of a language that was not chosen with `--lang`.
+    LanguageNotChosen { language: Lang },
+    /// `build`: a patch family no catalog component declares: placed in every role.
+    UnknownFamily { family: String },
+    /// `build`: a catalog setup quirk removed a file from a role's source.
+    QuirkApplied {
+        quirk: String,
+        file: String,
+        role: String,
+    },
+    /// `build`: the same patch (same bytes) twice among the inputs: placed once.
+    DuplicatePatch { of: String },
+    /// `verify OUT`: a file the install manifest lists is missing.
+    OutputMissing { file: String },
+    /// `verify OUT`: a file's bytes are not the ones the install manifest records.
+    OutputModified {
+        file: String,
+        expected: String,
+        actual: String,
+    },
+    /// `verify OUT`: a file the install manifest does not list.
+    OutputExtra { file: String },
     /// Components of one product at different update levels (WSS CU from another month).
     LevelMismatch {
         release: String,
@@ -154,6 +176,13 @@ impl FindingKind {
             FindingKind::MixedArchitectures { .. } => "arch-mismatch",
             FindingKind::MissingGlobalPartner { .. } => "missing-global-partner",
             FindingKind::LevelMismatch { .. } => "level-mismatch",
+            FindingKind::LanguageNotChosen { .. } => "language-not-chosen",
+            FindingKind::UnknownFamily { .. } => "unknown-family",
+            FindingKind::QuirkApplied { .. } => "quirk-applied",
+            FindingKind::DuplicatePatch { .. } => "duplicate",
+            FindingKind::OutputMissing { .. } => "output-missing",
+            FindingKind::OutputModified { .. } => "output-modified",
+            FindingKind::OutputExtra { .. } => "output-extra",
         }
     }
 
@@ -170,7 +199,14 @@ impl FindingKind {
             | FindingKind::HashMismatch { .. }
             | FindingKind::BuildMismatch { .. }
             | FindingKind::MixedArchitectures { .. } => Severity::Error,
-            FindingKind::ExternalCabinetMissing { .. } => Severity::Info,
+            FindingKind::ExternalCabinetMissing { .. }
+            | FindingKind::LanguageNotChosen { .. }
+            | FindingKind::QuirkApplied { .. }
+            | FindingKind::DuplicatePatch { .. } => Severity::Info,
+            FindingKind::UnknownFamily { .. } => Severity::Warning,
+            FindingKind::OutputMissing { .. }
+            | FindingKind::OutputModified { .. }
+            | FindingKind::OutputExtra { .. } => Severity::Error,
             FindingKind::Superseded { .. }
             | FindingKind::KbReReleased { .. }
             | FindingKind::UnknownPackage
@@ -328,6 +364,37 @@ impl fmt::Display for FindingKind {
             FindingKind::MissingGlobalPartner { family, build } => write!(
                 f,
                 "localized patch {family} build {build} has no global patch of the same build among the inputs; some fixes need both: add the glb package"
+            ),
+            FindingKind::LanguageNotChosen { language } => write!(
+                f,
+                "localized for {language}, which was not chosen with --lang; left out"
+            ),
+            FindingKind::UnknownFamily { family } => write!(
+                f,
+                "family {family} is in no catalog component; placed in every role (check the catalog)"
+            ),
+            FindingKind::QuirkApplied { quirk, file, role } => write!(
+                f,
+                "{file} removed from role {role} by setup quirk {quirk}"
+            ),
+            FindingKind::DuplicatePatch { of } => {
+                write!(f, "the same bytes as {of}; placed once")
+            }
+            FindingKind::OutputMissing { file } => write!(
+                f,
+                "{file} is listed in the install manifest but missing; rebuild or restore it"
+            ),
+            FindingKind::OutputModified {
+                file,
+                expected,
+                actual,
+            } => write!(
+                f,
+                "{file} has SHA-256 {actual}, the install manifest records {expected}: it was modified; rebuild it"
+            ),
+            FindingKind::OutputExtra { file } => write!(
+                f,
+                "{file} is not in the install manifest; remove it (setup would apply it too)"
             ),
             FindingKind::LevelMismatch {
                 release,

@@ -12,6 +12,7 @@
 //! - [`cli`] turns the command line into a [`cli::Config`], [`app`] runs it, [`ui`] prints.
 
 pub mod app;
+pub mod assemble;
 pub mod catalog;
 pub mod cli;
 pub mod error;
@@ -19,6 +20,8 @@ pub mod extract;
 pub mod findings;
 pub mod formats;
 pub mod identify;
+pub mod manifest;
 pub mod model;
+pub mod plan;
 pub mod ui;
 pub mod verify;

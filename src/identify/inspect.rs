@@ -46,6 +46,10 @@ pub struct Item {
     pub pe: Option<PeFacts>,
     pub package: Option<PackageFacts>,
     pub findings: Vec<Finding>,
+    /// Where the bytes can be read again: the input itself, or its copy in the build's pool.
+    pub stored: Option<PathBuf>,
+    /// A plain file inside a package (not a package or patch), kept only when pooling.
+    pub companion: bool,
 }
 
 impl Item {
@@ -89,9 +93,23 @@ impl Inspection {
     }
 }
 
-/// Inspects every input.
+/// Inspects every input (nothing is kept).
 pub fn inspect(inputs: &[PathBuf], limits: &Limits, interrupt: &AtomicBool) -> Inspection {
+    walk(inputs, limits, None, interrupt)
+}
+
+/// Walks every input. With `pool`, every member of a package and every patch found is also
+/// kept as a file in that folder (`Item::stored`), for the slipstream builder to place; a
+/// plain file inside a package (a setup controller such as `wsssetup.dll`) becomes a
+/// companion item.
+pub fn walk(
+    inputs: &[PathBuf],
+    limits: &Limits,
+    pool: Option<&Path>,
+    interrupt: &AtomicBool,
+) -> Inspection {
     let mut out = Inspection::default();
+    let mut pooled = 0u64;
     for input in inputs {
         if interrupt.load(Ordering::Relaxed) {
             out.interrupted = true;
@@ -101,12 +119,15 @@ pub fn inspect(inputs: &[PathBuf], limits: &Limits, interrupt: &AtomicBool) -> I
             limits: *limits,
             interrupt,
             items: Vec::new(),
+            pool: pool.map(Path::to_path_buf),
+            pooled,
         };
         match walker.input(input) {
             Ok(()) => {}
             Err(Error::Interrupted) => out.interrupted = true,
             Err(e) => out.failed.push((input.clone(), e)),
         }
+        pooled = walker.pooled;
         out.items.append(&mut walker.items);
     }
     out
@@ -116,6 +137,10 @@ struct Walker<'a> {
     limits: Limits,
     interrupt: &'a AtomicBool,
     items: Vec<Item>,
+    /// Where members are kept (build), if anywhere.
+    pool: Option<PathBuf>,
+    /// Files written to the pool so far (their names are the count).
+    pooled: u64,
 }
 
 fn file_name(name: &str) -> &str {
@@ -150,6 +175,7 @@ impl Walker<'_> {
                 },
                 format,
                 parent: None,
+                stored: Some(path.to_path_buf()),
             },
         )?;
         let digests = hashed.finish().map_err(|e| Error::reading(&origin, e))?;
@@ -216,6 +242,8 @@ impl Walker<'_> {
             pe: pe_facts,
             package,
             findings,
+            stored: info.stored.clone(),
+            companion: false,
         });
         if !info.format.is_container() {
             return Ok(());
@@ -279,6 +307,8 @@ struct NodeInfo {
     format: Format,
     /// What the name of the package holding it says.
     parent: Option<NameFacts>,
+    /// Where the bytes can be read again (see [`Item::stored`]).
+    stored: Option<PathBuf>,
 }
 
 /// Where the name and the content (or the parent's name) disagree.
@@ -399,10 +429,11 @@ struct InspectSink<'w, 'a> {
     parent: Option<NameFacts>,
 }
 
-/// A spooled member: in memory, or in an anonymous temporary file.
+/// A spooled member: in memory, in an anonymous temporary file, or kept in the pool.
 enum Spool {
     Memory(Vec<u8>),
     File(tempfile::NamedTempFile),
+    Pool(PathBuf, std::fs::File),
 }
 
 impl EntrySink for InspectSink<'_, '_> {
@@ -417,7 +448,10 @@ impl EntrySink for InspectSink<'_, '_> {
         let format = sniff(&head);
         let named_kind = classify_name(&name).kind;
         let interesting = format.is_container() || named_kind != NameKind::Other;
-        if !interesting {
+        // When building, a package's own payload is kept whole (patches and their companion
+        // files); deeper down only packages and patches.
+        let keep = self.walker.pool.is_some() && (interesting || self.depth == 1);
+        if !interesting && !keep {
             io::copy(data, &mut io::sink()).map_err(|e| Error::reading(origin, e))?;
             return Ok(());
         }
@@ -435,7 +469,23 @@ impl EntrySink for InspectSink<'_, '_> {
         hasher.update(&head);
         hasher1.update(&head);
         let mut size = head.len() as u64;
-        let mut spool = if entry.size <= MEMORY_SPOOL {
+        let mut spool = if let Some(pool) = &self.walker.pool {
+            self.walker.pooled += 1;
+            let path = pool.join(format!("{:06}", self.walker.pooled));
+            let mut f = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path)
+                .map_err(|source| Error::Write {
+                    path: path.clone(),
+                    source,
+                })?;
+            f.write_all(&head).map_err(|source| Error::Write {
+                path: path.clone(),
+                source,
+            })?;
+            Spool::Pool(path, f)
+        } else if entry.size <= MEMORY_SPOOL {
             let mut v = Vec::with_capacity(usize::try_from(entry.size).unwrap_or(0));
             v.extend_from_slice(&head);
             Spool::Memory(v)
@@ -469,6 +519,12 @@ impl EntrySink for InspectSink<'_, '_> {
                 Spool::File(f) => f
                     .write_all(&buf[..n])
                     .map_err(|e| Error::reading(origin, e))?,
+                Spool::Pool(path, f) => {
+                    f.write_all(&buf[..n]).map_err(|source| Error::Write {
+                        path: path.clone(),
+                        source,
+                    })?;
+                }
             }
         }
         let info = NodeInfo {
@@ -482,13 +538,44 @@ impl EntrySink for InspectSink<'_, '_> {
             },
             format,
             parent: self.parent.clone(),
+            stored: None,
         };
+        if !interesting {
+            // A companion file: kept for the builder, not looked into, not listed.
+            let Spool::Pool(path, _) = spool else {
+                return Ok(());
+            };
+            self.walker.items.push(Item {
+                origin: info.origin,
+                depth: info.depth,
+                name: info.name,
+                size: info.digests.size,
+                sha256: info.digests.sha256,
+                sha1: info.digests.sha1,
+                format,
+                named: classify_name(file_name(entry.name)),
+                pe: None,
+                package: None,
+                findings: Vec::new(),
+                stored: Some(path),
+                companion: true,
+            });
+            return Ok(());
+        }
         match spool {
             Spool::Memory(v) => self
                 .walker
                 .node(&BytesSource(Arc::from(v)), &mut NoVolumes, info),
             Spool::File(f) => {
                 let path = f.path().to_path_buf();
+                self.walker.node(&FileSource(&path), &mut NoVolumes, info)
+            }
+            Spool::Pool(path, f) => {
+                drop(f);
+                let info = NodeInfo {
+                    stored: Some(path.clone()),
+                    ..info
+                };
                 self.walker.node(&FileSource(&path), &mut NoVolumes, info)
             }
         }

@@ -1,5 +1,6 @@
 //! The only place that talks to the terminal: stderr for people, stdout for data.
 
+pub mod build;
 pub mod catalog;
 pub mod inspect;
 pub mod progress;

@@ -30,8 +30,13 @@ fn all_findings<'a>(insp: &'a Inspection, ver: &'a Verification) -> Vec<&'a Find
     all
 }
 
-/// The `--json` document of `verify`.
-pub fn verification_json(insp: &Inspection, ver: &Verification, strict: bool) -> Value {
+/// The `--json` document of `verify` (with the re-checked outputs given beside downloads).
+pub fn verification_json(
+    insp: &Inspection,
+    ver: &Verification,
+    strict: bool,
+    outputs: &[crate::manifest::OutputCheck],
+) -> Value {
     let items: Vec<Value> = insp
         .items
         .iter()
@@ -43,7 +48,11 @@ pub fn verification_json(insp: &Inspection, ver: &Verification, strict: bool) ->
         })
         .collect();
     json!({
-        "ok": !ver.failed(insp, strict) && insp.failed.is_empty(),
+        "command": "verify",
+        "ok": !ver.failed(insp, strict)
+            && insp.failed.is_empty()
+            && outputs.iter().all(|c| c.findings.is_empty()),
+        "outputs": outputs.iter().map(output_check_json).collect::<Vec<_>>(),
         "items": items,
         "findings": all_findings(insp, ver).into_iter().map(finding_json).collect::<Vec<_>>(),
         "errors": insp.failed.iter().map(|(p, e)| json!({
@@ -54,7 +63,13 @@ pub fn verification_json(insp: &Inspection, ver: &Verification, strict: bool) ->
 }
 
 /// Prints the result of `verify`.
-pub fn print_verification(p: &Printer, insp: &Inspection, ver: &Verification, strict: bool) {
+pub fn print_verification(
+    p: &Printer,
+    insp: &Inspection,
+    ver: &Verification,
+    strict: bool,
+    outputs: &[crate::manifest::OutputCheck],
+) {
     for (path, e) in &insp.failed {
         p.error(format_args!(
             "{}: {}",
@@ -63,7 +78,7 @@ pub fn print_verification(p: &Printer, insp: &Inspection, ver: &Verification, st
         ));
     }
     if p.json_mode() {
-        p.json(&verification_json(insp, ver, strict));
+        p.json(&verification_json(insp, ver, strict, outputs));
     } else {
         let rows = insp
             .items
@@ -134,5 +149,43 @@ pub fn print_verification(p: &Printer, insp: &Inspection, ver: &Verification, st
         } else {
             ""
         }
+    ));
+}
+
+/// One re-checked output as JSON.
+pub fn output_check_json(check: &crate::manifest::OutputCheck) -> Value {
+    json!({
+        "path": check.path.display().to_string(),
+        "ok": check.findings.is_empty(),
+        "files": check.files,
+        "findings": check.findings.iter().map(finding_json).collect::<Vec<_>>(),
+    })
+}
+
+/// The `--json` document of `verify OUT…` / `verify FILE.zip…` (no downloads among them).
+pub fn outputs_json(checks: &[crate::manifest::OutputCheck]) -> Value {
+    json!({
+        "command": "verify",
+        "ok": checks.iter().all(|c| c.findings.is_empty()),
+        "outputs": checks.iter().map(output_check_json).collect::<Vec<_>>(),
+    })
+}
+
+/// Prints the re-check of a built folder or bundle.
+pub fn print_output_check(p: &Printer, check: &crate::manifest::OutputCheck) {
+    for f in &check.findings {
+        p.error(f);
+    }
+    p.info(format_args!(
+        "verify {}: {} ({} files re-hashed against the install manifest, {} difference{})",
+        if check.findings.is_empty() {
+            "ok"
+        } else {
+            "FAILED"
+        },
+        check.path.display(),
+        check.files,
+        check.findings.len(),
+        if check.findings.len() == 1 { "" } else { "s" }
     ));
 }

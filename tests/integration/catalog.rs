@@ -18,7 +18,8 @@ fn shipped_catalogs() -> Vec<PathBuf> {
         .map(|e| e.unwrap().path())
         .filter(|p| {
             p.extension().is_some_and(|e| e == "json")
-                && p.file_name().is_some_and(|n| n != "catalog.schema.json")
+                && p.file_name()
+                    .is_some_and(|n| !n.to_string_lossy().ends_with(".schema.json"))
         })
         .collect();
     v.sort();

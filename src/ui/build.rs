@@ -1,0 +1,148 @@
+//! What `build` tells people (the plan per role, what was left out, findings, a summary) and
+//! programs (`--json`: the install manifest and the outcome).
+
+use std::path::Path;
+
+use serde_json::{Value, json};
+
+use super::Printer;
+use super::inspect::{finding_json, table};
+use crate::assemble::{Build, Outcome};
+use crate::findings::{Finding, Severity};
+use crate::manifest;
+
+fn all_findings(b: &Build) -> Vec<&Finding> {
+    b.inspection
+        .findings()
+        .chain(b.verification.findings.iter())
+        .chain(b.plan_findings.iter())
+        .collect()
+}
+
+fn outcome_name(o: &Outcome) -> &'static str {
+    match o {
+        Outcome::Built => "built",
+        Outcome::DryRun => "dry-run",
+        Outcome::Refused => "refused",
+        Outcome::InputsFailed => "inputs-failed",
+    }
+}
+
+/// The `--json` document of `build`.
+pub fn build_json(product: &str, out: &Path, bundle: Option<&Path>, b: &Build) -> Value {
+    let findings: Vec<Finding> = all_findings(b).into_iter().cloned().collect();
+    json!({
+        "command": "build",
+        "ok": matches!(b.outcome, Outcome::Built | Outcome::DryRun),
+        "outcome": outcome_name(&b.outcome),
+        "output": out.display().to_string(),
+        "bundle": bundle.map(|p| p.display().to_string()),
+        "manifest": b.plan.as_ref().map(|plan| {
+            manifest::manifest_json(product, &b.inspection, plan, &findings, None)
+        }),
+        "findings": findings.iter().map(finding_json).collect::<Vec<_>>(),
+        "errors": b.inspection.failed.iter().map(|(p, e)| json!({
+            "path": p.display().to_string(),
+            "error": super::report::error_json(e),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// Prints a build's result.
+pub fn print_build(p: &Printer, product: &str, out: &Path, bundle: Option<&Path>, b: &Build) {
+    for (path, e) in &b.inspection.failed {
+        p.error(format_args!(
+            "{}: {}",
+            path.display(),
+            super::report::error_line(e)
+        ));
+    }
+    let findings = all_findings(b);
+    if p.json_mode() {
+        p.json(&build_json(product, out, bundle, b));
+    } else if let Some(plan) = &b.plan {
+        let items = &b.inspection.items;
+        let mut rows = Vec::new();
+        for role in &plan.roles {
+            for placed in &role.placed {
+                rows.push(vec![
+                    format!("{} ({})", role.role.id, role.role.rollout_rank),
+                    placed
+                        .order
+                        .map_or_else(|| "-".to_owned(), |o| o.to_string()),
+                    placed.file.clone(),
+                    placed.family.clone().unwrap_or_else(|| "-".to_owned()),
+                    placed
+                        .build
+                        .map_or_else(|| "-".to_owned(), |b| b.to_string()),
+                    placed
+                        .language
+                        .as_ref()
+                        .map_or_else(|| "-".to_owned(), ToString::to_string),
+                ]);
+            }
+        }
+        table(
+            p,
+            &["ROLE (ROLLOUT)", "ORDER", "FILE", "FAMILY", "BUILD", "LANG"],
+            rows,
+        );
+        for s in &plan.superseded {
+            p.info(format_args!(
+                "superseded: {} (family {}, build {}) by {}",
+                items[s.item].origin,
+                s.family,
+                s.build.map_or_else(|| "?".to_owned(), |b| b.to_string()),
+                items[s.by].name
+            ));
+        }
+        for role in &plan.roles {
+            for (n, step) in role.steps.iter().enumerate() {
+                p.detail(format_args!("{} step {}: {step}", role.role.id, n + 1));
+            }
+        }
+    }
+    for f in &findings {
+        match f.severity() {
+            Severity::Error => p.error(f),
+            Severity::Warning => p.warn(f),
+            Severity::Info => p.detail(f),
+        }
+    }
+    let errors = findings
+        .iter()
+        .filter(|f| f.severity() == Severity::Error)
+        .count();
+    match b.outcome {
+        Outcome::Built => {
+            let files: usize = b
+                .plan
+                .as_ref()
+                .map_or(0, |plan| plan.roles.iter().map(|r| r.placed.len()).sum());
+            p.info(format_args!(
+                "built {product} into {}: {} role{}, {files} placed file{}, {} and {}{}",
+                out.display(),
+                b.plan.as_ref().map_or(0, |plan| plan.roles.len()),
+                if b.plan.as_ref().map_or(0, |plan| plan.roles.len()) == 1 {
+                    ""
+                } else {
+                    "s"
+                },
+                if files == 1 { "" } else { "s" },
+                manifest::MANIFEST,
+                manifest::SUMS,
+                bundle.map_or_else(String::new, |b| format!("; bundle {}", b.display()))
+            ));
+        }
+        Outcome::DryRun => p.info("dry run: nothing was written"),
+        Outcome::Refused => p.error(format_args!(
+            "verification found {errors} error{}; nothing was written (--allow-findings builds anyway)",
+            if errors == 1 { "" } else { "s" }
+        )),
+        Outcome::InputsFailed => p.error(format_args!(
+            "{} input{} could not be read; nothing was written",
+            b.inspection.failed.len(),
+            if b.inspection.failed.len() == 1 { "" } else { "s" }
+        )),
+    }
+}
