@@ -13,6 +13,20 @@ fn samples_dir() -> &'static Path {
 fn samples_regenerate_byte_for_byte() {
     let files = sample_files();
     assert!(!files.is_empty());
+    // Exactly the generated files are shipped (besides the README): nothing stale.
+    let mut generated: Vec<String> = files.iter().map(|(rel, _)| rel.clone()).collect();
+    generated.push("README.md".to_owned());
+    generated.sort();
+    assert_eq!(
+        files_below(samples_dir()),
+        generated,
+        "samples/ holds other files than the generator makes; run `cargo run --example gen_samples` and remove stale ones"
+    );
+    let total: usize = files.iter().map(|(_, b)| b.len()).sum();
+    assert!(
+        total < 1 << 20,
+        "the samples take {total} bytes, more than 1 MiB"
+    );
     for (rel, bytes) in files {
         let shipped = std::fs::read(samples_dir().join(&rel)).unwrap_or_else(|e| {
             panic!("samples/{rel}: {e} (run `cargo run --example gen_samples`)")
@@ -45,6 +59,7 @@ fn quick_start_extracts_the_sharepoint_sample() {
             "sts-x-none.msp.extracted/ONETUTIL.DLL",
             "sts-x-none.msp.extracted/STSOM.DLL",
             "sts-x-none.msp.extracted/STSSOAP.DLL",
+            "wsssetup.dll",
         ]
     );
     let doc = json(&res);
@@ -120,4 +135,208 @@ fn snapshot_of_the_sample_inspect_output() {
     ]);
     assert_eq!(code(&out), 0);
     insta::assert_snapshot!("names_human", String::from_utf8_lossy(&out.stdout));
+}
+
+/// The sample sets: (folder below `samples/`, the catalog that describes them).
+const SETS: [(&str, &str); 3] = [
+    ("sharepoint-2007", "sharepoint-2007"),
+    ("exchange-2007", "exchange-2007"),
+    ("ocs-2007-r2", "ocs-2007-r2"),
+];
+
+/// The findings a sample set may carry: warnings the samples provoke on purpose (an older,
+/// superseded update; releases the catalogs do not list; service packs not among the
+/// downloads; localized patches without a global one of their build), and the absent
+/// signature of every synthetic file (nothing here is the vendor's, so nothing is signed).
+const EXPECTED_WARNINGS: [&str; 5] = [
+    "superseded",
+    "unknown-package",
+    "missing-baseline",
+    "missing-global-partner",
+    "signature-absent",
+];
+
+fn set_files(set: &str) -> Vec<std::path::PathBuf> {
+    let mut files: Vec<_> = std::fs::read_dir(samples_dir().join(set))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    files
+}
+
+/// Every sample set inspects cleanly and verifies without error findings; every patch looks
+/// like the real thing: its family is one its product's catalog declares, StdPackageName is
+/// its file name, MsiPatchMetadata carries KB, classification, display name and creation
+/// time, and its patch code is its own. Each set has a superseded update and a `de-de` patch.
+#[test]
+fn every_sample_inspects_and_verifies_without_errors() {
+    let mut patch_codes = std::collections::BTreeSet::new();
+    for (set, catalog) in SETS {
+        let files = set_files(set);
+        assert!(!files.is_empty(), "samples/{set} is empty");
+
+        let res = slipway(
+            ["inspect".as_ref(), "--json".as_ref()]
+                .into_iter()
+                .chain(files.iter().map(|f| f.as_os_str())),
+        );
+        assert_eq!(
+            code(&res),
+            0,
+            "inspect {set}: {}",
+            String::from_utf8_lossy(&res.stderr)
+        );
+        let inspected = json(&res);
+        assert_eq!(inspected["errors"], serde_json::json!([]), "inspect {set}");
+        assert_eq!(
+            inspected["findings"],
+            serde_json::json!([]),
+            "inspect {set}"
+        );
+
+        let shown = json(&slipway(["catalog", "show", catalog, "--json"]));
+        let declared: Vec<String> = shown["components"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|c| c["families"].as_array().unwrap().iter())
+            .map(|f| f.as_str().unwrap().to_owned())
+            .collect();
+        let items = inspected["items"].as_array().unwrap();
+        let mut localized_de = false;
+        for item in items.iter().filter(|i| !i["patch"].is_null()) {
+            let name = item["name"].as_str().unwrap();
+            let patch = &item["patch"];
+            let families = patch["families"].as_array().unwrap();
+            assert_eq!(families.len(), 1, "{set}/{name}: one MsiPatchSequence row");
+            let family = families[0]["family"].as_str().unwrap();
+            assert_eq!(
+                family,
+                family.to_uppercase(),
+                "{set}/{name}: family upper-case"
+            );
+            assert!(
+                declared.contains(&family.to_lowercase()),
+                "{set}/{name}: family {family} is not declared by catalog {catalog} ({declared:?})"
+            );
+            assert_eq!(
+                item["family"],
+                family.to_lowercase(),
+                "{set}/{name}: name's family"
+            );
+            assert_eq!(families[0]["sequence"], item["build"], "{set}/{name}");
+            let meta = |property: &str| {
+                patch["metadata"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|m| m["property"] == property)
+                    .and_then(|m| m["value"].as_str())
+                    .unwrap_or_else(|| panic!("{set}/{name}: no MsiPatchMetadata {property}"))
+                    .to_owned()
+            };
+            assert_eq!(meta("StdPackageName"), name);
+            assert_eq!(
+                meta("KBArticle Number"),
+                format!("KB{}", patch["kb"].as_str().unwrap())
+            );
+            for property in ["Classification", "DisplayName", "CreationTimeUTC"] {
+                assert!(!meta(property).is_empty(), "{set}/{name}: {property}");
+            }
+            let patch_code = patch["patch_code"].as_str().unwrap().to_owned();
+            assert!(
+                patch_codes.insert(patch_code.clone()),
+                "{set}/{name}: patch code {patch_code} used twice"
+            );
+            localized_de |= item["scope"] == "localized" && item["language"] == "de-de";
+        }
+        assert!(localized_de, "samples/{set} has no localized de-de patch");
+
+        let res = slipway(
+            ["verify".as_ref(), "--json".as_ref()]
+                .into_iter()
+                .chain(files.iter().map(|f| f.as_os_str())),
+        );
+        let verified = json(&res);
+        assert_eq!(
+            code(&res),
+            0,
+            "verify {set}: {}",
+            String::from_utf8_lossy(&res.stderr)
+        );
+        assert_eq!(verified["ok"], true, "verify {set}");
+        assert_eq!(verified["errors"], serde_json::json!([]), "verify {set}");
+        let findings = verified["findings"].as_array().unwrap();
+        for f in findings {
+            assert_eq!(f["severity"], "warning", "verify {set}: {f}");
+            assert!(
+                EXPECTED_WARNINGS.contains(&f["code"].as_str().unwrap()),
+                "verify {set}: unexpected finding {f}"
+            );
+        }
+        assert!(
+            findings.iter().any(|f| f["code"] == "superseded"),
+            "samples/{set} has no superseded update"
+        );
+    }
+}
+
+/// The SharePoint WSS package carries its setup controller beside the patch, for the
+/// builder's `wss-setup-controller` quirk to act on.
+#[test]
+fn the_wss_sample_carries_its_setup_controller() {
+    let files = sample_files();
+    let (_, wss) = files
+        .iter()
+        .find(|(rel, _)| rel == "sharepoint-2007/wss-kb975002-fullfile-x86-glb.exe")
+        .unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("wss-kb975002-fullfile-x86-glb.exe");
+    std::fs::write(&input, wss).unwrap();
+    let out = tmp.path().join("out");
+    let res = slipway([
+        "extract".as_ref(),
+        input.as_os_str(),
+        "-o".as_ref(),
+        out.as_os_str(),
+    ]);
+    assert_eq!(code(&res), 0, "{}", String::from_utf8_lossy(&res.stderr));
+    assert_eq!(files_below(&out), vec!["sts-x-none.msp", "wsssetup.dll"]);
+    let catalog = json(&slipway(["catalog", "show", "sharepoint-2007", "--json"]));
+    assert!(
+        catalog["quirks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|q| q["remove_file"] == "wsssetup.dll")
+    );
+}
+
+/// What `inspect` and `verify` say about each sample set, locked as people see them.
+#[test]
+fn snapshot_of_the_sample_sets() {
+    for (set, _) in SETS {
+        let files: Vec<String> = set_files(set)
+            .iter()
+            .map(|f| format!("samples/{set}/{}", f.file_name().unwrap().to_string_lossy()))
+            .collect();
+        let mut text = String::new();
+        for command in ["inspect", "verify"] {
+            let out = std::process::Command::new(env!("CARGO_BIN_EXE_slipway"))
+                .current_dir(env!("CARGO_MANIFEST_DIR"))
+                .env_remove("NO_COLOR")
+                .arg(command)
+                .args(&files)
+                .output()
+                .unwrap();
+            assert_eq!(code(&out), 0, "{command} {set}");
+            text.push_str(&format!(
+                "$ slipway {command} samples/{set}/*\nstdout:\n{}stderr:\n{}\n",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+        insta::assert_snapshot!(format!("sample_set_{set}"), text);
+    }
 }
