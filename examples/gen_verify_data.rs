@@ -1,8 +1,11 @@
-//! Generates the verify benchmark's downloads (deterministic): `gen_verify_data DIR [MIB]`.
+//! Generates the verify and build benchmarks' downloads (deterministic):
+//! `gen_verify_data DIR [MIB] [patches]`.
 //!
 //! Four self-extracting packages (PE32+ wrappers with a version resource and their payload
 //! cabinet in `RCDATA/CABINET`, as Office server packages are), 1 GiB in all by default; the
 //! payload is incompressible (stored folders), so the benchmark measures reading and hashing.
+//! With `patches`, the members are named as global patches of distinct families
+//! (`fam<p><f>-x-none.msp`), so `slipway build` places every one of them in every role.
 
 #[path = "../tests/fixtures/mod.rs"]
 mod fixtures;
@@ -27,15 +30,18 @@ fn main() -> std::io::Result<()> {
     let mut args = std::env::args().skip(1);
     let dir = std::path::PathBuf::from(args.next().unwrap_or_else(|| "verify-data".into()));
     let total_mib: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(1024);
+    let patches = args.next().as_deref() == Some("patches");
     std::fs::create_dir_all(&dir)?;
     let per_package = (total_mib / 4) << 20;
     for p in 0..4u64 {
         let files: Vec<(String, Vec<u8>)> = (0..8u64)
             .map(|f| {
-                (
-                    format!("payload\\file{f}.bin"),
-                    noise(p * 100 + f, per_package / 8),
-                )
+                let name = if patches {
+                    format!("fam{p}{f}-x-none.msp")
+                } else {
+                    format!("payload\\file{f}.bin")
+                };
+                (name, noise(p * 100 + f, per_package / 8))
             })
             .collect();
         let refs: Vec<(&str, &[u8])> = files

@@ -123,12 +123,32 @@ pub fn run(output: OutputConfig, config: Config) -> ExitStatus {
             strict,
             limits,
             catalogs,
-        } => run_verify(
-            &printer, &inputs, &sums, baseline, strict, &limits, &catalogs,
-        ),
-        Config::Inspect { inputs, limits } => {
+            trust,
+            require_signature,
+        } => match crate::authenticode::TrustStore::load(&trust) {
+            Ok(trust) => run_verify(
+                &printer,
+                &inputs,
+                &sums,
+                baseline,
+                strict,
+                &limits,
+                &catalogs,
+                (&trust, require_signature),
+            ),
+            Err(e) => trust_fatal(&printer, "verify", &e),
+        },
+        Config::Inspect {
+            inputs,
+            limits,
+            trust,
+        } => {
+            let trust = match crate::authenticode::TrustStore::load(&trust) {
+                Ok(t) => t,
+                Err(e) => return trust_fatal(&printer, "inspect", &e),
+            };
             install_interrupt_handler();
-            let insp = inspect::inspect(&inputs, &limits, &INTERRUPTED);
+            let insp = inspect::inspect_trusting(&inputs, &limits, &trust, &INTERRUPTED);
             ui::inspect::print_inspection(&printer, &insp);
             if insp.interrupted {
                 ExitStatus::Interrupted
@@ -178,6 +198,25 @@ pub fn run(output: OutputConfig, config: Config) -> ExitStatus {
     }
 }
 
+/// A `--trust` file or folder that cannot be used: exit 2.
+fn trust_fatal(
+    printer: &Printer,
+    command: &str,
+    e: &crate::authenticode::TrustError,
+) -> ExitStatus {
+    printer.error(e);
+    if printer.json_mode() {
+        printer.json(&report::fatal_message_json(
+            command,
+            "trust-error",
+            &e.to_string(),
+        ));
+    }
+    ExitStatus::Fatal
+}
+
+// One argument per verify option; a struct would only rename them.
+#[allow(clippy::too_many_arguments)]
 fn run_verify(
     printer: &Printer,
     inputs: &[std::path::PathBuf],
@@ -186,6 +225,7 @@ fn run_verify(
     strict: bool,
     limits: &crate::extract::limits::Limits,
     catalog_files: &[std::path::PathBuf],
+    (trust, require_signature): (&crate::authenticode::TrustStore, bool),
 ) -> ExitStatus {
     let fatal = |code: &str, message: String| {
         printer.error(&message);
@@ -246,14 +286,16 @@ fn run_verify(
     let inputs: Vec<std::path::PathBuf> = inputs.into_iter().cloned().collect();
     let inputs = &inputs;
     install_interrupt_handler();
-    let insp = inspect::inspect(inputs, limits, &INTERRUPTED);
+    let insp = inspect::inspect_trusting(inputs, limits, trust, &INTERRUPTED);
     let list: Vec<crate::catalog::model::Catalog> = catalogs.iter().cloned().collect();
     let opts = verify::Options {
         sums,
         baseline,
         strict,
     };
-    let ver = verify::verify(&insp, &list, &opts);
+    let mut ver = verify::verify(&insp, &list, &opts);
+    ver.findings
+        .extend(verify::signature_findings(&insp, require_signature));
     ui::verify::print_verification(printer, &insp, &ver, strict, &checks);
     if insp.interrupted {
         ExitStatus::Interrupted

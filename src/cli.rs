@@ -47,6 +47,11 @@ struct GlobalArgs {
     /// built-in catalog with the same id. Repeatable.
     #[arg(long = "catalog", global = true, value_name = "FILE")]
     catalogs: Vec<PathBuf>,
+    /// A trust anchor for Authenticode signatures: a certificate file (PEM, one or more
+    /// certificates, or DER) or a folder of them. A signature is `valid` only with a chain to
+    /// one of them. Repeatable.
+    #[arg(long = "trust", global = true, value_name = "FILE|DIR")]
+    trust: Vec<PathBuf>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -99,6 +104,10 @@ struct VerifyArgs {
     /// Treat warnings (superseded, unknown package, …) as errors.
     #[arg(long)]
     strict: bool,
+    /// Every package and patch must be validly signed under a --trust anchor: an absent or
+    /// untrusted signature is an error, not a warning.
+    #[arg(long)]
+    require_signature: bool,
     /// How deep nested archives may go (an input is depth 0).
     #[arg(long, value_name = "N", default_value_t = Limits::default().max_depth)]
     max_depth: u32,
@@ -254,6 +263,8 @@ pub enum Config {
     Inspect {
         inputs: Vec<PathBuf>,
         limits: Limits,
+        /// `--trust` anchors for Authenticode chains.
+        trust: Vec<PathBuf>,
     },
     InspectNames {
         names: Vec<String>,
@@ -281,6 +292,10 @@ pub enum Config {
         strict: bool,
         limits: Limits,
         catalogs: Vec<PathBuf>,
+        /// `--trust` anchors for Authenticode chains.
+        trust: Vec<PathBuf>,
+        /// `--require-signature`.
+        require_signature: bool,
     },
     /// `catalog list`, with the `--catalog` files to add.
     CatalogList {
@@ -318,6 +333,7 @@ impl Cli {
             progress: !g.no_progress && g.quiet == 0,
         };
         let catalogs = g.catalogs;
+        let trust = g.trust;
         let config = match self.command {
             Command::Extract(a) => Config::Extract {
                 inputs: a.paths,
@@ -342,6 +358,7 @@ impl Cli {
                     max_entry_bytes: a.max_size,
                     ..Limits::default()
                 },
+                trust,
             },
             Command::Build(a) => Config::Build {
                 inputs: a.paths,
@@ -369,6 +386,8 @@ impl Cli {
                     ..Limits::default()
                 },
                 catalogs,
+                trust,
+                require_signature: a.require_signature,
             },
             Command::Catalog(CatalogCommand::List) => Config::CatalogList { catalogs },
             Command::Catalog(CatalogCommand::Show { product }) => {

@@ -123,6 +123,17 @@ pub enum FindingKind {
     },
     /// `verify OUT`: a file the install manifest does not list.
     OutputExtra { file: String },
+    /// The Authenticode signature does not verify: the file or its signature was altered.
+    SignatureInvalid { reason: String },
+    /// No Authenticode signature (an error with `--require-signature`).
+    SignatureAbsent { required: bool },
+    /// A signature that verifies but has no chain to a `--trust` anchor (an error with
+    /// `--require-signature`).
+    SignatureUntrusted {
+        signer: String,
+        reason: String,
+        required: bool,
+    },
     /// Components of one product at different update levels (WSS CU from another month).
     LevelMismatch {
         release: String,
@@ -183,6 +194,9 @@ impl FindingKind {
             FindingKind::OutputMissing { .. } => "output-missing",
             FindingKind::OutputModified { .. } => "output-modified",
             FindingKind::OutputExtra { .. } => "output-extra",
+            FindingKind::SignatureInvalid { .. } => "signature-invalid",
+            FindingKind::SignatureAbsent { .. } => "signature-absent",
+            FindingKind::SignatureUntrusted { .. } => "signature-untrusted",
         }
     }
 
@@ -207,6 +221,15 @@ impl FindingKind {
             FindingKind::OutputMissing { .. }
             | FindingKind::OutputModified { .. }
             | FindingKind::OutputExtra { .. } => Severity::Error,
+            FindingKind::SignatureInvalid { .. } => Severity::Error,
+            FindingKind::SignatureAbsent { required }
+            | FindingKind::SignatureUntrusted { required, .. } => {
+                if *required {
+                    Severity::Error
+                } else {
+                    Severity::Warning
+                }
+            }
             FindingKind::Superseded { .. }
             | FindingKind::KbReReleased { .. }
             | FindingKind::UnknownPackage
@@ -395,6 +418,17 @@ impl fmt::Display for FindingKind {
             FindingKind::OutputExtra { file } => write!(
                 f,
                 "{file} is not in the install manifest; remove it (setup would apply it too)"
+            ),
+            FindingKind::SignatureInvalid { reason } => write!(
+                f,
+                "the Authenticode signature is invalid ({reason}); do not install it: download it again from the vendor"
+            ),
+            FindingKind::SignatureAbsent { .. } => f.write_str(
+                "not signed (no Authenticode signature); vendor packages and patches are signed: check where it came from",
+            ),
+            FindingKind::SignatureUntrusted { signer, reason, .. } => write!(
+                f,
+                "signed by {signer}, but not trusted ({reason}); give the vendor's root certificate with --trust"
             ),
             FindingKind::LevelMismatch {
                 release,

@@ -13,6 +13,7 @@
 
 pub mod app;
 pub mod assemble;
+pub mod authenticode;
 pub mod catalog;
 pub mod cli;
 pub mod error;

@@ -9,8 +9,9 @@
 //! - global patches always; localized ones for the chosen languages; where the product uses
 //!   language packs, localized patches of languages other than the base language go to
 //!   `LanguagePacks/<culture>/Updates/`;
-//! - install order: components in catalog order (WSS before MOSS), service pack before
-//!   cumulative update, global before localized, then build and name;
+//! - install order: service packs before cumulative updates (the vendor's recommended
+//!   sequence WSS SP2 → MOSS SP2 → WSS CU → MOSS CU), then components in catalog order (WSS
+//!   before MOSS), global before localized, then build and name;
 //! - setup quirks (a WSS `wsssetup.dll` must not stay in a MOSS source's `Updates`);
 //! - two placed files with the same name in one folder are both kept, renamed
 //!   `NN-<name>` by install order (never one overwriting the other).
@@ -18,7 +19,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::catalog::model::{Catalog, Role};
-use crate::identify::inspect::Item;
+use crate::identify::inspect::{Item, is_service_pack};
 use crate::identify::names::NameKind;
 use crate::model::{Build, Lang, Scope};
 
@@ -216,7 +217,9 @@ pub fn plan(items: &[Item], catalog: &Catalog, request: &Request) -> Result<Plan
     let mut notes = Vec::new();
 
     // --- newest build per (family, language) -------------------------------------------------
-    let mut groups: BTreeMap<(String, Option<Lang>), Vec<usize>> = BTreeMap::new();
+    // Service packs and updates are separate lines: a CU does not supersede the service pack
+    // it builds on.
+    let mut groups: BTreeMap<(String, Option<Lang>, bool), Vec<usize>> = BTreeMap::new();
     for &i in &patches {
         let lang = language_of(i);
         if let Some(l) = &lang
@@ -229,11 +232,14 @@ pub fn plan(items: &[Item], catalog: &Catalog, request: &Request) -> Result<Plan
             continue;
         }
         let family = family_of(&items[i]).unwrap_or_else(|| items[i].name.to_lowercase());
-        groups.entry((family, lang)).or_default().push(i);
+        groups
+            .entry((family, lang, is_service_pack(items, i)))
+            .or_default()
+            .push(i);
     }
     let mut chosen: Vec<(usize, String)> = Vec::new();
     let mut superseded = Vec::new();
-    for ((family, _), members) in &groups {
+    for ((family, _, _), members) in &groups {
         // Newest build; among equals, the first given (input order).
         let Some(&top) = members
             .iter()
@@ -330,15 +336,14 @@ pub fn plan(items: &[Item], catalog: &Catalog, request: &Request) -> Result<Plan
             })
             .collect();
         // Install order.
-        let kind_rank = |b: Option<Build>| match b.map(|b| b.0[3]) {
-            Some(1000..=1999) => 0,
-            _ => 1,
-        };
+        let kind_rank = |item: usize| u8::from(!is_service_pack(items, item));
+        // Service packs before cumulative updates across components (the vendor's sequence:
+        // WSS SP2 → MOSS SP2 → WSS CU → MOSS CU), then component order, global first.
         placed.sort_by_key(|p| {
             let family = p.family.clone().unwrap_or_default();
             (
+                kind_rank(p.item),
                 component_of(&family).unwrap_or(usize::MAX),
-                kind_rank(p.build),
                 p.scope == Scope::Localized,
                 p.build,
                 family,

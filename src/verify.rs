@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use crate::catalog::model::{Catalog, Release, ReleaseFile, ReleaseKind};
 use crate::findings::{Finding, FindingKind, HashAlgorithm, Severity};
-use crate::identify::inspect::{Inspection, Item};
+use crate::identify::inspect::{Inspection, Item, is_service_pack};
 use crate::identify::names::NameKind;
 use crate::model::{Arch, Build, Kb, Scope};
 
@@ -147,20 +147,26 @@ struct Known<'c> {
 }
 
 fn lookup<'c>(catalogs: &'c [Catalog], item: &Item) -> Option<Known<'c>> {
-    for catalog in catalogs {
-        for release in &catalog.releases {
-            if let Some(file) = release
-                .files
-                .iter()
-                .find(|f| f.name.trim().eq_ignore_ascii_case(&item.name))
-            {
-                return Some(Known {
-                    catalog,
-                    release,
-                    file: Some(file),
-                });
-            }
-        }
+    // By file name; a name several releases list (an installer shipped again) is the one
+    // whose build matches the content, else the newest.
+    let by_name: Vec<Known<'c>> = catalogs
+        .iter()
+        .flat_map(|catalog| {
+            catalog.releases.iter().filter_map(move |release| {
+                release
+                    .files
+                    .iter()
+                    .find(|f| f.name.trim().eq_ignore_ascii_case(&item.name))
+                    .map(|file| Known {
+                        catalog,
+                        release,
+                        file: Some(file),
+                    })
+            })
+        })
+        .collect();
+    if let Some(k) = pick(&by_name, item.build()) {
+        return Some(k);
     }
     let kb = item_kb(item)?;
     let by_kb: Vec<Known<'c>> = catalogs
@@ -176,13 +182,20 @@ fn lookup<'c>(catalogs: &'c [Catalog], item: &Item) -> Option<Known<'c>> {
                 })
         })
         .collect();
-    // A KB shared by several releases (a re-release) identifies none of them for sure: pick
-    // the one whose build matches the content, else the newest.
-    let build = item.build();
-    by_kb
+    // A KB shared by several releases (a re-release) identifies none of them for sure.
+    pick(&by_kb, item.build())
+}
+
+/// Among candidate releases, the one whose build matches the content, else the newest.
+fn pick<'c>(candidates: &[Known<'c>], build: Option<Build>) -> Option<Known<'c>> {
+    candidates
         .iter()
         .find(|k| build.is_some() && Build::parse(&k.release.build) == build)
-        .or_else(|| by_kb.iter().max_by_key(|k| Build::parse(&k.release.build)))
+        .or_else(|| {
+            candidates
+                .iter()
+                .max_by_key(|k| Build::parse(&k.release.build))
+        })
         .copied()
 }
 
@@ -220,6 +233,35 @@ fn families(item: &Item) -> Vec<String> {
     }
     out.sort();
     out.dedup();
+    out
+}
+
+/// The Authenticode findings of an inspection: `signature-invalid` (error) for every item whose
+/// signature does not verify, `signature-absent` / `signature-untrusted` (warnings, errors with
+/// `require`) for every executable, MSI/MSP and input cabinet not validly signed under a
+/// `--trust` anchor. Nested cabinets have a verdict only when signed.
+pub fn signature_findings(insp: &Inspection, require: bool) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for item in &insp.items {
+        let Some(v) = &item.signature else {
+            continue;
+        };
+        let kind = match v.status {
+            crate::authenticode::Status::Valid => continue,
+            crate::authenticode::Status::Invalid => FindingKind::SignatureInvalid {
+                reason: v.reason.clone().unwrap_or_default(),
+            },
+            crate::authenticode::Status::Absent => {
+                FindingKind::SignatureAbsent { required: require }
+            }
+            crate::authenticode::Status::Untrusted => FindingKind::SignatureUntrusted {
+                signer: v.signer.clone().unwrap_or_default(),
+                reason: v.reason.clone().unwrap_or_default(),
+                required: require,
+            },
+        };
+        out.push(Finding::new(&item.origin, kind));
+    }
     out
 }
 
@@ -338,8 +380,9 @@ pub fn verify(insp: &Inspection, catalogs: &[Catalog], opts: &Options) -> Verifi
 /// Same family (and language) twice: the lower build is superseded. Same KB twice with
 /// different builds: the lower is an earlier release of it.
 fn supersedence(items: &[Item], checks: &mut [Checks], findings: &mut Vec<Finding>) {
-    // (family, language) → items carrying it, with builds.
-    let mut by_family: BTreeMap<(String, String), Vec<(usize, Build)>> = BTreeMap::new();
+    // (family, language, service pack?) → items carrying it, with builds. A cumulative update
+    // does not supersede the service pack it builds on.
+    let mut by_family: BTreeMap<(String, String, bool), Vec<(usize, Build)>> = BTreeMap::new();
     for (i, item) in items.iter().enumerate() {
         if !is_patch(item) {
             continue;
@@ -358,12 +401,12 @@ fn supersedence(items: &[Item], checks: &mut [Checks], findings: &mut Vec<Findin
         };
         for family in families(item) {
             by_family
-                .entry((family, lang.clone()))
+                .entry((family, lang.clone(), is_service_pack(items, i)))
                 .or_default()
                 .push((i, build));
         }
     }
-    for ((family, _), members) in &by_family {
+    for ((family, _, _), members) in &by_family {
         let Some(&(top, top_build)) = members.iter().max_by_key(|(i, b)| (*b, usize::MAX - i))
         else {
             continue;
@@ -440,7 +483,15 @@ fn baseline_of(catalog: &Catalog, release: &Release) -> Option<Baseline> {
     }
     let b = Build::parse(&release.build)?;
     let [a, m, n, rev] = b.0;
-    if rev > 5000 && rev < 6000 && release.kind != ReleaseKind::ServicePack {
+    // Only a fix released between CUs: a CU itself may carry a .500N build (the August 2009
+    // SharePoint CU is 12.0.6514.5002).
+    if rev > 5000
+        && rev < 6000
+        && !matches!(
+            release.kind,
+            ReleaseKind::ServicePack | ReleaseKind::CumulativeUpdate
+        )
+    {
         return Some(Baseline {
             build: Build([a, m, n, 5000]),
             provided_by: ReleaseKind::CumulativeUpdate,

@@ -12,6 +12,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use sha2::Digest as _;
 
+use crate::authenticode::{self, Status, TrustStore, Verdict};
 use crate::error::Error;
 use crate::extract::limits::{BudgetExceeded, Limits};
 use crate::extract::open_input;
@@ -46,6 +47,9 @@ pub struct Item {
     pub pe: Option<PeFacts>,
     pub package: Option<PackageFacts>,
     pub findings: Vec<Finding>,
+    /// The Authenticode verdict: every executable and MSI/MSP, every input cabinet, and
+    /// nested cabinets that are signed; `None` for everything else.
+    pub signature: Option<Verdict>,
     /// Where the bytes can be read again: the input itself, or its copy in the build's pool.
     pub stored: Option<PathBuf>,
     /// A plain file inside a package (not a package or patch), kept only when pooling.
@@ -77,6 +81,23 @@ impl Item {
     }
 }
 
+/// Whether the item at `index` belongs to a service pack: its name, or the name of the input
+/// package holding it, says so (`stswwsp2.msp`, `wssv3sp2-kb953338-…`). Service packs and
+/// updates are separate lines: a cumulative update does not replace the service pack it builds
+/// on ("Microsoft enforces the installation order of service packs", vendor document).
+pub fn is_service_pack(items: &[Item], index: usize) -> bool {
+    let sp = |i: &Item| {
+        i.named
+            .release
+            .as_deref()
+            .is_some_and(|r| r.starts_with("SP"))
+    };
+    let input = (0..=index)
+        .rev()
+        .find(|&i| items.get(i).is_some_and(|it| it.depth == 0));
+    items.get(index).is_some_and(sp) || input.and_then(|i| items.get(i)).is_some_and(sp)
+}
+
 /// The result of an inspection.
 #[derive(Debug, Default)]
 pub struct Inspection {
@@ -98,6 +119,16 @@ pub fn inspect(inputs: &[PathBuf], limits: &Limits, interrupt: &AtomicBool) -> I
     walk(inputs, limits, None, interrupt)
 }
 
+/// Inspects every input, checking signatures against the anchors of `trust` (`--trust`).
+pub fn inspect_trusting(
+    inputs: &[PathBuf],
+    limits: &Limits,
+    trust: &TrustStore,
+    interrupt: &AtomicBool,
+) -> Inspection {
+    walk_trusting(inputs, limits, None, trust, interrupt)
+}
+
 /// Walks every input. With `pool`, every member of a package and every patch found is also
 /// kept as a file in that folder (`Item::stored`), for the slipstream builder to place; a
 /// plain file inside a package (a setup controller such as `wsssetup.dll`) becomes a
@@ -106,6 +137,17 @@ pub fn walk(
     inputs: &[PathBuf],
     limits: &Limits,
     pool: Option<&Path>,
+    interrupt: &AtomicBool,
+) -> Inspection {
+    walk_trusting(inputs, limits, pool, &TrustStore::default(), interrupt)
+}
+
+/// [`walk`], checking signatures against the anchors of `trust`.
+pub fn walk_trusting(
+    inputs: &[PathBuf],
+    limits: &Limits,
+    pool: Option<&Path>,
+    trust: &TrustStore,
     interrupt: &AtomicBool,
 ) -> Inspection {
     let mut out = Inspection::default();
@@ -121,6 +163,7 @@ pub fn walk(
             items: Vec::new(),
             pool: pool.map(Path::to_path_buf),
             pooled,
+            trust,
         };
         match walker.input(input) {
             Ok(()) => {}
@@ -141,6 +184,8 @@ struct Walker<'a> {
     pool: Option<PathBuf>,
     /// Files written to the pool so far (their names are the count).
     pooled: u64,
+    /// Anchors for Authenticode chains.
+    trust: &'a TrustStore,
 }
 
 fn file_name(name: &str) -> &str {
@@ -229,6 +274,22 @@ impl Walker<'_> {
             package.as_ref(),
             &mut findings,
         );
+        let signature = match authenticode::check(info.format, source, self.trust) {
+            // An unsigned cabinet inside a package is the rule (MSI media, PCW_CAB_…).
+            Ok(Some(v))
+                if info.format == Format::Cab && info.depth > 0 && v.status == Status::Absent =>
+            {
+                None
+            }
+            Ok(v) => v,
+            Err(e) => {
+                findings.push(Finding::new(
+                    &info.origin,
+                    FindingKind::MetadataUnreadable(Arc::new(Error::reading(&info.origin, e))),
+                ));
+                None
+            }
+        };
         let index = self.items.len();
         self.items.push(Item {
             origin: info.origin.clone(),
@@ -242,6 +303,7 @@ impl Walker<'_> {
             pe: pe_facts,
             package,
             findings,
+            signature,
             stored: info.stored.clone(),
             companion: false,
         });
@@ -261,6 +323,9 @@ impl Walker<'_> {
             walker: self,
             depth: info.depth + 1,
             parent: Some(named),
+            // A package's own payload keeps its plain files (setup controllers); a patch's
+            // cabinet holds the product's files, which are not companions.
+            payload_of_package: info.depth == 0 && info.format != Format::CompoundFile,
         };
         let result = unpack(source, info.format, &info.origin, volumes, &mut sink);
         match result {
@@ -427,6 +492,9 @@ struct InspectSink<'w, 'a> {
     walker: &'w mut Walker<'a>,
     depth: usize,
     parent: Option<NameFacts>,
+    /// Whether these members are an input package's payload (their plain files are kept as
+    /// companions when building).
+    payload_of_package: bool,
 }
 
 /// A spooled member: in memory, in an anonymous temporary file, or kept in the pool.
@@ -450,7 +518,7 @@ impl EntrySink for InspectSink<'_, '_> {
         let interesting = format.is_container() || named_kind != NameKind::Other;
         // When building, a package's own payload is kept whole (patches and their companion
         // files); deeper down only packages and patches.
-        let keep = self.walker.pool.is_some() && (interesting || self.depth == 1);
+        let keep = self.walker.pool.is_some() && (interesting || self.payload_of_package);
         if !interesting && !keep {
             io::copy(data, &mut io::sink()).map_err(|e| Error::reading(origin, e))?;
             return Ok(());
@@ -557,6 +625,7 @@ impl EntrySink for InspectSink<'_, '_> {
                 pe: None,
                 package: None,
                 findings: Vec::new(),
+                signature: None,
                 stored: Some(path),
                 companion: true,
             });

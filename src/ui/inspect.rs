@@ -82,6 +82,7 @@ pub fn item_json(item: &Item) -> Value {
     };
     m.insert("msi".into(), msi);
     m.insert("patch".into(), patch);
+    m.insert("signature".into(), json!(item.signature));
     m.insert(
         "findings".into(),
         Value::Array(item.findings.iter().map(finding_json).collect()),
@@ -104,6 +105,13 @@ pub fn inspection_json(insp: &Inspection) -> Value {
 /// The `--json` document of `inspect --names`.
 pub fn names_document(facts: &[NameFacts]) -> Value {
     json!({ "items": facts.iter().map(|f| Value::Object(names_json(f))).collect::<Vec<_>>() })
+}
+
+/// The SIG column: the Authenticode verdict, `-` where a format carries no signature.
+pub fn sig_cell(item: &Item) -> String {
+    item.signature
+        .as_ref()
+        .map_or_else(|| "-".to_owned(), |v| v.status.to_string())
 }
 
 fn cell(v: Option<String>) -> String {
@@ -214,13 +222,7 @@ pub fn print_inspection(p: &Printer, insp: &Inspection) {
                 ));
                 r.push(cell(item.build().map(|b| b.to_string())));
                 r.extend(named[2..6].iter().cloned());
-                r.push(
-                    if item.pe.as_ref().is_some_and(|pe| pe.signature.is_some()) {
-                        "signed".to_owned()
-                    } else {
-                        "-".to_owned()
-                    },
-                );
+                r.push(sig_cell(item));
                 r
             })
             .collect();

@@ -100,13 +100,16 @@ pub fn print_verification(
                     mark(c.hash).to_owned(),
                     mark(c.build).to_owned(),
                     mark(c.current).to_owned(),
+                    super::inspect::sig_cell(item),
                     c.release.clone().unwrap_or_else(|| "-".to_owned()),
                 ]
             })
             .collect();
         table(
             p,
-            &["NAME", "KB", "BUILD", "HASH", "BUILD", "CURRENT", "RELEASE"],
+            &[
+                "NAME", "KB", "BUILD", "HASH", "BUILD", "CURRENT", "SIG", "RELEASE",
+            ],
             rows,
         );
     }

@@ -4,6 +4,8 @@
 // Tests report what they skip and the scores they measure on stderr.
 #![allow(clippy::print_stderr)]
 
+mod authenticode;
+mod build;
 mod cab;
 mod catalog;
 mod corpus;
