@@ -638,10 +638,29 @@ fn consistency(items: &[Item], known: &[Option<Known<'_>>], findings: &mut Vec<F
         .filter(|i| is_patch(i) && i.named.scope != Scope::Localized)
         .filter_map(Item::build)
         .collect();
-    for item in items
-        .iter()
-        .filter(|i| is_patch(i) && i.named.scope == Scope::Localized)
-    {
+    for (index, item) in items.iter().enumerate() {
+        if !is_patch(item) || item.named.scope != Scope::Localized {
+            continue;
+        }
+        // Only where the product splits patches into global and localized ones: a localized
+        // family of a catalog component (WSS's wssmui), or, with no catalog, a `mui` family.
+        // Exchange rollups, for one, are per language with no global partner.
+        let input = (0..=index).rev().find(|&i| items[i].depth == 0);
+        let catalog = known[index]
+            .or_else(|| input.and_then(|i| known[i]))
+            .map(|k| k.catalog);
+        let mine = families(item);
+        let split = match catalog {
+            Some(c) => c.components.iter().any(|comp| {
+                comp.localized_families
+                    .iter()
+                    .any(|f| mine.iter().any(|g| g.eq_ignore_ascii_case(f)))
+            }),
+            None => mine.iter().any(|f| f.ends_with("mui")),
+        };
+        if !split {
+            continue;
+        }
         let Some(build) = item.build() else {
             continue;
         };

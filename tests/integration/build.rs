@@ -594,3 +594,107 @@ fn service_packs_come_first_and_are_not_superseded_by_cumulative_updates() {
         "only the August CU's"
     );
 }
+
+/// The three sample sets: each builds, every listed file is there with its hash, SHA256SUMS
+/// checks, a second build is identical, `verify OUT` passes and names a flipped byte; the
+/// manifest and the human summary are locked by snapshots.
+#[test]
+fn every_sample_set_builds_reproducibly_and_verifies() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for (set, product) in [
+        ("sharepoint-2007", "sharepoint-2007"),
+        ("exchange-2007", "exchange-2007"),
+        ("ocs-2007-r2", "ocs-2007-r2"),
+    ] {
+        let tmp = tempfile::tempdir().unwrap();
+        let run = |out: &Path| {
+            std::process::Command::new(env!("CARGO_BIN_EXE_slipway"))
+                .current_dir(root)
+                .env_remove("NO_COLOR")
+                .args([
+                    "build",
+                    &format!("samples/{set}"),
+                    "--product",
+                    product,
+                    "-o",
+                ])
+                .arg(out)
+                .output()
+                .unwrap()
+        };
+        let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+        let res = run(&a);
+        assert_eq!(
+            code(&res),
+            0,
+            "{set}: {}",
+            String::from_utf8_lossy(&res.stderr)
+        );
+        assert_eq!(code(&run(&b)), 0);
+        assert_eq!(tree(&a), tree(&b), "{set}: two builds differ");
+        let m = manifest(&a);
+        let mut placed = 0;
+        for role in m["roles"].as_array().unwrap() {
+            for p in role["patches"].as_array().unwrap() {
+                let bytes = fs::read(a.join(p["file"].as_str().unwrap())).unwrap();
+                assert_eq!(sha256_hex(&bytes), p["sha256"].as_str().unwrap());
+                placed += 1;
+            }
+        }
+        assert!(placed > 0, "{set}: nothing placed");
+        assert!(
+            !m["superseded"].as_array().unwrap().is_empty(),
+            "{set}: a superseded update"
+        );
+        for line in fs::read_to_string(a.join("SHA256SUMS")).unwrap().lines() {
+            let (sha, file) = line.split_once("  ").unwrap();
+            assert_eq!(
+                sha256_hex(&fs::read(a.join(file)).unwrap()),
+                sha,
+                "{set}: {file}"
+            );
+        }
+        let verify = |p: &Path| slipway(["verify".as_ref(), "--json".as_ref(), p.as_os_str()]);
+        assert_eq!(code(&verify(&a)), 0, "{set}");
+        // One flipped byte in a patch (its hard links share the change).
+        let first = m["roles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find_map(|r| r["patches"][0]["file"].as_str())
+            .unwrap()
+            .to_owned();
+        let victim = a.join(&first);
+        let mut bytes = fs::read(&victim).unwrap();
+        let at = bytes.len() / 2;
+        bytes[at] ^= 1;
+        fs::write(&victim, &bytes).unwrap();
+        let res = verify(&a);
+        assert_eq!(code(&res), 1, "{set}");
+        let doc = parse_json(&res);
+        assert!(
+            doc["outputs"][0]["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| f["message"].as_str().unwrap().contains(&first)),
+            "{set}: the flipped file is named"
+        );
+        // Snapshots: the manifest as written, and what people see.
+        insta::assert_json_snapshot!(format!("sample_build_manifest_{set}"), manifest(&b));
+        let human = format!(
+            "stdout:\n{}stderr:\n{}",
+            String::from_utf8_lossy(&res_human(&run, tmp.path()).stdout),
+            String::from_utf8_lossy(&res_human(&run, tmp.path()).stderr)
+                .replace(&tmp.path().join("c").display().to_string(), "<out>")
+        );
+        insta::assert_snapshot!(format!("sample_build_human_{set}"), human);
+    }
+}
+
+/// Runs the sample build once more into `<dir>/c` (fresh each call) for the human snapshot.
+fn res_human(run: &dyn Fn(&Path) -> std::process::Output, dir: &Path) -> std::process::Output {
+    let c = dir.join("c");
+    let _ = fs::remove_dir_all(&c);
+    run(&c)
+}
