@@ -137,6 +137,20 @@ pub fn build(
     }
     let plan = plan::plan(&inspection.items, catalog, &opts.request)?;
     let plan_findings = manifest::plan_findings(&inspection, &plan);
+    // A name the path checker refuses is an error like any other: nothing is written.
+    if plan_findings
+        .iter()
+        .any(|f| f.severity() == crate::findings::Severity::Error)
+        && !opts.allow_findings
+    {
+        return Ok(Build {
+            inspection,
+            verification,
+            plan: Some(plan),
+            plan_findings,
+            outcome: Outcome::Refused,
+        });
+    }
     if opts.dry_run {
         return Ok(Build {
             inspection,

@@ -111,6 +111,11 @@ pub enum FindingKind {
         file: String,
         role: String,
     },
+    /// `build`: a file whose name cannot be a file name in OUT: not placed.
+    UnsafeFileName {
+        name: String,
+        reason: crate::extract::safe_path::PathRefusal,
+    },
     /// `build`: the same patch (same bytes) twice among the inputs: placed once.
     DuplicatePatch { of: String },
     /// `verify OUT`: a file the install manifest lists is missing.
@@ -191,6 +196,7 @@ impl FindingKind {
             FindingKind::UnknownFamily { .. } => "unknown-family",
             FindingKind::QuirkApplied { .. } => "quirk-applied",
             FindingKind::DuplicatePatch { .. } => "duplicate",
+            FindingKind::UnsafeFileName { .. } => "unsafe-name",
             FindingKind::OutputMissing { .. } => "output-missing",
             FindingKind::OutputModified { .. } => "output-modified",
             FindingKind::OutputExtra { .. } => "output-extra",
@@ -219,6 +225,7 @@ impl FindingKind {
             | FindingKind::DuplicatePatch { .. } => Severity::Info,
             FindingKind::UnknownFamily { .. } => Severity::Warning,
             FindingKind::OutputMissing { .. }
+            | FindingKind::UnsafeFileName { .. }
             | FindingKind::OutputModified { .. }
             | FindingKind::OutputExtra { .. } => Severity::Error,
             FindingKind::SignatureInvalid { .. } => Severity::Error,
@@ -399,6 +406,10 @@ impl fmt::Display for FindingKind {
             FindingKind::QuirkApplied { quirk, file, role } => write!(
                 f,
                 "{file} removed from role {role} by setup quirk {quirk}"
+            ),
+            FindingKind::UnsafeFileName { name, reason } => write!(
+                f,
+                "refused file name {name:?} ({reason}); not placed: the package is malformed"
             ),
             FindingKind::DuplicatePatch { of } => {
                 write!(f, "the same bytes as {of}; placed once")

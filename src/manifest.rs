@@ -156,6 +156,13 @@ pub fn plan_findings(insp: &Inspection, plan: &Plan) -> Vec<Finding> {
                     role: role.clone(),
                 },
             ),
+            Note::UnsafeName { item, reason } => Finding::new(
+                &items[*item].origin,
+                FindingKind::UnsafeFileName {
+                    name: items[*item].name.clone(),
+                    reason: reason.clone(),
+                },
+            ),
             Note::Duplicate { item, of } => Finding::new(
                 &items[*item].origin,
                 FindingKind::DuplicatePatch {

@@ -19,6 +19,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::catalog::model::{Catalog, Role};
+use crate::extract::safe_path::SafePath;
 use crate::identify::inspect::{Item, is_service_pack};
 use crate::identify::names::NameKind;
 use crate::model::{Build, Lang, Scope};
@@ -96,6 +97,12 @@ pub enum Note {
     },
     /// The same bytes twice (the same patch in two packages): placed once.
     Duplicate { item: usize, of: usize },
+    /// A file whose name cannot be a file name in OUT (`..`, a reserved device name, …): not
+    /// placed. The path checker refuses it as extraction would.
+    UnsafeName {
+        item: usize,
+        reason: crate::extract::safe_path::PathRefusal,
+    },
 }
 
 /// The whole plan.
@@ -400,6 +407,22 @@ pub fn plan(items: &[Item], catalog: &Catalog, request: &Request) -> Result<Plan
             });
         }
         placed.extend(companions);
+        // Every name goes through the one path checker before it becomes a file in OUT.
+        placed.retain(|p| match SafePath::component(&items[p.item].name) {
+            Ok(_) => true,
+            Err(reason) => {
+                if !notes
+                    .iter()
+                    .any(|n| matches!(n, Note::UnsafeName { item, .. } if *item == p.item))
+                {
+                    notes.push(Note::UnsafeName {
+                        item: p.item,
+                        reason,
+                    });
+                }
+                false
+            }
+        });
         // Folders and names; colliding names are kept apart by order.
         for p in &mut placed {
             p.file = format!(

@@ -698,3 +698,30 @@ fn res_human(run: &dyn Fn(&Path) -> std::process::Output, dir: &Path) -> std::pr
     let _ = fs::remove_dir_all(&c);
     run(&c)
 }
+
+/// Regression: a member whose file name is not a valid file name in OUT (a reserved device
+/// name) must not be placed; the build refuses, as extraction would.
+#[test]
+fn regression_unsafe_member_names_never_become_files_in_out() {
+    let d = Downloads::new();
+    let evil = crate::fixtures::zip::zip(&[("CON.msp", b"x"), ("ok-x-none.msp", b"y")]);
+    fs::write(
+        d.downloads().join("evil-kb999999-fullfile-x86-glb.zip"),
+        evil,
+    )
+    .unwrap();
+    let out = d.dir.path().join("out");
+    let (status, doc, _) = d.build(&out, &[]);
+    assert_eq!(status, 1);
+    assert_eq!(doc["outcome"], "refused");
+    assert!(
+        doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["code"] == "unsafe-name"),
+        "{:#}",
+        doc["findings"]
+    );
+    assert!(!out.exists());
+}
