@@ -82,40 +82,7 @@ pub fn run(output: OutputConfig, config: Config) -> ExitStatus {
             ui::inspect::print_names(&printer, &facts);
             ExitStatus::Ok
         }
-        Config::Build {
-            inputs,
-            output,
-            product,
-            roles,
-            langs,
-            bundle,
-            sums,
-            baseline,
-            dry_run,
-            strict,
-            force,
-            allow_findings,
-            timestamp,
-            catalogs,
-        } => run_build(
-            &printer,
-            &BuildRequest {
-                inputs,
-                output,
-                product,
-                roles,
-                langs,
-                bundle,
-                sums,
-                baseline,
-                dry_run,
-                strict,
-                force,
-                allow_findings,
-                timestamp,
-                catalogs,
-            },
-        ),
+        Config::Build(req) => run_build(&printer, &req),
         Config::Verify {
             inputs,
             sums,
@@ -308,24 +275,6 @@ fn run_verify(
     }
 }
 
-/// The validated `build` request (see `cli::Config::Build`).
-struct BuildRequest {
-    inputs: Vec<std::path::PathBuf>,
-    output: std::path::PathBuf,
-    product: String,
-    roles: Vec<String>,
-    langs: Vec<crate::model::Lang>,
-    bundle: Option<std::path::PathBuf>,
-    sums: Vec<std::path::PathBuf>,
-    baseline: Option<crate::model::Build>,
-    dry_run: bool,
-    strict: bool,
-    force: bool,
-    allow_findings: bool,
-    timestamp: bool,
-    catalogs: Vec<std::path::PathBuf>,
-}
-
 /// Reads every `--sums` file.
 fn read_sums(files: &[std::path::PathBuf]) -> Result<Vec<verify::SumEntry>, (String, String)> {
     let mut sums = Vec::new();
@@ -381,7 +330,7 @@ fn expand_downloads(printer: &Printer, inputs: &[std::path::PathBuf]) -> Vec<std
     out
 }
 
-fn run_build(printer: &Printer, req: &BuildRequest) -> ExitStatus {
+fn run_build(printer: &Printer, req: &cli::BuildConfig) -> ExitStatus {
     let fatal = |code: &str, message: String| {
         printer.error(&message);
         if printer.json_mode() {

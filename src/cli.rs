@@ -252,6 +252,25 @@ pub enum ColorChoice {
     Never,
 }
 
+/// A validated `build` request.
+#[derive(Debug, Clone)]
+pub struct BuildConfig {
+    pub inputs: Vec<PathBuf>,
+    pub output: PathBuf,
+    pub product: String,
+    pub roles: Vec<String>,
+    pub langs: Vec<Lang>,
+    pub bundle: Option<PathBuf>,
+    pub sums: Vec<PathBuf>,
+    pub baseline: Option<Build>,
+    pub dry_run: bool,
+    pub strict: bool,
+    pub force: bool,
+    pub allow_findings: bool,
+    pub timestamp: bool,
+    pub catalogs: Vec<PathBuf>,
+}
+
 /// A validated request.
 #[derive(Debug)]
 pub enum Config {
@@ -269,22 +288,7 @@ pub enum Config {
     InspectNames {
         names: Vec<String>,
     },
-    Build {
-        inputs: Vec<PathBuf>,
-        output: PathBuf,
-        product: String,
-        roles: Vec<String>,
-        langs: Vec<Lang>,
-        bundle: Option<PathBuf>,
-        sums: Vec<PathBuf>,
-        baseline: Option<Build>,
-        dry_run: bool,
-        strict: bool,
-        force: bool,
-        allow_findings: bool,
-        timestamp: bool,
-        catalogs: Vec<PathBuf>,
-    },
+    Build(BuildConfig),
     Verify {
         inputs: Vec<PathBuf>,
         sums: Vec<PathBuf>,
@@ -360,7 +364,7 @@ impl Cli {
                 },
                 trust,
             },
-            Command::Build(a) => Config::Build {
+            Command::Build(a) => Config::Build(BuildConfig {
                 inputs: a.paths,
                 output: a.output,
                 product: a.product,
@@ -375,7 +379,7 @@ impl Cli {
                 allow_findings: a.allow_findings,
                 timestamp: a.timestamp,
                 catalogs: catalogs.clone(),
-            },
+            }),
             Command::Verify(a) => Config::Verify {
                 inputs: a.paths,
                 sums: a.sums,
