@@ -93,6 +93,14 @@ pub fn build(
     opts: &Options,
     interrupt: &AtomicBool,
 ) -> Result<Build, BuildError> {
+    let mut outside: Vec<&Path> = inputs.iter().map(PathBuf::as_path).collect();
+    if let Some(bundle) = &opts.bundle {
+        outside.push(bundle);
+        if bundle.exists() && !opts.force && !opts.dry_run {
+            return Err(Error::BundleExists(bundle.clone()).into());
+        }
+    }
+    crate::extract::staging::ensure_outside(&opts.out, &outside)?;
     // The pool lives inside the staging folder (inside OUT); a dry run pools into a
     // temporary folder instead, as it writes nothing to OUT.
     let (staging, scratch) = if opts.dry_run {
@@ -225,7 +233,8 @@ pub fn build(
     fs::write(&sums_path, manifest::sums_text(&digests)).map_err(write_err(&sums_path))?;
 
     if let Some(staging) = staging {
-        staging.commit()?;
+        // The manifest and SHA256SUMS last: a folder that has them is complete.
+        staging.commit_with_last(&[MANIFEST, SUMS])?;
     }
     if let Some(bundle) = &opts.bundle {
         manifest::write_bundle(&opts.out, bundle).map_err(|source| BuildError::Bundle {

@@ -70,6 +70,13 @@ pub enum Error {
         second: PathBuf,
         folder: String,
     },
+    /// An input (or the bundle) lies inside the output directory, which `--force` would
+    /// replace: refused, so no input is ever modified.
+    #[error("{} is inside the output directory {} (choose an output folder that holds no input)", path.display(), output.display())]
+    InsideOutput { path: PathBuf, output: PathBuf },
+    /// The bundle file exists already.
+    #[error("bundle {} exists (use --force to replace it)", .0.display())]
+    BundleExists(PathBuf),
     /// The user pressed Ctrl-C (or the process got SIGTERM); staging was cleaned up.
     #[error("interrupted")]
     Interrupted,
@@ -127,6 +134,8 @@ impl Error {
             Error::Budget { .. } => "budget-exceeded",
             Error::OutputNotEmpty(_) => "output-not-empty",
             Error::InputNameClash { .. } => "input-name-clash",
+            Error::InsideOutput { .. } => "inside-output",
+            Error::BundleExists(_) => "bundle-exists",
             Error::Interrupted => "interrupted",
         }
     }
@@ -142,6 +151,8 @@ impl Error {
             Error::Write { .. }
             | Error::OutputNotEmpty(_)
             | Error::InputNameClash { .. }
+            | Error::InsideOutput { .. }
+            | Error::BundleExists(_)
             | Error::Interrupted => None,
         }
     }

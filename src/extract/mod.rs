@@ -117,6 +117,10 @@ pub fn run(
     interrupt: &AtomicBool,
 ) -> Result<Report, Error> {
     let folders = input_folders(inputs)?;
+    staging::ensure_outside(
+        out,
+        &inputs.iter().map(PathBuf::as_path).collect::<Vec<_>>(),
+    )?;
     let staging = Staging::prepare(out, opts.force)?;
     let mut state = RunState::new(staging.path(), opts, progress, interrupt);
     let mut outcomes = Vec::with_capacity(inputs.len());

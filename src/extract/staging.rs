@@ -67,45 +67,118 @@ impl Staging {
     }
 
     /// Moves the staged tree into place. With `force`, what was in the output directory
-    /// before is removed first (only now that the new content is complete).
-    pub fn commit(mut self) -> Result<(), Error> {
+    /// before is set aside first and removed only once the new content is in place.
+    pub fn commit(self) -> Result<(), Error> {
+        self.commit_with_last(&[])
+    }
+
+    /// [`Staging::commit`], moving the entries named in `last` after all the others (the
+    /// install manifest and SHA256SUMS: a folder that has them is complete). If a move fails,
+    /// what was moved goes back and the old content is restored.
+    pub fn commit_with_last(mut self, last: &[&str]) -> Result<(), Error> {
         let Some(dir) = self.dir.take() else {
             return Ok(());
         };
         let staged = dir.path().to_path_buf();
+        let staged_name = staged.file_name().map(ToOwned::to_owned);
         let write_err = |path: &Path, source: io::Error| Error::Write {
             path: path.to_path_buf(),
             source,
         };
-        if self.force {
+        // Old content (with --force) is moved aside into a hidden folder inside OUT.
+        let aside = if self.force {
+            let aside = tempfile::Builder::new()
+                .prefix(".slipway-old-")
+                .tempdir_in(&self.out)
+                .map_err(|e| write_err(&self.out, e))?;
+            let aside_name = aside.path().file_name().map(ToOwned::to_owned);
             for entry in fs::read_dir(&self.out).map_err(|e| write_err(&self.out, e))? {
                 let entry = entry.map_err(|e| write_err(&self.out, e))?;
-                let path = entry.path();
-                if path == staged {
+                let name = entry.file_name();
+                // Compare names, not paths: `out` may be relative, the staging path absolute.
+                if Some(&name) == staged_name.as_ref() || Some(&name) == aside_name.as_ref() {
                     continue;
                 }
-                let kind = entry.file_type().map_err(|e| write_err(&path, e))?;
-                if kind.is_dir() {
-                    fs::remove_dir_all(&path)
-                } else {
-                    fs::remove_file(&path)
-                }
-                .map_err(|e| write_err(&path, e))?;
+                let from = entry.path();
+                fs::rename(&from, aside.path().join(&name)).map_err(|e| write_err(&from, e))?;
             }
-        }
+            Some(aside)
+        } else {
+            None
+        };
         let mut names: Vec<_> = fs::read_dir(&staged)
             .map_err(|e| write_err(&staged, e))?
             .map(|e| e.map(|e| e.file_name()))
             .collect::<Result<_, _>>()
             .map_err(|e| write_err(&staged, e))?;
-        names.sort();
-        for name in names {
-            let to = self.out.join(&name);
-            fs::rename(staged.join(&name), &to).map_err(|e| write_err(&to, e))?;
+        names.sort_by_key(|n| {
+            (
+                last.iter()
+                    .position(|l| n.as_os_str() == std::ffi::OsStr::new(l)),
+                n.clone(),
+            )
+        });
+        let mut moved = Vec::new();
+        for name in &names {
+            let to = self.out.join(name);
+            if let Err(e) = fs::rename(staged.join(name), &to) {
+                // Put back what was moved, restore the old content; Drop removes staging.
+                for done in moved.iter().rev() {
+                    let _ = fs::rename(self.out.join(done), staged.join(done));
+                }
+                if let Some(aside) = &aside {
+                    if let Ok(rd) = fs::read_dir(aside.path()) {
+                        for entry in rd.flatten() {
+                            let _ = fs::rename(entry.path(), self.out.join(entry.file_name()));
+                        }
+                    }
+                }
+                self.dir = Some(dir);
+                return Err(write_err(&to, e));
+            }
+            moved.push(name.clone());
         }
         dir.close().map_err(|e| write_err(&staged, e))?;
+        if let Some(aside) = aside {
+            aside.close().map_err(|e| write_err(&self.out, e))?;
+        }
         Ok(())
     }
+}
+
+/// An absolute, symlink-resolved form of `path` (of its nearest existing ancestor, for a path
+/// that does not exist yet).
+fn resolved(path: &Path) -> PathBuf {
+    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut existing = abs.as_path();
+    let mut rest = Vec::new();
+    while !existing.exists() {
+        match (existing.parent(), existing.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_owned());
+                existing = parent;
+            }
+            _ => return abs,
+        }
+    }
+    let mut out = fs::canonicalize(existing).unwrap_or_else(|_| existing.to_path_buf());
+    out.extend(rest.iter().rev());
+    out
+}
+
+/// Refuses paths (inputs, the bundle) that are the output directory or lie inside it: the
+/// output may be replaced (`--force`), and no input may ever be modified.
+pub fn ensure_outside(out: &Path, paths: &[&Path]) -> Result<(), Error> {
+    let out_resolved = resolved(out);
+    for path in paths {
+        if resolved(path).starts_with(&out_resolved) {
+            return Err(Error::InsideOutput {
+                path: path.to_path_buf(),
+                output: out.to_path_buf(),
+            });
+        }
+    }
+    Ok(())
 }
 
 impl Drop for Staging {

@@ -289,3 +289,37 @@ fn an_interrupted_run_cleans_up_and_reports_it() {
     assert!(report.members.is_empty());
     assert!(absent_or_empty(&out));
 }
+
+/// Regression: with a relative `-o`, `--force` removed the staging folder itself (its
+/// absolute path never equalled the relative entries) and lost both old and new content.
+#[test]
+fn regression_force_with_a_relative_output_keeps_the_new_content() {
+    let tmp = tempfile::tempdir().unwrap();
+    write(tmp.path(), "p.zip", &zip(&[("new.txt", b"new")]));
+    fs::create_dir(tmp.path().join("rel-out")).unwrap();
+    fs::write(tmp.path().join("rel-out/old.txt"), b"old").unwrap();
+    let res = std::process::Command::new(env!("CARGO_BIN_EXE_slipway"))
+        .current_dir(tmp.path())
+        .args(["extract", "p.zip", "-o", "rel-out", "--force"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&res), 0, "{}", stderr(&res));
+    assert_eq!(files_below(&tmp.path().join("rel-out")), vec!["new.txt"]);
+}
+
+/// Regression: `--force` must never delete inputs that live inside the output directory.
+#[test]
+fn regression_inputs_inside_the_output_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    fs::create_dir(&out).unwrap();
+    let pkg = write(&out, "p.zip", &zip(&[("a", b"a")]));
+    let res = extract(&[&pkg], &out, &["--force"]);
+    assert_eq!(code(&res), 2);
+    assert!(
+        stderr(&res).contains("inside the output"),
+        "{}",
+        stderr(&res)
+    );
+    assert!(pkg.exists(), "the input is untouched");
+}
