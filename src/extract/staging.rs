@@ -126,11 +126,11 @@ impl Staging {
                 for done in moved.iter().rev() {
                     let _ = fs::rename(self.out.join(done), staged.join(done));
                 }
-                if let Some(aside) = &aside {
-                    if let Ok(rd) = fs::read_dir(aside.path()) {
-                        for entry in rd.flatten() {
-                            let _ = fs::rename(entry.path(), self.out.join(entry.file_name()));
-                        }
+                if let Some(aside) = &aside
+                    && let Ok(rd) = fs::read_dir(aside.path())
+                {
+                    for entry in rd.flatten() {
+                        let _ = fs::rename(entry.path(), self.out.join(entry.file_name()));
                     }
                 }
                 self.dir = Some(dir);
