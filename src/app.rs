@@ -357,6 +357,10 @@ fn run_build(printer: &Printer, req: &cli::BuildConfig) -> ExitStatus {
         Ok(s) => s,
         Err((code, message)) => return fatal(&code, message),
     };
+    let trust = match crate::authenticode::TrustStore::load(&req.trust) {
+        Ok(t) => t,
+        Err(e) => return trust_fatal(printer, "build", &e),
+    };
     let inputs = expand_downloads(printer, &req.inputs);
     if inputs.is_empty() {
         return fatal("no-input", "no package among the downloads".to_owned());
@@ -377,12 +381,14 @@ fn run_build(printer: &Printer, req: &cli::BuildConfig) -> ExitStatus {
             baseline: req.baseline,
             strict: req.strict,
         },
-        limits: crate::extract::limits::Limits::default(),
+        limits: req.limits,
         bundle: req.bundle.clone(),
         dry_run: req.dry_run,
         force: req.force,
         allow_findings: req.allow_findings,
         timestamp,
+        trust,
+        require_signature: req.require_signature,
     };
     install_interrupt_handler();
     let list: Vec<crate::catalog::model::Catalog> = catalogs.iter().cloned().collect();
@@ -398,7 +404,11 @@ fn run_build(printer: &Printer, req: &cli::BuildConfig) -> ExitStatus {
             }
         }
         Err(crate::assemble::BuildError::Run(crate::error::Error::Interrupted)) => {
-            printer.error("interrupted; nothing was written");
+            let message = "interrupted; nothing was written";
+            printer.error(message);
+            if printer.json_mode() {
+                printer.json(&report::fatal_message_json("build", "interrupted", message));
+            }
             ExitStatus::Interrupted
         }
         Err(e) => fatal("build-error", e.to_string()),

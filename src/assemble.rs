@@ -17,7 +17,7 @@ use crate::error::Error;
 use crate::extract::limits::Limits;
 use crate::extract::staging::Staging;
 use crate::findings::Finding;
-use crate::identify::inspect::{Inspection, walk};
+use crate::identify::inspect::{Inspection, walk_trusting};
 use crate::manifest::{self, MANIFEST, SUMS};
 use crate::model::Sha256;
 use crate::plan::{self, Plan, PlanError, Request};
@@ -37,6 +37,10 @@ pub struct Options {
     /// Seconds since 1970 to record as `created` (`--timestamp`); `None` keeps the output
     /// byte-identical across runs.
     pub timestamp: Option<u64>,
+    /// Anchors for Authenticode chains (`--trust`).
+    pub trust: crate::authenticode::TrustStore,
+    /// Absent or untrusted signatures are errors (`--require-signature`).
+    pub require_signature: bool,
 }
 
 /// How a build ended.
@@ -120,11 +124,16 @@ pub fn build(
     let pool = root.join(".pool");
     fs::create_dir(&pool).map_err(write_err(&pool))?;
 
-    let inspection = walk(inputs, &opts.limits, Some(&pool), interrupt);
+    let inspection = walk_trusting(inputs, &opts.limits, Some(&pool), &opts.trust, interrupt);
     if inspection.interrupted {
         return Err(Error::Interrupted.into());
     }
-    let verification = verify::verify(&inspection, catalogs, &opts.verify);
+    let mut verification = verify::verify(&inspection, catalogs, &opts.verify);
+    // Signatures too: an invalid one always stops the build.
+    verification.findings.extend(verify::signature_findings(
+        &inspection,
+        opts.require_signature,
+    ));
     if !inspection.failed.is_empty() {
         return Ok(Build {
             inspection,

@@ -157,6 +157,15 @@ struct BuildArgs {
     /// Record the build time in the manifest (otherwise two builds are byte-identical).
     #[arg(long)]
     timestamp: bool,
+    /// Every package and patch must be validly signed under a --trust anchor.
+    #[arg(long)]
+    require_signature: bool,
+    /// Most bytes to unpack in all, and per member (bytes, or with a K/M/G/T suffix).
+    #[arg(long, value_name = "SIZE", default_value = "64G", value_parser = size_arg)]
+    max_size: u64,
+    /// Most members to unpack in all.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_entries)]
+    max_entries: u64,
 }
 
 fn lang_arg(s: &str) -> Result<Lang, String> {
@@ -269,6 +278,10 @@ pub struct BuildConfig {
     pub allow_findings: bool,
     pub timestamp: bool,
     pub catalogs: Vec<PathBuf>,
+    /// `--trust` anchors for Authenticode chains.
+    pub trust: Vec<PathBuf>,
+    pub require_signature: bool,
+    pub limits: Limits,
 }
 
 /// A validated request.
@@ -379,6 +392,14 @@ impl Cli {
                 allow_findings: a.allow_findings,
                 timestamp: a.timestamp,
                 catalogs: catalogs.clone(),
+                trust: trust.clone(),
+                require_signature: a.require_signature,
+                limits: Limits {
+                    max_total_bytes: a.max_size,
+                    max_entry_bytes: a.max_size,
+                    max_entries: a.max_entries,
+                    ..Limits::default()
+                },
             }),
             Command::Verify(a) => Config::Verify {
                 inputs: a.paths,

@@ -152,6 +152,7 @@ pub fn walk_trusting(
 ) -> Inspection {
     let mut out = Inspection::default();
     let mut pooled = 0u64;
+    let mut spent = Spent::default();
     for input in inputs {
         if interrupt.load(Ordering::Relaxed) {
             out.interrupted = true;
@@ -164,6 +165,7 @@ pub fn walk_trusting(
             pool: pool.map(Path::to_path_buf),
             pooled,
             trust,
+            spent,
         };
         match walker.input(input) {
             Ok(()) => {}
@@ -171,6 +173,7 @@ pub fn walk_trusting(
             Err(e) => out.failed.push((input.clone(), e)),
         }
         pooled = walker.pooled;
+        spent = walker.spent;
         out.items.append(&mut walker.items);
     }
     out
@@ -184,6 +187,8 @@ struct Walker<'a> {
     pool: Option<PathBuf>,
     /// Files written to the pool so far (their names are the count).
     pooled: u64,
+    /// What the budgets have been charged so far, over every input.
+    spent: Spent,
     /// Anchors for Authenticode chains.
     trust: &'a TrustStore,
 }
@@ -342,6 +347,8 @@ impl Walker<'_> {
                 Ok(())
             }
             Err(Error::Interrupted) => Err(Error::Interrupted),
+            // A budget is the run's limit, not damage to this package: the input fails.
+            Err(e @ Error::Budget { .. }) => Err(e),
             Err(Error::Format {
                 source: FormatError::Msi(MsiError::ExternalCabinetNotFound(name)),
                 ..
@@ -504,10 +511,28 @@ enum Spool {
     Pool(PathBuf, std::fs::File),
 }
 
+/// Budget use of a walk: members visited and bytes spooled (kept in memory, a temporary
+/// file or the build's pool).
+#[derive(Clone, Copy, Debug, Default)]
+struct Spent {
+    entries: u64,
+    bytes: u64,
+}
+
 impl EntrySink for InspectSink<'_, '_> {
     fn file(&mut self, entry: &Entry<'_>, data: &mut dyn Read) -> Result<(), Error> {
         self.check_interrupt()?;
         let origin = entry.origin;
+        let limits = self.walker.limits;
+        self.walker.spent.entries += 1;
+        if self.walker.spent.entries > limits.max_entries {
+            return Err(Error::Budget {
+                origin: origin.clone(),
+                source: BudgetExceeded::Entries {
+                    limit: limits.max_entries,
+                },
+            });
+        }
         let name = file_name(entry.name).to_owned();
         let mut head = Vec::with_capacity(SNIFF_LEN);
         data.take(SNIFF_LEN as u64)
@@ -523,7 +548,6 @@ impl EntrySink for InspectSink<'_, '_> {
             io::copy(data, &mut io::sink()).map_err(|e| Error::reading(origin, e))?;
             return Ok(());
         }
-        let limits = self.walker.limits;
         if entry.size > limits.max_entry_bytes {
             return Err(Error::Budget {
                 origin: origin.clone(),
@@ -572,6 +596,15 @@ impl EntrySink for InspectSink<'_, '_> {
                 Err(e) => return Err(Error::reading(origin, e)),
             };
             size += n as u64;
+            self.walker.spent.bytes += n as u64;
+            if self.walker.spent.bytes > limits.max_total_bytes {
+                return Err(Error::Budget {
+                    origin: origin.clone(),
+                    source: BudgetExceeded::TotalBytes {
+                        limit: limits.max_total_bytes,
+                    },
+                });
+            }
             if size > limits.max_entry_bytes {
                 return Err(Error::Budget {
                     origin: origin.clone(),

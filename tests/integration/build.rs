@@ -725,3 +725,20 @@ fn regression_unsafe_member_names_never_become_files_in_out() {
     );
     assert!(!out.exists());
 }
+
+/// Regression: the build walk pools members on disk, so it has total-size and entry budgets.
+#[test]
+fn regression_build_walk_is_budgeted() {
+    let d = Downloads::new();
+    for (flag, value) in [("--max-size", "4K"), ("--max-entries", "2")] {
+        let out = d.dir.path().join(format!("out{flag}"));
+        let (status, doc, stderr) = d.build(&out, &[flag, value]);
+        assert_eq!(status, 2, "{flag}: {stderr}");
+        assert_eq!(doc["outcome"], "inputs-failed");
+        assert!(
+            stderr.contains("budget") || stderr.contains("more than"),
+            "{stderr}"
+        );
+        assert!(!out.exists());
+    }
+}
