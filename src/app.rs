@@ -294,21 +294,27 @@ fn read_sums(files: &[std::path::PathBuf]) -> Result<Vec<verify::SumEntry>, (Str
 
 /// A folder given as a download is replaced by the packages in it (sorted; files that are
 /// neither a known format nor named like a package are skipped).
-fn expand_downloads(printer: &Printer, inputs: &[std::path::PathBuf]) -> Vec<std::path::PathBuf> {
+fn expand_downloads(
+    printer: &Printer,
+    inputs: &[std::path::PathBuf],
+) -> Result<Vec<std::path::PathBuf>, String> {
     let mut out = Vec::new();
     for input in inputs {
         if !input.is_dir() {
             out.push(input.clone());
             continue;
         }
-        let mut found: Vec<std::path::PathBuf> = std::fs::read_dir(input)
-            .map(|rd| {
-                rd.filter_map(Result::ok)
-                    .map(|e| e.path())
-                    .filter(|p| p.is_file())
-                    .collect()
-            })
-            .unwrap_or_default();
+        let mut found = Vec::new();
+        let entries = std::fs::read_dir(input)
+            .map_err(|e| format!("{}: cannot read: {e}", input.display()))?;
+        for entry in entries {
+            let path = entry
+                .map_err(|e| format!("{}: cannot read: {e}", input.display()))?
+                .path();
+            if path.is_file() {
+                found.push(path);
+            }
+        }
         found.sort();
         for path in found {
             let name = path
@@ -327,7 +333,7 @@ fn expand_downloads(printer: &Printer, inputs: &[std::path::PathBuf]) -> Vec<std
             }
         }
     }
-    out
+    Ok(out)
 }
 
 fn run_build(printer: &Printer, req: &cli::BuildConfig) -> ExitStatus {
@@ -361,7 +367,10 @@ fn run_build(printer: &Printer, req: &cli::BuildConfig) -> ExitStatus {
         Ok(t) => t,
         Err(e) => return trust_fatal(printer, "build", &e),
     };
-    let inputs = expand_downloads(printer, &req.inputs);
+    let inputs = match expand_downloads(printer, &req.inputs) {
+        Ok(i) => i,
+        Err(message) => return fatal("read-error", message),
+    };
     if inputs.is_empty() {
         return fatal("no-input", "no package among the downloads".to_owned());
     }

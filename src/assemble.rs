@@ -97,6 +97,7 @@ pub fn build(
     opts: &Options,
     interrupt: &AtomicBool,
 ) -> Result<Build, BuildError> {
+    plan::check_roles(catalog, &opts.request)?;
     let mut outside: Vec<&Path> = inputs.iter().map(PathBuf::as_path).collect();
     if let Some(bundle) = &opts.bundle {
         outside.push(bundle);
@@ -187,6 +188,14 @@ pub fn build(
             let dest = root.join(&p.file);
             if let Some(parent) = dest.parent() {
                 fs::create_dir_all(parent).map_err(write_err(parent))?;
+            }
+            // The plan gives every file a name of its own; never overwrite one.
+            if dest.exists() {
+                return Err(Error::Write {
+                    path: dest,
+                    source: io::Error::new(io::ErrorKind::AlreadyExists, "placed twice"),
+                }
+                .into());
             }
             match first.get(&p.item) {
                 // The same bytes in another role: a hard link (a copy where links fail).

@@ -314,6 +314,23 @@ fn compare(
     have: &BTreeMap<String, Sha256>,
 ) -> Vec<Finding> {
     let mut findings = Vec::new();
+    // SHA256SUMS is what vouches for the manifest itself: without it (or without the
+    // manifest's line in it) an edited manifest would go unnoticed.
+    if !have.contains_key(SUMS) {
+        findings.push(Finding::new(
+            origin,
+            FindingKind::OutputMissing {
+                file: SUMS.to_owned(),
+            },
+        ));
+    } else if !want.contains_key(MANIFEST) {
+        findings.push(Finding::new(
+            origin,
+            FindingKind::OutputMissing {
+                file: format!("{MANIFEST} (its line in {SUMS})"),
+            },
+        ));
+    }
     for (file, sha) in want {
         match have.get(file) {
             None => findings.push(Finding::new(

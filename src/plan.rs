@@ -45,6 +45,39 @@ pub enum PlanError {
     },
     #[error("no patch among the inputs: nothing to place")]
     NoPatches,
+    #[error("role id {role:?} of product {product} cannot be a folder name ({reason})")]
+    UnsafeRole {
+        product: String,
+        role: String,
+        reason: crate::extract::safe_path::PathRefusal,
+    },
+}
+
+/// Checks the requested roles against the catalog (before any input is read): each must
+/// exist, and every role id must be usable as a folder name.
+pub fn check_roles(catalog: &Catalog, request: &Request) -> Result<(), PlanError> {
+    for role in &catalog.roles {
+        SafePath::component(&role.id).map_err(|reason| PlanError::UnsafeRole {
+            product: catalog.id.clone(),
+            role: role.id.clone(),
+            reason,
+        })?;
+    }
+    for id in &request.roles {
+        if !catalog.roles.iter().any(|r| r.id.eq_ignore_ascii_case(id)) {
+            return Err(PlanError::UnknownRole {
+                product: catalog.id.clone(),
+                role: id.clone(),
+                known: catalog
+                    .roles
+                    .iter()
+                    .map(|r| r.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// One file placed in a role's folder.
@@ -174,6 +207,7 @@ fn folder(catalog: &Catalog, base: Option<&Lang>, language: Option<&Lang>) -> St
 
 /// Makes the plan.
 pub fn plan(items: &[Item], catalog: &Catalog, request: &Request) -> Result<Plan, PlanError> {
+    check_roles(catalog, request)?;
     // --- roles, in rollout order ----------------------------------------------------------
     let mut roles: Vec<&Role> = if request.roles.is_empty() {
         catalog.roles.iter().collect()
@@ -439,12 +473,25 @@ pub fn plan(items: &[Item], catalog: &Catalog, request: &Request) -> Result<Plan
                 .push(k);
         }
         let mut finals = vec![String::new(); placed.len()];
+        // Every final name is unique in its folder, compared case-insensitively (a renamed
+        // `NN-name` could meet a file really called so): on a clash the number goes up.
+        let mut taken: BTreeSet<String> = by_name
+            .iter()
+            .filter(|(_, ks)| ks.len() == 1)
+            .map(|((dir, name), _)| format!("{dir}/{name}").to_lowercase())
+            .collect();
         for ((dir, _), ks) in &by_name {
             for &k in ks {
                 let name = &items[placed[k].item].name;
                 finals[k] = if ks.len() > 1 {
-                    let n = placed[k].order.unwrap_or(u32::try_from(k + 1).unwrap_or(0));
-                    format!("{dir}/{n:02}-{name}")
+                    let mut n = placed[k].order.unwrap_or(u32::try_from(k + 1).unwrap_or(0));
+                    loop {
+                        let candidate = format!("{dir}/{n:02}-{name}");
+                        if taken.insert(candidate.to_lowercase()) {
+                            break candidate;
+                        }
+                        n += 1;
+                    }
                 } else {
                     format!("{dir}/{name}")
                 };

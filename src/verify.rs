@@ -633,11 +633,7 @@ fn consistency(items: &[Item], known: &[Option<Known<'_>>], findings: &mut Vec<F
     }
 
     // Localized patches need the global patch of the same release.
-    let global_builds: Vec<Build> = items
-        .iter()
-        .filter(|i| is_patch(i) && i.named.scope != Scope::Localized)
-        .filter_map(Item::build)
-        .collect();
+
     for (index, item) in items.iter().enumerate() {
         if !is_patch(item) || item.named.scope != Scope::Localized {
             continue;
@@ -650,21 +646,51 @@ fn consistency(items: &[Item], known: &[Option<Known<'_>>], findings: &mut Vec<F
             .or_else(|| input.and_then(|i| known[i]))
             .map(|k| k.catalog);
         let mine = families(item);
-        let split = match catalog {
-            Some(c) => c.components.iter().any(|comp| {
-                comp.localized_families
+        // The global families that partner it: the global families of its catalog
+        // component; with no catalog, its family without `mui` (`coreservermui` →
+        // `coreserver`). `None`: the product has no global/localized split for it.
+        let partners: Option<Vec<String>> = match catalog {
+            Some(c) => c
+                .components
+                .iter()
+                .find(|comp| {
+                    comp.localized_families
+                        .iter()
+                        .any(|f| mine.iter().any(|g| g.eq_ignore_ascii_case(f)))
+                })
+                .map(|comp| {
+                    comp.families
+                        .iter()
+                        .filter(|f| {
+                            !comp
+                                .localized_families
+                                .iter()
+                                .any(|l| l.eq_ignore_ascii_case(f))
+                        })
+                        .map(|f| f.to_lowercase())
+                        .collect()
+                }),
+            None => {
+                let stems: Vec<String> = mine
                     .iter()
-                    .any(|f| mine.iter().any(|g| g.eq_ignore_ascii_case(f)))
-            }),
-            None => mine.iter().any(|f| f.ends_with("mui")),
+                    .filter_map(|f| f.strip_suffix("mui").map(str::to_owned))
+                    .collect();
+                (!stems.is_empty()).then_some(stems)
+            }
         };
-        if !split {
+        let Some(partners) = partners else {
             continue;
-        }
+        };
         let Some(build) = item.build() else {
             continue;
         };
-        if !global_builds.contains(&build) {
+        let has_partner = items.iter().any(|other| {
+            is_patch(other)
+                && other.named.scope != Scope::Localized
+                && other.build() == Some(build)
+                && families(other).iter().any(|f| partners.contains(f))
+        });
+        if !has_partner {
             findings.push(Finding::new(
                 &item.origin,
                 FindingKind::MissingGlobalPartner {

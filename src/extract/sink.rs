@@ -108,6 +108,16 @@ impl<'a> RunState<'a> {
                 first_error.get_or_insert(e);
             }
         }
+        // Every member's write must have reported (a writer thread that died would leave its
+        // files unhashed and perhaps half-written).
+        if first_error.is_none()
+            && let Some(&index) = self.member_of.values().min()
+        {
+            first_error = Some(Error::Write {
+                path: self.root.join(&self.members[index].path),
+                source: io::Error::other("the writer thread stopped before finishing this file"),
+            });
+        }
         match first_error {
             Some(e) => Err(e),
             None => Ok((self.members, self.notes)),

@@ -136,8 +136,13 @@ pub fn print_build(p: &Printer, product: &str, out: &Path, bundle: Option<&Path>
         }
         Outcome::DryRun => p.info("dry run: nothing was written"),
         Outcome::Refused => p.error(format_args!(
-            "verification found {errors} error{}; nothing was written (--allow-findings builds anyway)",
-            if errors == 1 { "" } else { "s" }
+            "verification failed ({errors} error{}{}); nothing was written (--allow-findings builds anyway)",
+            if errors == 1 { "" } else { "s" },
+            if errors == 0 {
+                "; with --strict, warnings count as errors"
+            } else {
+                ""
+            }
         )),
         Outcome::InputsFailed => p.error(format_args!(
             "{} input{} could not be read; nothing was written",

@@ -483,3 +483,47 @@ fn a_baseline_inferred_from_the_last_service_pack_is_a_warning() {
     assert_eq!(run(&["--baseline", SP2]).0, 0);
     assert!(codes(&run(&["--baseline", SP2]).1).is_empty());
 }
+
+/// Regression: a global patch of another component (MOSS coreserver) at the same build is not
+/// the partner of WSS's wssmui; only WSS's global family (sts) is.
+#[test]
+fn regression_the_global_partner_must_be_of_the_same_component() {
+    let farm = Farm::new();
+    let name = "wss-kb975002-fullfile-x86-de-de.exe";
+    let de = farm.put(
+        name,
+        &package(
+            Arch::X86,
+            name,
+            "12.0.6520.5000",
+            &[(
+                "wssmui-de-de.msp",
+                patch("wssmui", "975002", "12.0.6520.5000", "wssmui-de-de.msp"),
+            )],
+        ),
+    );
+    let moss_name = "officeserver-kb975731-fullfile-x86-glb.exe";
+    let moss = farm.put(
+        moss_name,
+        &package(
+            Arch::X86,
+            moss_name,
+            "12.0.6520.5000",
+            &[(
+                "coreserver-x-none.msp",
+                patch(
+                    "coreserver",
+                    "975731",
+                    "12.0.6520.5000",
+                    "coreserver-x-none.msp",
+                ),
+            )],
+        ),
+    );
+    let (_, doc, _) = farm.verify(&[&de, &moss], &["--baseline", SP2]);
+    assert!(
+        codes(&doc).contains(&"missing-global-partner".to_owned()),
+        "{:#}",
+        doc["findings"]
+    );
+}
