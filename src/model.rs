@@ -329,9 +329,82 @@ impl fmt::Display for Lang {
     }
 }
 
+/// A UTC time of day on a proleptic Gregorian date, from or to seconds since 1970.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct UtcTime {
+    pub year: i64,
+    pub month: u32,
+    pub day: u32,
+    pub hour: u32,
+    pub minute: u32,
+    pub second: u32,
+}
+
+impl UtcTime {
+    /// The time `secs` seconds after 1970-01-01T00:00:00Z (negative: before it).
+    pub fn from_unix(secs: i64) -> UtcTime {
+        let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+        // Days to civil date: Howard Hinnant's algorithm.
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z.rem_euclid(146_097);
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = doy - (153 * mp + 2) / 5 + 1;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 };
+        let part = |v: i64| u32::try_from(v).unwrap_or(0);
+        UtcTime {
+            year: yoe + era * 400 + i64::from(month <= 2),
+            month: part(month),
+            day: part(day),
+            hour: part(rem / 3600),
+            minute: part(rem % 3600 / 60),
+            second: part(rem % 60),
+        }
+    }
+
+    /// Days since 1970-01-01 of a proleptic Gregorian date (civil to days, same algorithm).
+    pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+        let y = if m <= 2 { y - 1 } else { y };
+        let era = y.div_euclid(400);
+        let yoe = y - era * 400;
+        let mp = (m + 9) % 12;
+        let doy = (153 * mp + 2) / 5 + d - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        era * 146_097 + doe - 719_468
+    }
+}
+
+impl fmt::Display for UtcTime {
+    /// RFC 3339: `YYYY-MM-DDTHH:MM:SSZ`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+            self.year, self.month, self.day, self.hour, self.minute, self.second
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn utc_times_round_trip() {
+        assert_eq!(UtcTime::from_unix(0).to_string(), "1970-01-01T00:00:00Z");
+        assert_eq!(
+            UtcTime::from_unix(1_256_644_800).to_string(),
+            "2009-10-27T12:00:00Z"
+        );
+        assert_eq!(
+            UtcTime::from_unix(951_782_400).to_string(),
+            "2000-02-29T00:00:00Z"
+        );
+        assert_eq!(UtcTime::days_from_civil(2000, 2, 29) * 86_400, 951_782_400);
+        assert_eq!(UtcTime::from_unix(-1).to_string(), "1969-12-31T23:59:59Z");
+    }
 
     #[test]
     fn builds_parse_and_order_part_by_part() {

@@ -20,8 +20,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::catalog::model::{Catalog, Role};
 use crate::extract::safe_path::SafePath;
-use crate::identify::inspect::{Item, is_service_pack};
-use crate::identify::names::NameKind;
+use crate::identify::inspect::{Item, input_of, is_service_pack};
 use crate::model::{Build, Lang, Scope};
 
 /// What to build.
@@ -149,31 +148,6 @@ pub struct Plan {
     pub base_language: Option<Lang>,
 }
 
-/// Whether an item is a patch (`.msp`).
-pub fn is_patch(item: &Item) -> bool {
-    !item.companion
-        && (item.package.as_ref().is_some_and(|p| p.patch.is_some())
-            || item.named.kind == NameKind::PatchMsp)
-}
-
-/// The family a patch belongs to: its name's family when MsiPatchSequence lists it (or lists
-/// nothing), else the first MsiPatchSequence family; lower-case.
-pub fn family_of(item: &Item) -> Option<String> {
-    let sequence: Vec<String> = item
-        .package
-        .as_ref()
-        .and_then(|p| p.patch.as_ref())
-        .map(|p| p.families.iter().map(|f| f.family.to_lowercase()).collect())
-        .unwrap_or_default();
-    match &item.named.family {
-        Some(f) if sequence.is_empty() || sequence.contains(f) => Some(f.clone()),
-        _ => sequence
-            .into_iter()
-            .next()
-            .or_else(|| item.named.family.clone()),
-    }
-}
-
 /// The base language: the first chosen one; else `en-us` when present; else the first in
 /// alphabetical order.
 pub fn base_language(chosen: &[Lang], present: &BTreeSet<Lang>) -> Option<Lang> {
@@ -185,14 +159,6 @@ pub fn base_language(chosen: &[Lang], present: &BTreeSet<Lang>) -> Option<Lang> 
         .find(|l| l.as_str() == "en-us")
         .or_else(|| present.iter().next())
         .cloned()
-}
-
-/// The input (depth 0) an item comes from: the nearest earlier item of depth 0.
-fn input_of(items: &[Item], index: usize) -> usize {
-    (0..=index)
-        .rev()
-        .find(|&i| items[i].depth == 0)
-        .unwrap_or(0)
 }
 
 /// Where a package's files go for a role: `Updates/` or a language pack's.
@@ -238,7 +204,7 @@ pub fn plan(items: &[Item], catalog: &Catalog, request: &Request) -> Result<Plan
 
     // --- patches and their facts -------------------------------------------------------------
     let patches: Vec<usize> = (0..items.len())
-        .filter(|&i| is_patch(&items[i]) && items[i].stored.is_some())
+        .filter(|&i| items[i].is_patch() && items[i].stored.is_some())
         .collect();
     if patches.is_empty() {
         return Err(PlanError::NoPatches);
@@ -272,7 +238,9 @@ pub fn plan(items: &[Item], catalog: &Catalog, request: &Request) -> Result<Plan
             });
             continue;
         }
-        let family = family_of(&items[i]).unwrap_or_else(|| items[i].name.to_lowercase());
+        let family = items[i]
+            .family()
+            .unwrap_or_else(|| items[i].name.to_lowercase());
         groups
             .entry((family, lang, is_service_pack(items, i)))
             .or_default()

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use crate::catalog::model::{Catalog, Release, ReleaseFile, ReleaseKind};
 use crate::findings::{Finding, FindingKind, HashAlgorithm, Severity};
-use crate::identify::inspect::{Inspection, Item, is_service_pack};
+use crate::identify::inspect::{Inspection, Item, input_of, is_service_pack};
 use crate::identify::names::NameKind;
 use crate::model::{Arch, Build, Kb, Scope};
 
@@ -208,32 +208,11 @@ fn item_kb(item: &Item) -> Option<Kb> {
         .or(item.named.kb)
 }
 
-fn is_patch(item: &Item) -> bool {
-    item.package.as_ref().is_some_and(|p| p.patch.is_some())
-        || item.named.kind == NameKind::PatchMsp
-}
-
 fn is_package(item: &Item) -> bool {
     matches!(
         item.named.kind,
         NameKind::PackageExe | NameKind::PackageCab | NameKind::PatchMsp
-    ) || is_patch(item)
-}
-
-/// The patch families an item carries: MsiPatchSequence families, else the name's.
-fn families(item: &Item) -> Vec<String> {
-    let mut out: Vec<String> = item
-        .package
-        .as_ref()
-        .and_then(|p| p.patch.as_ref())
-        .map(|p| p.families.iter().map(|f| f.family.to_lowercase()).collect())
-        .unwrap_or_default();
-    if out.is_empty() {
-        out.extend(item.named.family.clone());
-    }
-    out.sort();
-    out.dedup();
-    out
+    ) || item.is_patch()
 }
 
 /// The Authenticode findings of an inspection: `signature-invalid` (error) for every item whose
@@ -350,7 +329,7 @@ pub fn verify(insp: &Inspection, catalogs: &[Catalog], opts: &Options) -> Verifi
                         kb,
                         expected,
                         actual,
-                        what: if is_patch(item) {
+                        what: if item.is_patch() {
                             "the patch (MsiPatchSequence)"
                         } else {
                             "the package (version resource)"
@@ -384,7 +363,7 @@ fn supersedence(items: &[Item], checks: &mut [Checks], findings: &mut Vec<Findin
     // does not supersede the service pack it builds on.
     let mut by_family: BTreeMap<(String, String, bool), Vec<(usize, Build)>> = BTreeMap::new();
     for (i, item) in items.iter().enumerate() {
-        if !is_patch(item) {
+        if !item.is_patch() {
             continue;
         }
         let Some(build) = item.build() else {
@@ -399,9 +378,10 @@ fn supersedence(items: &[Item], checks: &mut [Checks], findings: &mut Vec<Findin
                 .unwrap_or_default(),
             Scope::Global | Scope::Unknown => String::new(),
         };
-        for family in families(item) {
+        // The same family rule as the builder's plan, so both agree on what is superseded.
+        if let Some(family) = item.family() {
             by_family
-                .entry((family, lang.clone(), is_service_pack(items, i)))
+                .entry((family, lang, is_service_pack(items, i)))
                 .or_default()
                 .push((i, build));
         }
@@ -635,17 +615,16 @@ fn consistency(items: &[Item], known: &[Option<Known<'_>>], findings: &mut Vec<F
     // Localized patches need the global patch of the same release.
 
     for (index, item) in items.iter().enumerate() {
-        if !is_patch(item) || item.named.scope != Scope::Localized {
+        if !item.is_patch() || item.named.scope != Scope::Localized {
             continue;
         }
         // Only where the product splits patches into global and localized ones: a localized
         // family of a catalog component (WSS's wssmui), or, with no catalog, a `mui` family.
         // Exchange rollups, for one, are per language with no global partner.
-        let input = (0..=index).rev().find(|&i| items[i].depth == 0);
         let catalog = known[index]
-            .or_else(|| input.and_then(|i| known[i]))
+            .or_else(|| known[input_of(items, index)])
             .map(|k| k.catalog);
-        let mine = families(item);
+        let mine = item.families();
         // The global families that partner it: the global families of its catalog
         // component; with no catalog, its family without `mui` (`coreservermui` →
         // `coreserver`). `None`: the product has no global/localized split for it.
@@ -685,16 +664,16 @@ fn consistency(items: &[Item], known: &[Option<Known<'_>>], findings: &mut Vec<F
             continue;
         };
         let has_partner = items.iter().any(|other| {
-            is_patch(other)
+            other.is_patch()
                 && other.named.scope != Scope::Localized
                 && other.build() == Some(build)
-                && families(other).iter().any(|f| partners.contains(f))
+                && other.families().iter().any(|f| partners.contains(f))
         });
         if !has_partner {
             findings.push(Finding::new(
                 &item.origin,
                 FindingKind::MissingGlobalPartner {
-                    family: families(item).join("+"),
+                    family: item.families().join("+"),
                     build,
                 },
             ));

@@ -233,27 +233,8 @@ impl FileTime {
 
     /// `(year, month, day, hour, minute, second)` in UTC.
     pub fn civil(self) -> (i64, u32, u32, u32, u32, u32) {
-        let secs = self.unix_seconds();
-        let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-        // Howard Hinnant's days-to-civil algorithm.
-        let z = days + 719_468;
-        let era = z.div_euclid(146_097);
-        let doe = z.rem_euclid(146_097);
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let day = doy - (153 * mp + 2) / 5 + 1;
-        let month = if mp < 10 { mp + 3 } else { mp - 9 };
-        let year = yoe + era * 400 + i64::from(month <= 2);
-        let part = |v: i64| u32::try_from(v).unwrap_or(0);
-        (
-            year,
-            part(month),
-            part(day),
-            part(rem / 3600),
-            part(rem % 3600 / 60),
-            part(rem % 60),
-        )
+        let t = crate::model::UtcTime::from_unix(self.unix_seconds());
+        (t.year, t.month, t.day, t.hour, t.minute, t.second)
     }
 }
 

@@ -57,6 +57,49 @@ pub struct Item {
 }
 
 impl Item {
+    /// Whether it is a patch (`.msp`), by content or by name; never a companion file.
+    pub fn is_patch(&self) -> bool {
+        !self.companion
+            && (self.package.as_ref().is_some_and(|p| p.patch.is_some())
+                || self.named.kind == NameKind::PatchMsp)
+    }
+
+    /// Every patch family it carries, lower-case: its MsiPatchSequence families, else its
+    /// name's.
+    pub fn families(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .package
+            .as_ref()
+            .and_then(|p| p.patch.as_ref())
+            .map(|p| p.families.iter().map(|f| f.family.to_lowercase()).collect())
+            .unwrap_or_default();
+        if out.is_empty() {
+            out.extend(self.named.family.clone());
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// The one family a patch belongs to (for supersedence and placement): its name's family
+    /// when MsiPatchSequence lists it (or lists nothing), else the first MsiPatchSequence
+    /// family; lower-case.
+    pub fn family(&self) -> Option<String> {
+        let sequence: Vec<String> = self
+            .package
+            .as_ref()
+            .and_then(|p| p.patch.as_ref())
+            .map(|p| p.families.iter().map(|f| f.family.to_lowercase()).collect())
+            .unwrap_or_default();
+        match &self.named.family {
+            Some(f) if sequence.is_empty() || sequence.contains(f) => Some(f.clone()),
+            _ => sequence
+                .into_iter()
+                .next()
+                .or_else(|| self.named.family.clone()),
+        }
+    }
+
     /// The build the content states: a patch's highest MsiPatchSequence, an MSI's
     /// ProductVersion, an executable's version resource (the package's build: "a better
     /// reference point for the package contents" than file versions, vendor document).
@@ -81,6 +124,14 @@ impl Item {
     }
 }
 
+/// The input (depth 0) the item at `index` comes from: the nearest earlier item of depth 0.
+pub fn input_of(items: &[Item], index: usize) -> usize {
+    (0..=index.min(items.len().saturating_sub(1)))
+        .rev()
+        .find(|&i| items[i].depth == 0)
+        .unwrap_or(0)
+}
+
 /// Whether the item at `index` belongs to a service pack: its name, or the name of the input
 /// package holding it, says so (`stswwsp2.msp`, `wssv3sp2-kb953338-…`). Service packs and
 /// updates are separate lines: a cumulative update does not replace the service pack it builds
@@ -92,10 +143,7 @@ pub fn is_service_pack(items: &[Item], index: usize) -> bool {
             .as_deref()
             .is_some_and(|r| r.starts_with("SP"))
     };
-    let input = (0..=index)
-        .rev()
-        .find(|&i| items.get(i).is_some_and(|it| it.depth == 0));
-    items.get(index).is_some_and(sp) || input.and_then(|i| items.get(i)).is_some_and(sp)
+    items.get(index).is_some_and(sp) || items.get(input_of(items, index)).is_some_and(sp)
 }
 
 /// The result of an inspection.

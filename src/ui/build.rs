@@ -6,7 +6,8 @@ use std::path::Path;
 use serde_json::{Value, json};
 
 use super::Printer;
-use super::inspect::{finding_json, table};
+use super::inspect::finding_json;
+use super::table;
 use crate::assemble::{Build, Outcome};
 use crate::findings::{Finding, Severity};
 use crate::manifest;
@@ -85,7 +86,7 @@ pub fn print_build(p: &Printer, product: &str, out: &Path, bundle: Option<&Path>
         table(
             p,
             &["ROLE (ROLLOUT)", "ORDER", "FILE", "FAMILY", "BUILD", "LANG"],
-            rows,
+            &rows,
         );
         for s in &plan.superseded {
             p.info(format_args!(

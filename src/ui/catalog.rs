@@ -5,7 +5,7 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
-use super::Printer;
+use super::{Printer, table};
 use crate::catalog::{Catalog, CatalogError, Catalogs, Problem, Source};
 
 fn source_label(source: &Source) -> String {
@@ -13,33 +13,6 @@ fn source_label(source: &Source) -> String {
         Source::Builtin(_) => "built-in".to_owned(),
         Source::File(p) => p.display().to_string(),
         Source::Memory => "in memory".to_owned(),
-    }
-}
-
-/// Prints a table: a header and rows, columns padded to their widest cell.
-fn table(p: &Printer, header: &[&str], rows: &[Vec<String>]) {
-    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
-    for r in rows {
-        for (w, c) in widths.iter_mut().zip(r) {
-            *w = (*w).max(c.chars().count());
-        }
-    }
-    let line = |cells: &[String]| {
-        let mut s = String::new();
-        for (i, (c, w)) in cells.iter().zip(&widths).enumerate() {
-            if i + 1 == cells.len() {
-                s.push_str(c);
-            } else {
-                s.push_str(&format!("{c:<w$}  "));
-            }
-        }
-        s.trim_end().to_owned()
-    };
-    p.data_line(line(
-        &header.iter().map(|h| (*h).to_owned()).collect::<Vec<_>>(),
-    ));
-    for r in rows {
-        p.data_line(line(r));
     }
 }
 

@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::Printer;
+use super::{Printer, table};
 use crate::findings::Finding;
 use crate::identify::inspect::{Inspection, Item};
 use crate::identify::names::NameFacts;
@@ -118,33 +118,6 @@ fn cell(v: Option<String>) -> String {
     v.unwrap_or_else(|| "-".to_owned())
 }
 
-/// Prints a table: a header and one row per item; the first column is indented by depth.
-pub fn table(p: &Printer, header: &[&str], rows: Vec<Vec<String>>) {
-    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
-    for r in &rows {
-        for (w, c) in widths.iter_mut().zip(r) {
-            *w = (*w).max(c.chars().count());
-        }
-    }
-    let line = |cells: &[String]| {
-        let mut s = String::new();
-        for (i, (c, w)) in cells.iter().zip(&widths).enumerate() {
-            if i + 1 == cells.len() {
-                s.push_str(c);
-            } else {
-                s.push_str(&format!("{c:<w$}  "));
-            }
-        }
-        s.trim_end().to_owned()
-    };
-    p.data_line(line(
-        &header.iter().map(|h| (*h).to_owned()).collect::<Vec<_>>(),
-    ));
-    for r in rows {
-        p.data_line(line(&r));
-    }
-}
-
 fn name_cells(f: &NameFacts) -> Vec<String> {
     vec![
         serde_json::to_value(f.kind)
@@ -166,7 +139,7 @@ pub fn print_names(p: &Printer, facts: &[NameFacts]) {
         p.json(&names_document(facts));
         return;
     }
-    let rows = facts
+    let rows: Vec<Vec<String>> = facts
         .iter()
         .map(|f| {
             let mut r = vec![f.name.clone()];
@@ -179,7 +152,7 @@ pub fn print_names(p: &Printer, facts: &[NameFacts]) {
         &[
             "NAME", "KIND", "KB", "ARCH", "SCOPE", "LANG", "FAMILY", "RELEASE",
         ],
-        rows,
+        &rows,
     );
     for f in facts {
         for reason in &f.reasons {
@@ -200,7 +173,7 @@ pub fn print_inspection(p: &Printer, insp: &Inspection) {
     if p.json_mode() {
         p.json(&inspection_json(insp));
     } else {
-        let rows = insp
+        let rows: Vec<Vec<String>> = insp
             .items
             .iter()
             .map(|item| {
@@ -231,7 +204,7 @@ pub fn print_inspection(p: &Printer, insp: &Inspection) {
             &[
                 "NAME", "KIND", "KB", "BUILD", "ARCH", "SCOPE", "LANG", "FAMILY", "SIG",
             ],
-            rows,
+            &rows,
         );
     }
     for f in insp.findings() {

@@ -107,6 +107,33 @@ impl Printer {
     }
 }
 
+/// Prints a table: a header and rows, columns padded to their widest cell.
+pub fn table(p: &Printer, header: &[&str], rows: &[Vec<String>]) {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for r in rows {
+        for (w, c) in widths.iter_mut().zip(r) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let line = |cells: &[String]| {
+        let mut s = String::new();
+        for (i, (c, w)) in cells.iter().zip(&widths).enumerate() {
+            if i + 1 == cells.len() {
+                s.push_str(c);
+            } else {
+                s.push_str(&format!("{c:<w$}  "));
+            }
+        }
+        s.trim_end().to_owned()
+    };
+    p.data_line(line(
+        &header.iter().map(|h| (*h).to_owned()).collect::<Vec<_>>(),
+    ));
+    for r in rows {
+        p.data_line(line(r));
+    }
+}
+
 /// `1.2 MiB`-style sizes for people.
 pub fn human_size(n: u64) -> String {
     const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];

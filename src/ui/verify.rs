@@ -4,7 +4,8 @@
 use serde_json::{Value, json};
 
 use super::Printer;
-use super::inspect::{finding_json, item_json, table};
+use super::inspect::{finding_json, item_json};
+use super::table;
 use crate::findings::{Finding, Severity};
 use crate::identify::inspect::Inspection;
 use crate::verify::{Check, Verification};
@@ -80,7 +81,7 @@ pub fn print_verification(
     if p.json_mode() {
         p.json(&verification_json(insp, ver, strict, outputs));
     } else {
-        let rows = insp
+        let rows: Vec<Vec<String>> = insp
             .items
             .iter()
             .zip(&ver.checks)
@@ -110,7 +111,7 @@ pub fn print_verification(
             &[
                 "NAME", "KB", "BUILD", "HASH", "BUILD", "CURRENT", "SIG", "RELEASE",
             ],
-            rows,
+            &rows,
         );
     }
     let all = all_findings(insp, ver);
