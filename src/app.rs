@@ -207,7 +207,7 @@ fn run_verify(
     };
     let sums = match read_sums(sums_files) {
         Ok(s) => s,
-        Err((code, message)) => return fatal(&code, message),
+        Err(e) => return fatal(e.code(), e.to_string()),
     };
     // A built folder or bundle is re-checked against its install manifest; everything else is
     // a download.
@@ -276,18 +276,14 @@ fn run_verify(
 }
 
 /// Reads every `--sums` file.
-fn read_sums(files: &[std::path::PathBuf]) -> Result<Vec<verify::SumEntry>, (String, String)> {
+fn read_sums(files: &[std::path::PathBuf]) -> Result<Vec<verify::SumEntry>, verify::SumsError> {
     let mut sums = Vec::new();
     for file in files {
-        let text = std::fs::read_to_string(file).map_err(|e| {
-            (
-                "read-error".to_owned(),
-                format!("{}: cannot read: {e}", file.display()),
-            )
+        let text = std::fs::read_to_string(file).map_err(|source| verify::SumsError::Read {
+            path: file.clone(),
+            source,
         })?;
-        let mut entries = verify::parse_sums(&text, &file.display().to_string())
-            .map_err(|e| ("sums-syntax".to_owned(), e.to_string()))?;
-        sums.append(&mut entries);
+        sums.append(&mut verify::parse_sums(&text, &file.display().to_string())?);
     }
     Ok(sums)
 }
@@ -361,7 +357,7 @@ fn run_build(printer: &Printer, req: &cli::BuildConfig) -> ExitStatus {
     };
     let sums = match read_sums(&req.sums) {
         Ok(s) => s,
-        Err((code, message)) => return fatal(&code, message),
+        Err(e) => return fatal(e.code(), e.to_string()),
     };
     let trust = match crate::authenticode::TrustStore::load(&req.trust) {
         Ok(t) => t,

@@ -32,6 +32,29 @@ pub struct SumsSyntax {
     pub line: usize,
 }
 
+/// Why the `--sums` files could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum SumsError {
+    #[error("{}: cannot read: {source}", path.display())]
+    Read {
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Syntax(#[from] SumsSyntax),
+}
+
+impl SumsError {
+    /// The stable code for `--json`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            SumsError::Read { .. } => "read-error",
+            SumsError::Syntax(_) => "sums-syntax",
+        }
+    }
+}
+
 /// Parses `sha256sum`/`sha1sum` output (`<hex>  <name>`, `<hex> *<name>`) and the BSD form
 /// (`SHA256 (<name>) = <hex>`). Blank lines and `#` comments are skipped.
 pub fn parse_sums(text: &str, source: &str) -> Result<Vec<SumEntry>, SumsSyntax> {
