@@ -211,9 +211,13 @@ fn run_verify(
     };
     // A built folder or bundle is re-checked against its install manifest; everything else is
     // a download.
-    let (outputs, inputs): (Vec<&std::path::PathBuf>, Vec<&std::path::PathBuf>) = inputs
-        .iter()
-        .partition(|p| p.is_dir() || (p.is_file() && crate::manifest::is_bundle(p)));
+    // A built folder (it has an install manifest) or a bundle is re-checked; any other folder
+    // is a folder of downloads, verified like `build` reads one.
+    let (outputs, inputs): (Vec<&std::path::PathBuf>, Vec<&std::path::PathBuf>) =
+        inputs.iter().partition(|p| {
+            (p.is_dir() && p.join(crate::manifest::MANIFEST).is_file())
+                || (p.is_file() && crate::manifest::is_bundle(p))
+        });
     let mut checks = Vec::new();
     for out in &outputs {
         let checked = if out.is_dir() {
@@ -251,6 +255,10 @@ fn run_verify(
         };
     }
     let inputs: Vec<std::path::PathBuf> = inputs.into_iter().cloned().collect();
+    let inputs = match expand_downloads(printer, &inputs) {
+        Ok(i) => i,
+        Err(message) => return fatal("read-error", message),
+    };
     let inputs = &inputs;
     install_interrupt_handler();
     let insp = inspect::inspect_trusting(inputs, limits, trust, &INTERRUPTED);
