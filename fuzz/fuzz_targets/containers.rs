@@ -27,6 +27,9 @@ impl EntrySink for Discard {
 
 fuzz_target!(|data: &[u8]| {
     let origin = Origin::input("fuzz");
+    // Authenticode: whatever the format, a verdict or an I/O error, never a panic.
+    let source = slipway::formats::payload::BytesSource(std::sync::Arc::from(data.to_vec()));
+    let _ = slipway::authenticode::check(sniff(data), &source, &Default::default());
     let reader = || Box::new(Cursor::new(data.to_vec()));
     let _ = match sniff(data) {
         Format::Cab => cab::extract(reader(), &origin, &mut NoVolumes, &mut Discard),
