@@ -115,7 +115,14 @@ pub fn run(output: OutputConfig, config: Config) -> ExitStatus {
                 Err(e) => return trust_fatal(&printer, "inspect", &e),
             };
             install_interrupt_handler();
-            let insp = inspect::inspect_trusting(&inputs, &limits, &trust, &INTERRUPTED);
+            let bar = printer
+                .progress_enabled()
+                .then(|| Bar::counting("unpacked"));
+            let progress: &dyn Progress = bar.as_ref().map_or(&NoProgress, |b| b);
+            let insp = inspect::walk_with(&inputs, &limits, None, &trust, progress, &INTERRUPTED);
+            if let Some(b) = &bar {
+                b.finish();
+            }
             ui::inspect::print_inspection(&printer, &insp);
             if insp.interrupted {
                 ExitStatus::Interrupted
@@ -261,7 +268,14 @@ fn run_verify(
     };
     let inputs = &inputs;
     install_interrupt_handler();
-    let insp = inspect::inspect_trusting(inputs, limits, trust, &INTERRUPTED);
+    let bar = printer
+        .progress_enabled()
+        .then(|| Bar::counting("unpacked"));
+    let progress: &dyn Progress = bar.as_ref().map_or(&NoProgress, |b| b);
+    let insp = inspect::walk_with(inputs, limits, None, trust, progress, &INTERRUPTED);
+    if let Some(b) = &bar {
+        b.finish();
+    }
     let list: Vec<crate::catalog::model::Catalog> = catalogs.iter().cloned().collect();
     let opts = verify::Options {
         sums,
@@ -405,7 +419,15 @@ fn run_build(printer: &Printer, req: &cli::BuildConfig) -> ExitStatus {
     };
     install_interrupt_handler();
     let list: Vec<crate::catalog::model::Catalog> = catalogs.iter().cloned().collect();
-    match crate::assemble::build(&inputs, &catalog, &list, &opts, &INTERRUPTED) {
+    let bar = printer
+        .progress_enabled()
+        .then(|| Bar::counting("unpacked"));
+    let progress: &dyn Progress = bar.as_ref().map_or(&NoProgress, |b| b);
+    let result = crate::assemble::build(&inputs, &catalog, &list, &opts, progress, &INTERRUPTED);
+    if let Some(b) = &bar {
+        b.finish();
+    }
+    match result {
         Ok(b) => {
             ui::build::print_build(printer, &catalog.id, &req.output, req.bundle.as_deref(), &b);
             match b.outcome {

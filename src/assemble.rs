@@ -17,7 +17,7 @@ use crate::error::Error;
 use crate::extract::limits::Limits;
 use crate::extract::staging::Staging;
 use crate::findings::Finding;
-use crate::identify::inspect::{Inspection, walk_trusting};
+use crate::identify::inspect::{Inspection, walk_with};
 use crate::manifest::{self, MANIFEST, SUMS};
 use crate::model::Sha256;
 use crate::plan::{self, Plan, PlanError, Request};
@@ -95,6 +95,7 @@ pub fn build(
     catalog: &Catalog,
     catalogs: &[Catalog],
     opts: &Options,
+    progress: &dyn crate::extract::Progress,
     interrupt: &AtomicBool,
 ) -> Result<Build, BuildError> {
     plan::check_roles(catalog, &opts.request)?;
@@ -125,7 +126,14 @@ pub fn build(
     let pool = root.join(".pool");
     fs::create_dir(&pool).map_err(write_err(&pool))?;
 
-    let inspection = walk_trusting(inputs, &opts.limits, Some(&pool), &opts.trust, interrupt);
+    let inspection = walk_with(
+        inputs,
+        &opts.limits,
+        Some(&pool),
+        &opts.trust,
+        progress,
+        interrupt,
+    );
     if inspection.interrupted {
         return Err(Error::Interrupted.into());
     }

@@ -15,7 +15,7 @@ use sha2::Digest as _;
 use crate::authenticode::{self, Status, TrustStore, Verdict};
 use crate::error::Error;
 use crate::extract::limits::{BudgetExceeded, Limits};
-use crate::extract::open_input;
+use crate::extract::{NoProgress, Progress, open_input};
 use crate::findings::{Against, Finding, FindingKind};
 use crate::formats::cab::{NoVolumes, VolumeResolver};
 use crate::formats::msi::{self, MsiError, PackageFacts};
@@ -198,6 +198,18 @@ pub fn walk_trusting(
     trust: &TrustStore,
     interrupt: &AtomicBool,
 ) -> Inspection {
+    walk_with(inputs, limits, pool, trust, &NoProgress, interrupt)
+}
+
+/// [`walk_trusting`], telling `progress` about every input, member and spooled byte.
+pub fn walk_with(
+    inputs: &[PathBuf],
+    limits: &Limits,
+    pool: Option<&Path>,
+    trust: &TrustStore,
+    progress: &dyn Progress,
+    interrupt: &AtomicBool,
+) -> Inspection {
     let mut out = Inspection::default();
     let mut pooled = 0u64;
     let mut spent = Spent::default();
@@ -206,6 +218,7 @@ pub fn walk_trusting(
             out.interrupted = true;
             break;
         }
+        progress.input(input);
         let mut walker = Walker {
             limits: *limits,
             interrupt,
@@ -214,6 +227,7 @@ pub fn walk_trusting(
             pooled,
             trust,
             spent,
+            progress,
         };
         match walker.input(input) {
             Ok(()) => {}
@@ -239,6 +253,7 @@ struct Walker<'a> {
     spent: Spent,
     /// Anchors for Authenticode chains.
     trust: &'a TrustStore,
+    progress: &'a dyn Progress,
 }
 
 fn file_name(name: &str) -> &str {
@@ -572,6 +587,7 @@ impl EntrySink for InspectSink<'_, '_> {
         self.check_interrupt()?;
         let origin = entry.origin;
         let limits = self.walker.limits;
+        self.walker.progress.entry();
         self.walker.spent.entries += 1;
         if self.walker.spent.entries > limits.max_entries {
             return Err(Error::Budget {
@@ -644,6 +660,7 @@ impl EntrySink for InspectSink<'_, '_> {
                 Err(e) => return Err(Error::reading(origin, e)),
             };
             size += n as u64;
+            self.walker.progress.bytes(n as u64);
             self.walker.spent.bytes += n as u64;
             if self.walker.spent.bytes > limits.max_total_bytes {
                 return Err(Error::Budget {

@@ -16,11 +16,19 @@ pub struct Bar {
 }
 
 impl Bar {
+    /// A spinner counting bytes written (extract).
     pub fn new() -> Bar {
+        Bar::counting("written")
+    }
+
+    /// A spinner counting bytes `what` (`written`, `unpacked`, …).
+    pub fn counting(what: &str) -> Bar {
         let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
         bar.set_style(
-            ProgressStyle::with_template("{spinner} {bytes} written ({bytes_per_sec}) {wide_msg}")
-                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            ProgressStyle::with_template(&format!(
+                "{{spinner}} {{bytes}} {what} ({{bytes_per_sec}}) {{wide_msg}}"
+            ))
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
         );
         bar.enable_steady_tick(std::time::Duration::from_millis(120));
         Bar {
