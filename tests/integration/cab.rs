@@ -13,7 +13,7 @@ use slipway::formats::cab::{self as reader, CabError, NoVolumes, Span, Volume, V
 use slipway::formats::{Entry, EntrySink, FormatError};
 use slipway::model::{Origin, OriginStep};
 
-use crate::fixtures::MemSink;
+use crate::fixtures::{MemSink, MemVolumes};
 
 // ---------------------------------------------------------------- helpers
 
@@ -106,23 +106,6 @@ impl VolumeResolver for DirResolver {
             }
         }
         Ok(None)
-    }
-}
-
-/// In-memory volumes by name.
-#[derive(Default)]
-struct MemVolumes(BTreeMap<String, Vec<u8>>);
-
-impl VolumeResolver for MemVolumes {
-    fn open(&mut self, name: &str) -> io::Result<Option<Volume>> {
-        Ok(self
-            .0
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(k, v)| Volume {
-                reader: Box::new(Cursor::new(v.clone())),
-                step: OriginStep::Volume(k.clone()),
-            }))
     }
 }
 

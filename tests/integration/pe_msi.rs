@@ -1,7 +1,6 @@
 //! Tests of the PE payload locator and the MSI/MSP reader, on generated fixtures and (with
 //! `SLIPWAY_CORPUS`) on the real files of the shared corpus.
 
-use std::collections::BTreeMap;
 use std::io::{self, Cursor};
 use std::path::{Path, PathBuf};
 
@@ -13,12 +12,12 @@ use slipway::formats::pe::{self, Embedded};
 use slipway::formats::{Format, FormatError};
 use slipway::model::{Origin, OriginStep};
 
-use crate::fixtures::MemSink;
 use crate::fixtures::msi::{
     MsiBuilder, cabinet, msi_with_embedded_cab, msi_with_external_cab, msp_with_cab,
 };
 use crate::fixtures::pe::{Arch, PeBuilder, ResName, VersionInfo};
 use crate::fixtures::zip::zip;
+use crate::fixtures::{MemSink, MemVolumes};
 use crate::support;
 
 const FILES: &[(&str, &[u8])] = &[
@@ -216,23 +215,6 @@ fn truncated_and_damaged_pe_never_panics() {
 }
 
 // ---------------------------------------------------------------- MSI / MSP
-
-/// Volumes from memory, matched case-insensitively.
-#[derive(Default)]
-struct MemVolumes(BTreeMap<String, Vec<u8>>);
-
-impl VolumeResolver for MemVolumes {
-    fn open(&mut self, name: &str) -> io::Result<Option<Volume>> {
-        Ok(self
-            .0
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(k, v)| Volume {
-                reader: Box::new(Cursor::new(v.clone())),
-                step: OriginStep::Volume(k.clone()),
-            }))
-    }
-}
 
 /// Files beside a package on disk.
 struct DirVolumes(PathBuf);
