@@ -90,13 +90,7 @@ impl Codec {
     ) -> Result<(), CabError> {
         match self {
             Codec::Stored => {
-                if input.len() != expected {
-                    return Err(CabError::BlockSizeMismatch {
-                        block,
-                        expected,
-                        actual: input.len(),
-                    });
-                }
+                exact_size(block, expected, input.len())?;
                 out.clear();
                 out.extend_from_slice(input);
                 Ok(())
@@ -150,14 +144,7 @@ impl MsZip {
         self.inflate
             .decompress_vec(deflate, out, FlushDecompress::Finish)
             .map_err(|source| CabError::MsZip { block, source })?;
-        if out.len() != expected {
-            return Err(CabError::BlockSizeMismatch {
-                block,
-                expected,
-                actual: out.len(),
-            });
-        }
-        Ok(())
+        exact_size(block, expected, out.len())
     }
 }
 
@@ -195,14 +182,20 @@ impl Lzx {
                 return Err(CabError::LzxPanicked { block });
             }
         }
-        if out.len() != expected {
-            return Err(CabError::BlockSizeMismatch {
-                block,
-                expected,
-                actual: out.len(),
-            });
-        }
+        exact_size(block, expected, out.len())
+    }
+}
+
+/// Every block decodes to exactly its CFDATA `cbUncomp` bytes (MS-CAB 2.5).
+fn exact_size(block: u32, expected: usize, actual: usize) -> Result<(), CabError> {
+    if actual == expected {
         Ok(())
+    } else {
+        Err(CabError::BlockSizeMismatch {
+            block,
+            expected,
+            actual,
+        })
     }
 }
 
