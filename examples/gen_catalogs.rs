@@ -225,21 +225,6 @@ const PRODUCTS: &[Product] = &[
     },
 ];
 
-const MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-
 /// One row of the inventory, with its 1-based line number.
 #[derive(Clone, Debug)]
 struct Row {
@@ -314,13 +299,6 @@ fn parse_rows(text: &str) -> Result<Vec<Row>, String> {
     Ok(rows)
 }
 
-/// `December 2019` → `2019-12`.
-fn month_date(name: &str) -> Option<String> {
-    let (month, year) = name.split_once(' ')?;
-    let m = MONTHS.iter().position(|x| *x == month)? + 1;
-    (year.len() == 4 && year.bytes().all(|b| b.is_ascii_digit())).then(|| format!("{year}-{m:02}"))
-}
-
 fn kind_of(kind: &str, line: usize) -> Result<ReleaseKind, String> {
     Ok(match kind {
         "service-pack" => ReleaseKind::ServicePack,
@@ -383,7 +361,7 @@ fn build_catalog(p: &Product, rows: &[&Row]) -> Result<Catalog, String> {
             None => drafts.push(Draft {
                 name: r.name.clone(),
                 rows: vec![(*r).clone()],
-                date: month_date(&r.name),
+                date: slipway::catalog::month_date(&r.name),
                 build,
             }),
         }

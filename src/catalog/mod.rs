@@ -446,6 +446,28 @@ impl ReleaseFile {
     }
 }
 
+/// A release name's month (`December 2019`) as a catalog `date` (`2019-12`); `None` when the
+/// name is not `<Month> <four-digit year>`.
+pub fn month_date(name: &str) -> Option<String> {
+    const MONTHS: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    let (month, year) = name.split_once(' ')?;
+    let m = MONTHS.iter().position(|x| *x == month)? + 1;
+    (year.len() == 4 && year.bytes().all(|b| b.is_ascii_digit())).then(|| format!("{year}-{m:02}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

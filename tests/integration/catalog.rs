@@ -423,28 +423,6 @@ fn reference() -> Option<String> {
     }
 }
 
-/// `December 2019` → `2019-12`.
-fn month_date(name: &str) -> Option<String> {
-    const MONTHS: [&str; 12] = [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ];
-    let (month, year) = name.split_once(' ')?;
-    let m = MONTHS.iter().position(|x| *x == month)? + 1;
-    let y: u32 = year.parse().ok()?;
-    Some(format!("{y:04}-{m:02}"))
-}
-
 /// The digits after `kb` in a file name, spaces allowed (`wacserver2016-kb 3191915-…`).
 fn lenient_kb(file: &str) -> Option<String> {
     let lower = file.to_ascii_lowercase();
@@ -486,7 +464,7 @@ fn reference_catalog(tsv: &str) -> (Value, Vec<(String, String)>) {
             .map(str::to_owned)
             .or_else(|| rows.iter().find_map(|r| lenient_kb(r[5])))
             .unwrap_or_else(|| panic!("{key:?}: no KB"));
-        let date = month_date(name);
+        let date = slipway::catalog::month_date(name);
         let slug = date
             .clone()
             .unwrap_or_else(|| name.to_ascii_lowercase().replace(' ', "-"));
