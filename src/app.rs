@@ -165,7 +165,7 @@ pub fn run(output: OutputConfig, config: Config) -> ExitStatus {
                     if printer.json_mode() {
                         printer.json(&report::fatal_json("extract", &e));
                     }
-                    ExitStatus::of(&e)
+                    e.exit_status()
                 }
             }
         }
@@ -438,7 +438,7 @@ fn run_build(printer: &Printer, req: &cli::BuildConfig) -> ExitStatus {
                 crate::assemble::Outcome::InputsFailed => ExitStatus::Fatal,
             }
         }
-        Err(crate::assemble::BuildError::Run(crate::error::Error::Interrupted)) => {
+        Err(crate::assemble::BuildError::Run(crate::extract::Error::Interrupted)) => {
             let message = "interrupted; nothing was written";
             printer.error(message);
             if printer.json_mode() {

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
 use crate::catalog::model::Catalog;
-use crate::error::Error;
+use crate::extract::Error;
 use crate::extract::limits::Limits;
 use crate::extract::staging::Staging;
 use crate::findings::Finding;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::error::Error;
+use crate::extract::Error;
 use crate::model::{Arch, Build, Kb, Lang, Origin};
 
 /// How bad a finding is.

@@ -5,7 +5,7 @@
 use std::io::{Cursor, Read};
 
 use libfuzzer_sys::fuzz_target;
-use slipway::error::Error;
+use slipway::formats::ReadError as Error;
 use slipway::formats::cab::{self, NoVolumes};
 use slipway::formats::{Entry, EntrySink, Format, msi, pe, sniff, zip};
 use slipway::model::Origin;

@@ -1,16 +1,22 @@
-//! The recursive extraction driver: inputs → containers → members, written through the one
-//! path checker under budgets, hashed while written, staged and renamed into place.
+//! extract: the one walker ([`walk`]) that every command reads its inputs with — recursion,
+//! the one path checker, budgets, hashing while the bytes flow — and the `extract` command on
+//! top of it: members written into the output tree, staged and renamed into place.
 //!
-//! Data flow for one member: container reader → [`sink::DirSink`] (path check, collision
-//! check, budgets) → hasher → file in the staging folder. With `--recursive`, a member whose
-//! first bytes are a container is then opened from the staged file and unpacked into a folder
-//! beside it (`<member>.extracted/`).
+//! Data flow for one member of `extract`: container reader → [`walk`]'s sink (path check,
+//! collision check, budgets) → background writer (hash, file in the staging folder). With
+//! `--recursive`, a member whose first bytes are a container is then opened from the staged
+//! file and unpacked into a folder beside it (`<member>.extracted/`).
 
+pub mod error;
 pub mod limits;
+mod names;
 pub mod safe_path;
-mod sink;
 pub mod staging;
+mod tree;
+pub mod walk;
 mod writer;
+
+pub use error::Error;
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -18,15 +24,14 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
-use crate::error::Error;
-use crate::formats::payload::{DirVolumes, FileSource, Payload, unpack};
-use crate::formats::{Format, read_head, sniff};
+use crate::formats::payload::Source;
+use crate::formats::{Format, read_head};
 use crate::model::{Origin, Sha256};
 
-use self::limits::Limits;
+use self::limits::{BudgetExceeded, Limits};
 use self::safe_path::SafePath;
-use self::sink::{DirSink, RunState};
 use self::staging::Staging;
+use self::walk::{Node, Spent, Visitor, Walked, Walker};
 
 /// What `extract` was asked to do.
 #[derive(Clone, Debug, Default)]
@@ -122,13 +127,12 @@ pub fn run(
         &inputs.iter().map(PathBuf::as_path).collect::<Vec<_>>(),
     )?;
     let staging = Staging::prepare(out, opts.force)?;
-    let mut state = RunState::new(staging.path(), opts, progress, interrupt);
+    let spent = Spent::default();
+    let mut walker = Walker::writing(staging.path(), opts.limits, &spent, interrupt, progress);
     let mut outcomes = Vec::with_capacity(inputs.len());
     let mut interrupted = false;
     for (input, folder) in inputs.iter().zip(folders) {
-        progress.input(input);
-        let before = (state.members.len(), state.total_bytes);
-        let origin = Origin::input(input);
+        let before = walker.tree_mut().map_or((0, 0), |t| t.counts());
         let mut outcome = InputOutcome {
             path: input.clone(),
             format: None,
@@ -141,19 +145,15 @@ pub fn run(
             outcomes.push(outcome);
             continue;
         }
-        let result = open_input(input, &origin).and_then(|(file, head)| {
-            let format = sniff(&head);
-            outcome.format = Some(format);
-            drop(file);
-            let mut volumes = DirVolumes::beside(input);
-            let mut sink = DirSink::new(&mut state, folder, 0);
-            match unpack(&FileSource(input), format, &origin, &mut volumes, &mut sink)? {
-                Payload::Extracted => Ok(()),
-                Payload::None(why) => Err(Error::format(&origin, why)),
-            }
-        });
-        outcome.members = state.members.len() - before.0;
-        outcome.bytes = state.total_bytes - before.1;
+        let mut visitor = Extracting {
+            recursive: opts.recursive,
+            format: None,
+        };
+        let result = walker.input(input, folder, &mut visitor);
+        outcome.format = visitor.format;
+        let after = walker.tree_mut().map_or((0, 0), |t| t.counts());
+        outcome.members = after.0 - before.0;
+        outcome.bytes = after.1 - before.1;
         if let Err(e) = result {
             interrupted |= matches!(e, Error::Interrupted);
             outcome.error = Some(e);
@@ -161,7 +161,11 @@ pub fn run(
         outcomes.push(outcome);
     }
     // Every write must have ended before the staging folder is committed or removed.
-    let (mut members, notes) = match state.finish() {
+    let finished = match walker.into_tree() {
+        Some(tree) => tree.finish(),
+        None => Ok((Vec::new(), Vec::new())),
+    };
+    let (mut members, notes) = match finished {
         Ok(done) => done,
         Err(e) => {
             drop(staging);
@@ -183,6 +187,41 @@ pub fn run(
         committed: ok,
         interrupted,
     })
+}
+
+/// `extract`'s view of the walk: every member is written; with `--recursive`, nested
+/// containers are opened too. Damage, a budget or a missing payload fails the input.
+struct Extracting {
+    recursive: bool,
+    /// The input's format, sniffed at offset 0.
+    format: Option<Format>,
+}
+
+impl Visitor for Extracting {
+    fn keep(&mut self, _member: &walk::Member<'_>) -> bool {
+        self.recursive
+    }
+
+    fn node(&mut self, node: &Node<'_>, _source: &dyn Source) -> bool {
+        if node.depth == 0 {
+            self.format = Some(node.format);
+        }
+        node.depth == 0 || self.recursive
+    }
+
+    fn walked(&mut self, node: &Node<'_>, outcome: Walked) -> Result<(), Error> {
+        match outcome {
+            Walked::Complete => Ok(()),
+            // A nested executable without payload (a DLL, a tool) stays a plain file.
+            Walked::NoPayload(_) if node.depth > 0 => Ok(()),
+            Walked::NoPayload(why) => Err(Error::format(node.origin, why)),
+            Walked::TooDeep { limit } => Err(Error::Budget {
+                origin: node.origin.clone(),
+                source: BudgetExceeded::Depth { limit },
+            }),
+            Walked::Damaged(e) => Err(e),
+        }
+    }
 }
 
 /// The folder each input is extracted to: none for a single input, else its file name.

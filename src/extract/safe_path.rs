@@ -125,9 +125,14 @@ impl SafePath {
             if i > 0 {
                 key.push('/');
             }
-            key.push_str(&c.trim_end_matches(['.', ' ']).to_lowercase());
+            key.push_str(&SafePath::key_of(c));
         }
         key
+    }
+
+    /// The collision key of one component (see [`SafePath::collision_key`]).
+    pub fn key_of(component: &str) -> String {
+        component.trim_end_matches(['.', ' ']).to_lowercase()
     }
 }
 

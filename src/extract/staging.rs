@@ -9,7 +9,7 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::error::Error;
+use super::error::Error;
 
 const STAGING_PREFIX: &str = ".slipway-staging-";
 

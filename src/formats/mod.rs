@@ -2,6 +2,8 @@
 //!
 //! Readers hand their members to an [`EntrySink`] in archive order; they never create files
 //! themselves, so the one path checker and the budgets in `extract` see every name and byte.
+//! They report their own [`ReadError`]: the bytes are wrong ([`FormatError`]) or could not be
+//! read, each at an [`Origin`]; a sink that stops the walk keeps its own reason.
 
 pub mod cab;
 pub mod msi;
@@ -12,7 +14,6 @@ pub mod zip;
 
 use std::io::{self, Read, Seek};
 
-use crate::error::Error;
 use crate::model::Origin;
 
 /// Anything a container can be read from.
@@ -107,9 +108,73 @@ impl FormatError {
         }
     }
 
-    /// Wraps the error for travel through `io::Read` (undone by [`Error::reading`]).
+    /// Wraps the error for travel through `io::Read` (undone by [`ReadError::reading`]).
     pub fn into_io(self) -> io::Error {
         io::Error::new(io::ErrorKind::InvalidData, self)
+    }
+}
+
+/// What a container reader reports.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// The bytes do not follow their format (truncated header, bad checksum, corrupt data, …).
+    #[error("{origin}: {source}")]
+    Format {
+        origin: Origin,
+        #[source]
+        source: FormatError,
+    },
+    /// The container (or a volume or external cabinet beside it) could not be read.
+    #[error("{origin}: cannot read: {source}")]
+    Io {
+        origin: Origin,
+        #[source]
+        source: io::Error,
+    },
+    /// The sink stopped the walk (Ctrl-C, a refused name, a budget, a failed write); the
+    /// sink keeps its own reason.
+    #[error("stopped by the receiver of the members")]
+    Stopped,
+}
+
+impl ReadError {
+    /// Turns an error met while reading bytes into the structured error it carries.
+    ///
+    /// Container readers hand members out as `io::Read`; a format error found in the middle of
+    /// a member (bad checksum, corrupt LZX) travels inside the `io::Error` and is unwrapped here.
+    pub fn reading(origin: &Origin, err: io::Error) -> ReadError {
+        match err.downcast::<FormatError>() {
+            Ok(source) => ReadError::Format {
+                origin: origin.clone(),
+                source,
+            },
+            Err(source) => ReadError::Io {
+                origin: origin.clone(),
+                source,
+            },
+        }
+    }
+
+    /// A format error at `origin`.
+    pub fn format(origin: &Origin, source: impl Into<FormatError>) -> ReadError {
+        ReadError::Format {
+            origin: origin.clone(),
+            source: source.into(),
+        }
+    }
+
+    /// Where the problem is (`None` for [`ReadError::Stopped`]).
+    pub fn origin(&self) -> Option<&Origin> {
+        match self {
+            ReadError::Format { origin, .. } | ReadError::Io { origin, .. } => Some(origin),
+            ReadError::Stopped => None,
+        }
+    }
+
+    /// Whether the error only says "nothing to extract here" (see
+    /// [`FormatError::is_no_payload`]).
+    pub fn is_no_payload(&self) -> bool {
+        matches!(self, ReadError::Format { source, .. } if source.is_no_payload())
     }
 }
 
@@ -125,13 +190,18 @@ pub struct Entry<'a> {
 }
 
 /// Receives the members of a container in archive order.
+///
+/// A sink returns [`ReadError::Format`] or [`ReadError::Io`] for a problem with the member's
+/// bytes (met while reading `data`), and [`ReadError::Stopped`] for a reason of its own, which
+/// it keeps; readers pass every error through unchanged.
 pub trait EntrySink {
     /// A regular member; `data` yields its bytes (exactly `entry.size` of them, or an error).
-    fn file(&mut self, entry: &Entry<'_>, data: &mut dyn Read) -> Result<(), Error>;
+    fn file(&mut self, entry: &Entry<'_>, data: &mut dyn Read) -> Result<(), ReadError>;
     /// A directory member (zip); cabinets have none.
-    fn directory(&mut self, entry: &Entry<'_>) -> Result<(), Error>;
-    /// Asked between members; returns `Err(Error::Interrupted)` after Ctrl-C.
-    fn check_interrupt(&self) -> Result<(), Error> {
+    fn directory(&mut self, entry: &Entry<'_>) -> Result<(), ReadError>;
+    /// Asked between members and during long skips; [`ReadError::Stopped`] ends the walk
+    /// (after Ctrl-C).
+    fn check_interrupt(&self) -> Result<(), ReadError> {
         Ok(())
     }
 }

@@ -8,11 +8,10 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use sha1::Digest as _;
 
-use crate::error::Error;
 use crate::formats::cab::{self, NoVolumes, Volume, VolumeResolver};
 use crate::formats::pe::{self, PeError};
 use crate::formats::window::Window;
-use crate::formats::{EntrySink, Format, FormatError, ReadSeek, msi, zip};
+use crate::formats::{EntrySink, Format, FormatError, ReadError, ReadSeek, msi, zip};
 use crate::model::{Origin, OriginStep, Sha1, Sha256};
 
 /// Something a container can be (re)opened from: embedded archives need a reader of their
@@ -200,8 +199,8 @@ pub fn unpack(
     origin: &Origin,
     volumes: &mut dyn VolumeResolver,
     sink: &mut dyn EntrySink,
-) -> Result<Payload, Error> {
-    let read_err = |source| Error::Read {
+) -> Result<Payload, ReadError> {
+    let read_err = |source| ReadError::Io {
         origin: origin.clone(),
         source,
     };
@@ -217,7 +216,7 @@ pub fn unpack(
         Format::CompoundFile => {
             match msi::extract(source.open().map_err(read_err)?, origin, volumes, sink) {
                 Ok(()) => Ok(Payload::Extracted),
-                Err(Error::Format { source, .. }) if source.is_no_payload() => {
+                Err(ReadError::Format { source, .. }) if source.is_no_payload() => {
                     Ok(Payload::None(source))
                 }
                 Err(e) => Err(e),

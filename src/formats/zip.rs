@@ -7,8 +7,7 @@
 
 use std::io::{self, Read};
 
-use crate::error::Error;
-use crate::formats::{Entry, EntrySink, FormatError, ReadSeek};
+use crate::formats::{Entry, EntrySink, FormatError, ReadError, ReadSeek};
 use crate::model::{Origin, OriginStep};
 
 /// Something wrong with a zip archive.
@@ -37,17 +36,17 @@ pub fn extract(
     reader: Box<dyn ReadSeek>,
     origin: &Origin,
     sink: &mut dyn EntrySink,
-) -> Result<(), Error> {
-    let mut archive =
-        zip::ZipArchive::new(reader).map_err(|e| Error::format(origin, ZipError::Archive(e)))?;
+) -> Result<(), ReadError> {
+    let mut archive = zip::ZipArchive::new(reader)
+        .map_err(|e| ReadError::format(origin, ZipError::Archive(e)))?;
     for index in 0..archive.len() {
         sink.check_interrupt()?;
         let file = archive
             .by_index_raw(index)
-            .map_err(|e| Error::format(origin, ZipError::Archive(e)))?;
+            .map_err(|e| ReadError::format(origin, ZipError::Archive(e)))?;
         let name = file
             .name()
-            .map_err(|e| Error::format(origin, ZipError::Archive(e)))?
+            .map_err(|e| ReadError::format(origin, ZipError::Archive(e)))?
             .into_owned();
         let member_origin = origin.child(OriginStep::Member(name.clone()));
         let is_dir = name.ends_with(['/', '\\'])
@@ -55,10 +54,10 @@ pub fn extract(
             || (file.system() != zip::System::Unix
                 && file.external_attributes() & DOS_DIRECTORY != 0);
         if file.is_symlink() {
-            return Err(Error::format(origin, ZipError::Symlink { name }));
+            return Err(ReadError::format(origin, ZipError::Symlink { name }));
         }
         if file.encrypted() {
-            return Err(Error::format(origin, ZipError::Encrypted { name }));
+            return Err(ReadError::format(origin, ZipError::Encrypted { name }));
         }
         let size = file.size();
         drop(file);
@@ -74,17 +73,17 @@ pub fn extract(
         let method = archive
             .by_index_raw(index)
             .map(|raw| raw.compression())
-            .map_err(|e| Error::format(origin, ZipError::Archive(e)))?;
+            .map_err(|e| ReadError::format(origin, ZipError::Archive(e)))?;
         let file = match archive.by_index(index) {
             Ok(f) => f,
             Err(zip::result::ZipError::UnsupportedArchive(_))
             | Err(zip::result::ZipError::CompressionMethodNotSupported(_)) => {
-                return Err(Error::format(
+                return Err(ReadError::format(
                     origin,
                     ZipError::UnsupportedMethod { name, method },
                 ));
             }
-            Err(e) => return Err(Error::format(&member_origin, ZipError::Archive(e))),
+            Err(e) => return Err(ReadError::format(&member_origin, ZipError::Archive(e))),
         };
         let mut data = DataReader { inner: file };
         sink.file(&entry, &mut data)?;

@@ -1,4 +1,5 @@
 //! identify: facts about every node, from its name and from its contents.
 
+pub mod facts;
 pub mod inspect;
 pub mod names;

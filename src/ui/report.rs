@@ -5,7 +5,7 @@ use std::path::Path;
 use serde_json::{Value, json};
 
 use super::{Printer, human_size};
-use crate::error::Error;
+use crate::extract::Error;
 use crate::extract::{Note, Report};
 use crate::model::Origin;
 

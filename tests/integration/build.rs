@@ -700,7 +700,7 @@ fn res_human(run: &dyn Fn(&Path) -> std::process::Output, dir: &Path) -> std::pr
 }
 
 /// Regression: a member whose file name is not a valid file name in OUT (a reserved device
-/// name) must not be placed; the build refuses, as extraction would.
+/// name) must not be placed; the walk refuses the input as extraction would (exit 2).
 #[test]
 fn regression_unsafe_member_names_never_become_files_in_out() {
     let d = Downloads::new();
@@ -712,16 +712,16 @@ fn regression_unsafe_member_names_never_become_files_in_out() {
     .unwrap();
     let out = d.dir.path().join("out");
     let (status, doc, _) = d.build(&out, &[]);
-    assert_eq!(status, 1);
-    assert_eq!(doc["outcome"], "refused");
+    assert_eq!(status, 2);
+    assert_eq!(doc["outcome"], "inputs-failed");
     assert!(
-        doc["findings"]
+        doc["errors"]
             .as_array()
             .unwrap()
             .iter()
-            .any(|f| f["code"] == "unsafe-name"),
+            .any(|e| e["error"]["code"] == "unsafe-name"),
         "{:#}",
-        doc["findings"]
+        doc["errors"]
     );
     assert!(!out.exists());
 }

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use sha2::{Digest, Sha256};
-use slipway::error::Error;
+use slipway::formats::ReadError as Error;
 use slipway::formats::cab::{self as reader, CabError, NoVolumes, Span, Volume, VolumeResolver};
 use slipway::formats::{Entry, EntrySink, FormatError};
 use slipway::model::{Origin, OriginStep};

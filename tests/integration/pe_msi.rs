@@ -5,7 +5,7 @@ use std::io::{self, Cursor};
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
-use slipway::error::Error;
+use slipway::formats::ReadError as Error;
 use slipway::formats::cab::{Volume, VolumeResolver};
 use slipway::formats::msi::{self, CabinetSource, MsiError};
 use slipway::formats::pe::{self, Embedded};

@@ -19,8 +19,7 @@ mod set;
 use std::fmt;
 use std::io;
 
-use crate::error::Error;
-use crate::formats::{Entry, EntrySink, ReadSeek};
+use crate::formats::{Entry, EntrySink, ReadError, ReadSeek};
 use crate::model::{Origin, OriginStep};
 
 use folder::{Buffers, FolderStream, MemberReader};
@@ -183,10 +182,10 @@ impl From<io::Error> for Fail {
     }
 }
 
-fn to_error(origin: &Origin, fail: Fail) -> Error {
+fn to_error(origin: &Origin, fail: Fail) -> ReadError {
     match fail {
-        Fail::Cab(e) => Error::format(origin, e),
-        Fail::Io(e) => Error::reading(origin, e),
+        Fail::Cab(e) => ReadError::format(origin, e),
+        Fail::Io(e) => ReadError::reading(origin, e),
     }
 }
 
@@ -240,7 +239,7 @@ pub fn extract(
     origin: &Origin,
     volumes: &mut dyn VolumeResolver,
     sink: &mut dyn EntrySink,
-) -> Result<(), Error> {
+) -> Result<(), ReadError> {
     let set::CabSet {
         volumes: mut ios,
         origins,
@@ -265,11 +264,14 @@ pub fn extract(
         }
         let Some(folder) = folders.get(file.folder) else {
             // Cannot happen: set.rs maps every file to an existing folder.
-            return Err(Error::format(&member_origin, CabError::FolderMergeMismatch));
+            return Err(ReadError::format(
+                &member_origin,
+                CabError::FolderMergeMismatch,
+            ));
         };
         let max = folder.max_len();
         if u64::from(file.offset) + u64::from(file.size) > max {
-            return Err(Error::format(
+            return Err(ReadError::format(
                 &member_origin,
                 CabError::MemberBeyondFolder {
                     offset: file.offset,
@@ -284,7 +286,7 @@ pub fn extract(
             }
             // The previous stream borrowed `ios`; it is gone, so the borrow can be renewed.
             let stream = FolderStream::new(&mut ios, folder, std::mem::take(&mut buffers))
-                .map_err(|e| Error::format(&member_origin, e))?;
+                .map_err(|e| ReadError::format(&member_origin, e))?;
             current = Some((file.folder, stream));
         }
         let Some((_, stream)) = current.as_mut() else {

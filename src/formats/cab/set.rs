@@ -6,8 +6,7 @@ use std::collections::HashSet;
 use super::folder::{Folder, Segment, VolumeIo};
 use super::header::{self, Cabinet, IFOLD_FROM_PREV, IFOLD_PREV_AND_NEXT, IFOLD_TO_NEXT};
 use super::{CabError, Direction, VolumeResolver, to_error};
-use crate::error::Error;
-use crate::formats::ReadSeek;
+use crate::formats::{ReadError, ReadSeek};
 use crate::model::{Origin, OriginStep};
 
 /// At most this many volumes in one set (MS-CAB allows 65,535; real sets have a few dozen).
@@ -39,8 +38,8 @@ struct Opened {
     origin: Origin,
 }
 
-fn open(reader: Box<dyn ReadSeek>, origin: Origin) -> Result<Opened, Error> {
-    let mut io = VolumeIo::new(reader).map_err(|e| Error::reading(&origin, e))?;
+fn open(reader: Box<dyn ReadSeek>, origin: Origin) -> Result<Opened, ReadError> {
+    let mut io = VolumeIo::new(reader).map_err(|e| ReadError::reading(&origin, e))?;
     let len = io.len;
     let cab = header::parse(io.reader(), 0, len).map_err(|f| to_error(&origin, f))?;
     io.data_reserve = cab.data_reserve;
@@ -54,7 +53,7 @@ fn neighbour(
     base: &Origin,
     resolver: &mut dyn VolumeResolver,
     seen: &mut HashSet<String>,
-) -> Result<Opened, Error> {
+) -> Result<Opened, ReadError> {
     let name = match direction {
         Direction::Previous => from.cab.prev.as_ref(),
         Direction::Next => from.cab.next.as_ref(),
@@ -62,13 +61,16 @@ fn neighbour(
     .map(|n| n.cabinet.clone())
     .unwrap_or_default();
     if !seen.insert(name.to_lowercase()) {
-        return Err(Error::format(&from.origin, CabError::VolumeCycle { name }));
+        return Err(ReadError::format(
+            &from.origin,
+            CabError::VolumeCycle { name },
+        ));
     }
     let volume = resolver
         .open(&name)
-        .map_err(|e| Error::reading(&base.child(OriginStep::Volume(name.clone())), e))?
+        .map_err(|e| ReadError::reading(&base.child(OriginStep::Volume(name.clone())), e))?
         .ok_or_else(|| {
-            Error::format(
+            ReadError::format(
                 &from.origin,
                 CabError::MissingVolume {
                     name: name.clone(),
@@ -80,7 +82,7 @@ fn neighbour(
     let opened = open(volume.reader, origin)?;
     let (f, o) = (&from.cab.fixed, &opened.cab.fixed);
     if o.set_id != f.set_id {
-        return Err(Error::format(
+        return Err(ReadError::format(
             &opened.origin,
             CabError::SetIdMismatch {
                 expected: f.set_id,
@@ -95,7 +97,7 @@ fn neighbour(
         Direction::Next => f.i_cabinet.checked_add(1),
     };
     if expected != Some(o.i_cabinet) {
-        return Err(Error::format(
+        return Err(ReadError::format(
             &opened.origin,
             CabError::VolumeIndexMismatch {
                 expected: expected.unwrap_or(f.i_cabinet),
@@ -111,7 +113,7 @@ pub(crate) fn open_set(
     reader: Box<dyn ReadSeek>,
     origin: &Origin,
     resolver: &mut dyn VolumeResolver,
-) -> Result<CabSet, Error> {
+) -> Result<CabSet, ReadError> {
     let given = open(reader, origin.clone())?;
     let mut seen = HashSet::new();
     let mut chain = vec![given];
@@ -133,9 +135,9 @@ pub(crate) fn open_set(
     merge(chain)
 }
 
-fn check_count(chain: &[Opened], origin: &Origin) -> Result<(), Error> {
+fn check_count(chain: &[Opened], origin: &Origin) -> Result<(), ReadError> {
     if chain.len() >= MAX_VOLUMES {
-        Err(Error::format(
+        Err(ReadError::format(
             origin,
             CabError::TooManyVolumes { limit: MAX_VOLUMES },
         ))
@@ -162,7 +164,7 @@ fn spanning(cab: &Cabinet, side: u16) -> Vec<FileKey> {
 }
 
 /// Merges the volumes' folders and file lists into one (libmspack's `cabd_merge`).
-fn merge(chain: Vec<Opened>) -> Result<CabSet, Error> {
+fn merge(chain: Vec<Opened>) -> Result<CabSet, ReadError> {
     let mut volumes = Vec::with_capacity(chain.len());
     let mut origins = Vec::with_capacity(chain.len());
     let mut folders: Vec<Folder> = Vec::new();
@@ -180,14 +182,14 @@ fn merge(chain: Vec<Opened>) -> Result<CabSet, Error> {
         match carried.take() {
             Some((global, to_next)) => {
                 if to_next != from_prev {
-                    return Err(Error::format(&origin, CabError::FolderMergeMismatch));
+                    return Err(ReadError::format(&origin, CabError::FolderMergeMismatch));
                 }
                 let (Some(first), Some(folder)) = (cab.folders.first(), folders.get_mut(global))
                 else {
-                    return Err(Error::format(&origin, CabError::FolderMergeMismatch));
+                    return Err(ReadError::format(&origin, CabError::FolderMergeMismatch));
                 };
                 if first.type_compress != folder.type_compress {
-                    return Err(Error::format(&origin, CabError::FolderMergeMismatch));
+                    return Err(ReadError::format(&origin, CabError::FolderMergeMismatch));
                 }
                 folder.segments.push(Segment {
                     volume: v,
@@ -197,7 +199,7 @@ fn merge(chain: Vec<Opened>) -> Result<CabSet, Error> {
                 merged_first = Some(global);
             }
             None if !from_prev.is_empty() => {
-                return Err(Error::format(&origin, CabError::FolderMergeMismatch));
+                return Err(ReadError::format(&origin, CabError::FolderMergeMismatch));
             }
             None => {}
         }
@@ -233,7 +235,7 @@ fn merge(chain: Vec<Opened>) -> Result<CabSet, Error> {
                 i => usize::from(i),
             };
             let Some(&folder) = map.get(local) else {
-                return Err(Error::format(
+                return Err(ReadError::format(
                     &origin,
                     CabError::BadFolderIndex {
                         index: f.folder,
@@ -255,7 +257,7 @@ fn merge(chain: Vec<Opened>) -> Result<CabSet, Error> {
     if carried.is_some() {
         // The last volume continues a folder into a volume that does not exist.
         let origin = origins.last().cloned().unwrap_or_default();
-        return Err(Error::format(&origin, CabError::FolderMergeMismatch));
+        return Err(ReadError::format(&origin, CabError::FolderMergeMismatch));
     }
     // Decode order: each folder once, front to back (MS-CAB 2.4: uoffFolderStart is the
     // offset in the folder's whole uncompressed stream, across volumes).

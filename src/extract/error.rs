@@ -1,0 +1,171 @@
+//! What stops a walk or an extraction: a problem at a node of an input (with its Origin
+//! chain), or a problem of the run itself (the output directory, Ctrl-C).
+
+use std::io;
+use std::path::PathBuf;
+
+use super::limits::BudgetExceeded;
+use super::safe_path::PathRefusal;
+use crate::formats::{FormatError, ReadError};
+use crate::model::Origin;
+
+/// Everything that can stop the walk of an input or an extract run.
+///
+/// Every variant that concerns a node inside an input carries that node's [`Origin`], so the
+/// one-line message names the file and where inside it the problem is.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The bytes do not follow their format (truncated header, bad checksum, corrupt data, …).
+    #[error("{origin}: {source}")]
+    Format {
+        origin: Origin,
+        #[source]
+        source: FormatError,
+    },
+    /// An input (or a volume or external cabinet beside it) could not be opened or read.
+    #[error("{origin}: cannot read: {source}")]
+    Read {
+        origin: Origin,
+        #[source]
+        source: io::Error,
+    },
+    /// Writing below the output directory failed.
+    #[error("{}: cannot write: {source}", path.display())]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    /// An entry name that would escape the output directory or is not a portable file name.
+    #[error("{origin}: refused entry name {name:?}: {reason}")]
+    UnsafeName {
+        origin: Origin,
+        name: String,
+        #[source]
+        reason: PathRefusal,
+    },
+    /// Two different members map to the same path (compared case-insensitively).
+    #[error(
+        "{origin}: {path:?} collides with {existing:?} already extracted from {existing_origin}"
+    )]
+    Collision {
+        origin: Origin,
+        path: String,
+        existing: String,
+        existing_origin: Origin,
+    },
+    /// A decompression budget (depth, size, count, ratio) was exceeded.
+    #[error("{origin}: {source}")]
+    Budget {
+        origin: Origin,
+        #[source]
+        source: BudgetExceeded,
+    },
+    /// The output directory exists and is not empty.
+    #[error("output directory {} is not empty (use --force to replace it)", .0.display())]
+    OutputNotEmpty(PathBuf),
+    /// Two inputs would be extracted to the same folder of the output directory.
+    #[error("inputs {} and {} would both be extracted to {folder:?}", first.display(), second.display())]
+    InputNameClash {
+        first: PathBuf,
+        second: PathBuf,
+        folder: String,
+    },
+    /// An input (or the bundle) lies inside the output directory, which `--force` would
+    /// replace: refused, so no input is ever modified.
+    #[error("{} is inside the output directory {} (choose an output folder that holds no input)", path.display(), output.display())]
+    InsideOutput { path: PathBuf, output: PathBuf },
+    /// The bundle file exists already.
+    #[error("bundle {} exists (use --force to replace it)", .0.display())]
+    BundleExists(PathBuf),
+    /// The user pressed Ctrl-C (or the process got SIGTERM); staging was cleaned up.
+    #[error("interrupted")]
+    Interrupted,
+}
+
+impl Error {
+    /// The walk's error for a container reader's: [`ReadError::Stopped`] becomes the reason the
+    /// sink kept (`stopped`), which ends the walk; the others keep their origin.
+    pub fn from_read(err: ReadError, stopped: impl FnOnce() -> Error) -> Error {
+        match err {
+            ReadError::Format { origin, source } => Error::Format { origin, source },
+            ReadError::Io { source, .. } if source.kind() == io::ErrorKind::Interrupted => {
+                Error::Interrupted
+            }
+            ReadError::Io { origin, source } => Error::Read { origin, source },
+            ReadError::Stopped => stopped(),
+        }
+    }
+
+    /// A format error at `origin`.
+    pub fn format(origin: &Origin, source: impl Into<FormatError>) -> Error {
+        Error::Format {
+            origin: origin.clone(),
+            source: source.into(),
+        }
+    }
+
+    /// A read error at `origin`, unwrapping a format error that travelled inside it.
+    pub fn reading(origin: &Origin, err: io::Error) -> Error {
+        Error::from_read(ReadError::reading(origin, err), || Error::Interrupted)
+    }
+
+    /// A stable, kebab-case code for the JSON report.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Format { .. } => "format-error",
+            Error::Read { .. } => "read-error",
+            Error::Write { .. } => "write-error",
+            Error::UnsafeName { .. } => "unsafe-name",
+            Error::Collision { .. } => "name-collision",
+            Error::Budget { .. } => "budget-exceeded",
+            Error::OutputNotEmpty(_) => "output-not-empty",
+            Error::InputNameClash { .. } => "input-name-clash",
+            Error::InsideOutput { .. } => "inside-output",
+            Error::BundleExists(_) => "bundle-exists",
+            Error::Interrupted => "interrupted",
+        }
+    }
+
+    /// The origin the error is about, when it concerns a node of an input.
+    pub fn origin(&self) -> Option<&Origin> {
+        match self {
+            Error::Format { origin, .. }
+            | Error::Read { origin, .. }
+            | Error::UnsafeName { origin, .. }
+            | Error::Collision { origin, .. }
+            | Error::Budget { origin, .. } => Some(origin),
+            Error::Write { .. }
+            | Error::OutputNotEmpty(_)
+            | Error::InputNameClash { .. }
+            | Error::InsideOutput { .. }
+            | Error::BundleExists(_)
+            | Error::Interrupted => None,
+        }
+    }
+
+    /// The exit status this error leads to.
+    pub fn exit_status(&self) -> crate::error::ExitStatus {
+        match self {
+            Error::Interrupted => crate::error::ExitStatus::Interrupted,
+            _ => crate::error::ExitStatus::Fatal,
+        }
+    }
+
+    /// Whether the bytes of the input are at fault (damage), as opposed to the run's limits,
+    /// the output or the user: the one definition of "damaged" every command shares.
+    pub fn is_damage(&self) -> bool {
+        match self {
+            Error::Format { .. } | Error::Read { .. } => true,
+            Error::Write { .. }
+            | Error::UnsafeName { .. }
+            | Error::Collision { .. }
+            | Error::Budget { .. }
+            | Error::OutputNotEmpty(_)
+            | Error::InputNameClash { .. }
+            | Error::InsideOutput { .. }
+            | Error::BundleExists(_)
+            | Error::Interrupted => false,
+        }
+    }
+}

@@ -1,0 +1,845 @@
+//! The one walker: every command reads every input through it. It recurses into containers,
+//! checks every member name with the one path checker and the collision rule, charges the
+//! budgets, hashes every byte as it flows, and keeps what the command needs — files in the
+//! output tree (`extract`), spooled copies to look at (`inspect`, `verify`) or a pool of files
+//! (`build`) — while a [`Visitor`] decides what to keep and what each node is.
+//!
+//! Data flow for one member: container reader → [`Sink::file`] (path check, entry budget,
+//! first bytes sniffed, visitor's choice) → [`Meter::pump`] (size budgets, interrupt, progress)
+//! → hashers → memory / temporary file / pool file / background writer → [`Visitor::node`] →
+//! (when the visitor opens it) the same walk one level down.
+//!
+//! The walker also decides what "damaged" means: a container whose reader fails on its bytes
+//! ([`Walked::Damaged`]); everything that stops the walk instead — a refused name, a budget,
+//! a failed write, Ctrl-C — is an [`Error`] that ends the input.
+
+use std::fs::File;
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use sha2::Digest as _;
+
+use super::error::Error;
+use super::limits::{BudgetExceeded, Limits};
+use super::names::{Digest, Names};
+use super::safe_path::SafePath;
+use super::tree::TreeStore;
+use super::{Progress, open_input};
+use crate::formats::cab::{NoVolumes, VolumeResolver};
+use crate::formats::payload::{
+    BytesSource, Digests, DirVolumes, FileSource, HashedFile, Payload, Source, unpack,
+};
+use crate::formats::{Entry, EntrySink, Format, FormatError, ReadError, SNIFF_LEN, sniff};
+use crate::model::{Origin, Sha1, Sha256};
+
+/// Members up to this size are spooled in memory; larger ones to a temporary file.
+pub const MEMORY_SPOOL: u64 = 16 << 20;
+
+/// Largest chunk read at once: large enough that per-call costs vanish, small enough for the
+/// memory budget (a few queued chunks per writer thread).
+const CHUNK: usize = 256 * 1024;
+
+/// Smallest read buffer (for members that declare 0 bytes but may lie).
+const MIN_CHUNK: usize = 4096;
+
+/// The suffix of the folder a nested container's members are placed in.
+pub const EXTRACTED_SUFFIX: &str = ".extracted";
+
+/// A node of the walk: an input, or a member kept for a closer look.
+#[derive(Debug)]
+pub struct Node<'a> {
+    /// Unique within the walk of one input, in pre-order (the input is 0).
+    pub id: usize,
+    pub parent: Option<usize>,
+    /// 0 for an input, 1 for what it holds, …
+    pub depth: u32,
+    pub origin: &'a Origin,
+    /// The file name: the last component of the name as stored (of the path, for an input).
+    pub name: &'a str,
+    pub format: Format,
+    /// Size and digests; `None` for an input, whose digests are known when its walk ends.
+    pub digests: Option<Digests>,
+    /// A file on disk holding its bytes (the input itself, a pooled or extracted file).
+    pub stored: Option<&'a Path>,
+}
+
+/// A member, as the visitor sees it before deciding whether to keep it.
+#[derive(Debug)]
+pub struct Member<'a> {
+    /// The file name (last component of the name as stored).
+    pub name: &'a str,
+    pub origin: &'a Origin,
+    /// The declared size.
+    pub size: u64,
+    /// Sniffed from its first bytes.
+    pub format: Format,
+    pub depth: u32,
+    /// The node that holds it.
+    pub parent: usize,
+}
+
+/// How walking a node's content ended.
+#[derive(Debug)]
+pub enum Walked {
+    /// Every member was read.
+    Complete,
+    /// Nothing to unpack (an executable without payload, an MSI without cabinets, a file of
+    /// no known format): the reason. Fine for a member; an input's caller decides.
+    NoPayload(FormatError),
+    /// Not opened: deeper than the depth budget.
+    TooDeep { limit: u32 },
+    /// The container could not be read completely: damaged (format or read error).
+    Damaged(Error),
+}
+
+/// Decides what a walk keeps and what each node is (identify, extract).
+pub trait Visitor {
+    /// Whether to keep a member (spool, pool or write it) for a look; the others are read
+    /// through and hashed only. `extract` writes every member whatever this says.
+    fn keep(&mut self, member: &Member<'_>) -> bool;
+    /// A kept node's bytes are complete (an input: before its digests are known): look at
+    /// them; return whether to open it as a container.
+    fn node(&mut self, node: &Node<'_>, source: &dyn Source) -> bool;
+    /// How walking an opened node ended. `Err` ends the input.
+    fn walked(&mut self, node: &Node<'_>, outcome: Walked) -> Result<(), Error>;
+}
+
+/// Budget use shared by every input of a run (and every thread walking one).
+#[derive(Debug, Default)]
+pub struct Spent {
+    entries: AtomicU64,
+    bytes: AtomicU64,
+}
+
+impl Spent {
+    /// Bytes unpacked so far, in all.
+    pub fn bytes(&self) -> u64 {
+        self.bytes.load(Ordering::Relaxed)
+    }
+}
+
+/// What is shared by everything one walk does: budgets, Ctrl-C, progress.
+pub(super) struct Meter<'a> {
+    limits: Limits,
+    spent: &'a Spent,
+    interrupt: &'a AtomicBool,
+    progress: &'a dyn Progress,
+}
+
+/// Why a member's walk failed: its bytes (the container is damaged), or a reason to stop.
+pub(super) enum Fail {
+    Read(ReadError),
+    Stop(Error),
+}
+
+impl From<Error> for Fail {
+    fn from(e: Error) -> Fail {
+        Fail::Stop(e)
+    }
+}
+
+/// Where a member's bytes go while they flow.
+pub(super) trait Out {
+    /// A buffer to read the next chunk into (recycled when possible), `want` bytes long.
+    fn buffer(&mut self, want: usize) -> Vec<u8>;
+    /// Takes a chunk.
+    fn put(&mut self, chunk: Vec<u8>) -> Result<(), Error>;
+}
+
+fn budget(origin: &Origin, source: BudgetExceeded) -> Error {
+    Error::Budget {
+        origin: origin.clone(),
+        source,
+    }
+}
+
+impl Meter<'_> {
+    fn check_interrupt(&self) -> Result<(), Error> {
+        if self.interrupt.load(Ordering::Relaxed) {
+            Err(Error::Interrupted)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Charges one member (file or folder) to the entry budget.
+    fn count_entry(&self, origin: &Origin) -> Result<(), Error> {
+        let n = self.spent.entries.fetch_add(1, Ordering::Relaxed) + 1;
+        if n > self.limits.max_entries {
+            return Err(budget(
+                origin,
+                BudgetExceeded::Entries {
+                    limit: self.limits.max_entries,
+                },
+            ));
+        }
+        self.progress.entry();
+        Ok(())
+    }
+
+    /// Refuses a member whose declared size alone exceeds a size budget.
+    fn check_declared(&self, size: u64, origin: &Origin) -> Result<(), Error> {
+        if size > self.limits.max_entry_bytes {
+            return Err(budget(
+                origin,
+                BudgetExceeded::EntryBytes {
+                    limit: self.limits.max_entry_bytes,
+                },
+            ));
+        }
+        if self.spent.bytes().saturating_add(size) > self.limits.max_total_bytes {
+            return Err(budget(
+                origin,
+                BudgetExceeded::TotalBytes {
+                    limit: self.limits.max_total_bytes,
+                },
+            ));
+        }
+        Ok(())
+    }
+
+    /// Streams the rest of a member (after its first bytes, `head`, which `out` has had) to
+    /// `out` under the size budgets; returns the member's size.
+    pub(super) fn pump(
+        &self,
+        data: &mut dyn Read,
+        declared: u64,
+        origin: &Origin,
+        head: usize,
+        out: &mut dyn Out,
+    ) -> Result<u64, Fail> {
+        let mut size = head as u64;
+        loop {
+            self.check_interrupt()?;
+            let want = usize::try_from(declared.saturating_sub(size))
+                .unwrap_or(CHUNK)
+                .clamp(MIN_CHUNK, CHUNK);
+            let mut chunk = out.buffer(want);
+            let mut filled = 0;
+            while filled < chunk.len() {
+                match data.read(&mut chunk[filled..]) {
+                    Ok(0) => break,
+                    Ok(n) => filled += n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(Fail::Read(ReadError::reading(origin, e))),
+                }
+            }
+            if filled == 0 {
+                return Ok(size);
+            }
+            chunk.truncate(filled);
+            size += filled as u64;
+            if size > self.limits.max_entry_bytes {
+                return Err(budget(
+                    origin,
+                    BudgetExceeded::EntryBytes {
+                        limit: self.limits.max_entry_bytes,
+                    },
+                )
+                .into());
+            }
+            let total = self.spent.bytes.fetch_add(filled as u64, Ordering::Relaxed);
+            if total + filled as u64 > self.limits.max_total_bytes {
+                return Err(budget(
+                    origin,
+                    BudgetExceeded::TotalBytes {
+                        limit: self.limits.max_total_bytes,
+                    },
+                )
+                .into());
+            }
+            self.progress.bytes(filled as u64);
+            out.put(chunk)?;
+        }
+    }
+}
+
+/// Hashes (SHA-256, and SHA-1 for kept members) and keeps a member's bytes in memory, a
+/// temporary file, a pool file, or nowhere.
+struct Hold {
+    sha256: sha2::Sha256,
+    sha1: Option<sha1::Sha1>,
+    size: u64,
+    to: Holder,
+    buf: Vec<u8>,
+}
+
+enum Holder {
+    Nowhere,
+    Memory(Vec<u8>),
+    Temp(tempfile::NamedTempFile),
+    Pool(PathBuf, File),
+}
+
+impl Hold {
+    fn new(to: Holder, sha1: bool) -> Hold {
+        Hold {
+            sha256: sha2::Sha256::new(),
+            sha1: sha1.then(sha1::Sha1::new),
+            size: 0,
+            to,
+            buf: Vec::new(),
+        }
+    }
+
+    fn digests(&self) -> Digests {
+        Digests {
+            size: self.size,
+            sha256: Sha256(self.sha256.clone().finalize().into()),
+            sha1: self
+                .sha1
+                .as_ref()
+                .map_or(Sha1([0; 20]), |h| Sha1(h.clone().finalize().into())),
+        }
+    }
+
+    fn take(&mut self, bytes: &[u8]) -> Result<(), Error> {
+        self.sha256.update(bytes);
+        if let Some(h) = &mut self.sha1 {
+            h.update(bytes);
+        }
+        self.size += bytes.len() as u64;
+        match &mut self.to {
+            Holder::Nowhere => Ok(()),
+            Holder::Memory(v) => {
+                v.extend_from_slice(bytes);
+                Ok(())
+            }
+            Holder::Temp(f) => f.write_all(bytes).map_err(|source| Error::Write {
+                path: f.path().to_path_buf(),
+                source,
+            }),
+            Holder::Pool(path, f) => f.write_all(bytes).map_err(|source| Error::Write {
+                path: path.clone(),
+                source,
+            }),
+        }
+    }
+}
+
+impl Out for Hold {
+    fn buffer(&mut self, want: usize) -> Vec<u8> {
+        let mut b = std::mem::take(&mut self.buf);
+        b.resize(want, 0);
+        b
+    }
+
+    fn put(&mut self, chunk: Vec<u8>) -> Result<(), Error> {
+        let r = self.take(&chunk);
+        self.buf = chunk;
+        r
+    }
+}
+
+/// Where kept members go.
+enum Store {
+    /// `inspect`, `verify`: spooled in memory or a temporary file, dropped after the look.
+    Spool,
+    /// `build`: numbered files in a pool folder.
+    Pool { dir: PathBuf, next: Arc<AtomicU64> },
+    /// `extract`: every member a file at its path in the output tree.
+    Tree(Box<TreeStore>),
+}
+
+/// Walks inputs (see the module documentation).
+pub struct Walker<'a> {
+    meter: Meter<'a>,
+    store: Store,
+    next_id: usize,
+    /// The reason the sink stopped the walk (returned as [`ReadError::Stopped`]).
+    stopped: Option<Error>,
+}
+
+impl std::fmt::Debug for Walker<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Walker")
+            .field("limits", &self.meter.limits)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a> Walker<'a> {
+    fn with(
+        store: Store,
+        limits: Limits,
+        spent: &'a Spent,
+        interrupt: &'a AtomicBool,
+        progress: &'a dyn Progress,
+    ) -> Walker<'a> {
+        Walker {
+            meter: Meter {
+                limits,
+                spent,
+                interrupt,
+                progress,
+            },
+            store,
+            next_id: 0,
+            stopped: None,
+        }
+    }
+
+    /// A walk that keeps nothing: kept members are spooled for a look (inspect, verify).
+    pub fn spooling(
+        limits: Limits,
+        spent: &'a Spent,
+        interrupt: &'a AtomicBool,
+        progress: &'a dyn Progress,
+    ) -> Walker<'a> {
+        Walker::with(Store::Spool, limits, spent, interrupt, progress)
+    }
+
+    /// A walk that keeps every kept member as a numbered file in `dir` (build). Walks that
+    /// share `next` (parallel inputs) never pick the same number.
+    pub fn pooling(
+        dir: &Path,
+        next: Arc<AtomicU64>,
+        limits: Limits,
+        spent: &'a Spent,
+        interrupt: &'a AtomicBool,
+        progress: &'a dyn Progress,
+    ) -> Walker<'a> {
+        let store = Store::Pool {
+            dir: dir.to_path_buf(),
+            next,
+        };
+        Walker::with(store, limits, spent, interrupt, progress)
+    }
+
+    /// A walk that writes every member into the tree at `root` (extract).
+    pub(super) fn writing(
+        root: &Path,
+        limits: Limits,
+        spent: &'a Spent,
+        interrupt: &'a AtomicBool,
+        progress: &'a dyn Progress,
+    ) -> Walker<'a> {
+        let store = Store::Tree(Box::new(TreeStore::new(root)));
+        Walker::with(store, limits, spent, interrupt, progress)
+    }
+
+    /// The output tree of a writing walk.
+    pub(super) fn into_tree(self) -> Option<TreeStore> {
+        match self.store {
+            Store::Tree(t) => Some(*t),
+            Store::Spool | Store::Pool { .. } => None,
+        }
+    }
+
+    pub(super) fn tree_mut(&mut self) -> Option<&mut TreeStore> {
+        match &mut self.store {
+            Store::Tree(t) => Some(t),
+            Store::Spool | Store::Pool { .. } => None,
+        }
+    }
+
+    fn new_id(&mut self) -> usize {
+        let id = self.next_id;
+        self.next_id += 1;
+        id
+    }
+
+    /// Walks one input; `base` is the folder of the output tree its members go to (extract
+    /// with several inputs). Returns the input's size and digests, computed in the same pass
+    /// that parsed it.
+    pub fn input(
+        &mut self,
+        path: &Path,
+        base: Option<SafePath>,
+        visitor: &mut dyn Visitor,
+    ) -> Result<Digests, Error> {
+        self.meter.check_interrupt()?;
+        self.meter.progress.input(path);
+        let origin = Origin::input(path);
+        let (file, head) = open_input(path, &origin)?;
+        drop(file);
+        // Hashed by the readers that parse it: one pass for what they read in order.
+        let hashed = HashedFile::new(path);
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let node = Node {
+            id: self.new_id(),
+            parent: None,
+            depth: 0,
+            origin: &origin,
+            name: &name,
+            format: sniff(&head),
+            digests: None,
+            stored: Some(path),
+        };
+        if visitor.node(&node, &hashed) {
+            let mut volumes = DirVolumes::beside(path);
+            self.open(&node, &hashed, &mut volumes, base, visitor)?;
+        }
+        hashed.finish().map_err(|e| Error::reading(&origin, e))
+    }
+
+    /// Opens a node as a container and walks its members (`base`: their folder in the
+    /// output tree), then tells the visitor how it ended; returns whether every member was
+    /// read.
+    fn open(
+        &mut self,
+        node: &Node<'_>,
+        source: &dyn Source,
+        volumes: &mut dyn VolumeResolver,
+        base: Option<SafePath>,
+        visitor: &mut dyn Visitor,
+    ) -> Result<bool, Error> {
+        if node.depth >= self.meter.limits.max_depth {
+            let limit = self.meter.limits.max_depth;
+            return visitor
+                .walked(node, Walked::TooDeep { limit })
+                .map(|()| false);
+        }
+        let tree = matches!(self.store, Store::Tree(_));
+        let mut sink = Sink {
+            walker: self,
+            visitor,
+            parent: node.id,
+            depth: node.depth + 1,
+            base,
+            // Outside the output tree, each container is a namespace of its own.
+            names: (!tree).then(|| Names::new(None)),
+        };
+        let result = unpack(source, node.format, node.origin, volumes, &mut sink);
+        let Sink { visitor, .. } = sink;
+        let outcome = match result {
+            Ok(Payload::Extracted) => Walked::Complete,
+            Ok(Payload::None(why)) => Walked::NoPayload(why),
+            Err(ReadError::Stopped) => {
+                return Err(self.stopped.take().unwrap_or(Error::Interrupted));
+            }
+            Err(e) => Walked::Damaged(Error::from_read(e, || Error::Interrupted)),
+        };
+        let complete = matches!(outcome, Walked::Complete);
+        visitor.walked(node, outcome).map(|()| complete)
+    }
+}
+
+/// Receives the members of one container.
+struct Sink<'w, 'a, 'v> {
+    walker: &'w mut Walker<'a>,
+    visitor: &'v mut dyn Visitor,
+    /// The node whose members these are.
+    parent: usize,
+    depth: u32,
+    /// Their folder in the output tree.
+    base: Option<SafePath>,
+    /// This container's namespace (outside the output tree).
+    names: Option<Names>,
+}
+
+fn file_name(name: &str) -> &str {
+    name.rsplit(['/', '\\']).next().unwrap_or(name)
+}
+
+impl Sink<'_, '_, '_> {
+    /// Keeps `e` as the walk's reason to stop.
+    fn stop(&mut self, e: Error) -> ReadError {
+        self.walker.stopped = Some(e);
+        ReadError::Stopped
+    }
+
+    fn fail(&mut self, f: Fail) -> ReadError {
+        match f {
+            Fail::Read(e) => e,
+            Fail::Stop(e) => self.stop(e),
+        }
+    }
+
+    /// The checked path of a member in its namespace.
+    fn checked(&self, entry: &Entry<'_>, is_dir: bool) -> Result<SafePath, Error> {
+        let rel = SafePath::new(entry.name, is_dir).map_err(|reason| Error::UnsafeName {
+            origin: entry.origin.clone(),
+            name: entry.name.to_owned(),
+            reason,
+        })?;
+        Ok(match &self.base {
+            Some(base) => base.join(&rel),
+            None => rel,
+        })
+    }
+
+    /// One member, kept or read through (every store but the output tree).
+    fn held(
+        &mut self,
+        entry: &Entry<'_>,
+        data: &mut dyn Read,
+        path: SafePath,
+        head: Vec<u8>,
+    ) -> Result<(), Fail> {
+        let origin = entry.origin;
+        let format = sniff(&head);
+        let member = Member {
+            name: file_name(entry.name),
+            origin,
+            size: entry.size,
+            format,
+            depth: self.depth,
+            parent: self.parent,
+        };
+        let keep = self.visitor.keep(&member);
+        let holder = if !keep {
+            Holder::Nowhere
+        } else {
+            match &self.walker.store {
+                Store::Pool { dir, next } => {
+                    let n = next.fetch_add(1, Ordering::Relaxed) + 1;
+                    let p = dir.join(format!("{n:06}"));
+                    let f = std::fs::OpenOptions::new()
+                        .write(true)
+                        .create_new(true)
+                        .open(&p)
+                        .map_err(|source| Error::Write {
+                            path: p.clone(),
+                            source,
+                        })?;
+                    Holder::Pool(p, f)
+                }
+                Store::Spool | Store::Tree(_) if entry.size <= MEMORY_SPOOL => {
+                    Holder::Memory(Vec::with_capacity(usize::try_from(entry.size).unwrap_or(0)))
+                }
+                Store::Spool | Store::Tree(_) => {
+                    let f = tempfile::NamedTempFile::new().map_err(|source| Error::Write {
+                        path: std::env::temp_dir(),
+                        source,
+                    })?;
+                    Holder::Temp(f)
+                }
+            }
+        };
+        let mut hold = Hold::new(holder, keep);
+        hold.take(&head)?;
+        let size = self
+            .walker
+            .meter
+            .pump(data, entry.size, origin, head.len(), &mut hold)?;
+        if size != entry.size {
+            return Err(Fail::Read(ReadError::format(
+                origin,
+                FormatError::SizeMismatch {
+                    declared: entry.size,
+                    actual: size,
+                },
+            )));
+        }
+        let digests = hold.digests();
+        // The collision rule, as in the output tree: the same name twice is one file.
+        if let Some(names) = &mut self.names {
+            let rel = names.place(&path, origin)?;
+            if let Some(first) = names.existing(&path, origin)? {
+                if first.size == size && first.digest == Digest::Known(digests.sha256) {
+                    if let Holder::Pool(p, _) = &hold.to {
+                        let _ = std::fs::remove_file(p);
+                    }
+                    return Ok(());
+                }
+                return Err(Error::Collision {
+                    origin: origin.clone(),
+                    path: path.to_string(),
+                    existing: first.path,
+                    existing_origin: first.origin,
+                }
+                .into());
+            }
+            names.add_file(&path, rel, size, Digest::Known(digests.sha256), origin);
+        }
+        if !keep {
+            return Ok(());
+        }
+        let name = member.name.to_owned();
+        match hold.to {
+            Holder::Nowhere => Ok(()),
+            Holder::Memory(v) => {
+                let source = BytesSource(Arc::from(v));
+                self.look(
+                    origin,
+                    &name,
+                    format,
+                    digests,
+                    None,
+                    &source,
+                    &mut NoVolumes,
+                    &path,
+                )
+                .map(|_| ())
+            }
+            Holder::Temp(f) => {
+                let source = FileSource(f.path());
+                self.look(
+                    origin,
+                    &name,
+                    format,
+                    digests,
+                    None,
+                    &source,
+                    &mut NoVolumes,
+                    &path,
+                )
+                .map(|_| ())
+            }
+            Holder::Pool(p, f) => {
+                drop(f);
+                let source = FileSource(&p);
+                self.look(
+                    origin,
+                    &name,
+                    format,
+                    digests,
+                    Some(&p),
+                    &source,
+                    &mut NoVolumes,
+                    &path,
+                )
+                .map(|_| ())
+            }
+        }
+    }
+
+    /// Shows a kept member to the visitor, and walks it when the visitor opens it; returns
+    /// whether it was opened and read completely.
+    #[allow(clippy::too_many_arguments)]
+    fn look(
+        &mut self,
+        origin: &Origin,
+        name: &str,
+        format: Format,
+        digests: Digests,
+        stored: Option<&Path>,
+        source: &dyn Source,
+        volumes: &mut dyn VolumeResolver,
+        path: &SafePath,
+    ) -> Result<bool, Fail> {
+        let node = Node {
+            id: self.walker.new_id(),
+            parent: Some(self.parent),
+            depth: self.depth,
+            origin,
+            name,
+            format,
+            digests: Some(digests),
+            stored,
+        };
+        if !self.visitor.node(&node, source) {
+            return Ok(false);
+        }
+        let base = Some(path.with_suffix(EXTRACTED_SUFFIX));
+        Ok(self
+            .walker
+            .open(&node, source, volumes, base, self.visitor)?)
+    }
+
+    /// One member written into the output tree (extract).
+    fn written(
+        &mut self,
+        entry: &Entry<'_>,
+        data: &mut dyn Read,
+        path: SafePath,
+        head: Vec<u8>,
+    ) -> Result<(), Fail> {
+        let origin = entry.origin;
+        let format = sniff(&head);
+        let meter = &self.walker.meter;
+        let Store::Tree(tree) = &mut self.walker.store else {
+            return Ok(());
+        };
+        let Some((index, disk)) = tree.write(entry, data, &path, head, meter)? else {
+            return Ok(());
+        };
+        let member = Member {
+            name: file_name(entry.name),
+            origin,
+            size: entry.size,
+            format,
+            depth: self.depth,
+            parent: self.parent,
+        };
+        if !format.is_container() || !self.visitor.keep(&member) {
+            return Ok(());
+        }
+        let target = path.with_suffix(EXTRACTED_SUFFIX);
+        if let Some((existing, existing_origin)) = tree.occupant(&target) {
+            return Err(Error::Collision {
+                origin: origin.clone(),
+                path: target.to_string(),
+                existing,
+                existing_origin: existing_origin.unwrap_or_else(|| origin.clone()),
+            }
+            .into());
+        }
+        // The nested container is read back from disk: its write must be complete.
+        let digests = tree.complete(index)?;
+        let mut volumes = DirVolumes::beside(&disk);
+        let source = FileSource(&disk);
+        let unpacked = self.look(
+            origin,
+            member.name,
+            format,
+            digests,
+            Some(&disk),
+            &source,
+            &mut volumes,
+            &path,
+        )?;
+        if unpacked && let Some(tree) = self.walker.tree_mut() {
+            tree.mark_unpacked(index);
+        }
+        Ok(())
+    }
+}
+
+impl EntrySink for Sink<'_, '_, '_> {
+    fn file(&mut self, entry: &Entry<'_>, data: &mut dyn Read) -> Result<(), ReadError> {
+        self.check_interrupt()?;
+        let origin = entry.origin;
+        let checked = self
+            .checked(entry, false)
+            .and_then(|p| self.walker.meter.count_entry(origin).map(|()| p))
+            .and_then(|p| {
+                self.walker
+                    .meter
+                    .check_declared(entry.size, origin)
+                    .map(|()| p)
+            });
+        let path = match checked {
+            Ok(p) => p,
+            Err(e) => return Err(self.stop(e)),
+        };
+        let mut head = Vec::with_capacity(SNIFF_LEN);
+        if let Err(e) = data.take(SNIFF_LEN as u64).read_to_end(&mut head) {
+            return Err(ReadError::reading(origin, e));
+        }
+        let result = if matches!(self.walker.store, Store::Tree(_)) {
+            self.written(entry, data, path, head)
+        } else {
+            self.held(entry, data, path, head)
+        };
+        result.map_err(|f| self.fail(f))
+    }
+
+    fn directory(&mut self, entry: &Entry<'_>) -> Result<(), ReadError> {
+        self.check_interrupt()?;
+        let result = self.checked(entry, true).and_then(|path| {
+            self.walker.meter.count_entry(entry.origin)?;
+            match (&mut self.names, self.walker.tree_mut()) {
+                (Some(names), _) => names.add_dir(&path, entry.origin),
+                (None, Some(tree)) => tree.add_dir(&path, entry.origin),
+                (None, None) => Ok(()),
+            }
+        });
+        result.map_err(|e| self.stop(e))
+    }
+
+    fn check_interrupt(&self) -> Result<(), ReadError> {
+        if self.walker.meter.interrupt.load(Ordering::Relaxed) {
+            // `stop` needs `&mut`; the walker maps a missing reason to `Interrupted`.
+            Err(ReadError::Stopped)
+        } else {
+            Ok(())
+        }
+    }
+}
