@@ -30,7 +30,7 @@ use std::path::{Path, PathBuf};
 
 use slipway::catalog::model::{Catalog, Component, Release, ReleaseFile, ReleaseKind, Role};
 use slipway::identify::names::classify_name;
-use slipway::model::{Build, Kb, Scope};
+use slipway::model::{Arch, Build, Kb, Scope, YearMonth};
 
 /// One product of the inventory and how its catalog looks.
 struct Product {
@@ -338,7 +338,7 @@ fn stem_family(file: &str) -> Option<String> {
 struct Draft {
     name: String,
     rows: Vec<Row>,
-    date: Option<String>,
+    date: Option<YearMonth>,
     build: Build,
 }
 
@@ -371,7 +371,7 @@ fn build_catalog(p: &Product, rows: &[&Row]) -> Result<Catalog, String> {
     // just before the first dated release with a higher build.
     let (mut dated, undated): (Vec<Draft>, Vec<Draft>) =
         drafts.into_iter().partition(|d| d.date.is_some());
-    dated.sort_by(|a, b| a.date.cmp(&b.date));
+    dated.sort_by_key(|d| d.date);
     let mut ordered: Vec<Draft> = dated;
     for d in undated {
         let at = ordered
@@ -393,7 +393,7 @@ fn build_catalog(p: &Product, rows: &[&Row]) -> Result<Catalog, String> {
     let mut used: BTreeSet<String> = BTreeSet::new();
 
     let mut releases: Vec<Release> = Vec::new();
-    let mut archs: BTreeSet<String> = BTreeSet::new();
+    let mut archs: BTreeSet<Arch> = BTreeSet::new();
     // File name (lower-case) → name of the first release that lists it.
     let mut first_listed: BTreeMap<String, String> = BTreeMap::new();
     // Release KB → names of the releases that carry it.
@@ -444,12 +444,12 @@ fn build_catalog(p: &Product, rows: &[&Row]) -> Result<Catalog, String> {
                 ));
             }
             used.insert(family);
-            let arch = facts.arch.map(|a| a.as_str().to_owned());
-            if let Some(a) = &arch {
-                archs.insert(a.clone());
+            let arch = facts.arch;
+            if let Some(a) = arch {
+                archs.insert(a);
             }
             let language = (facts.scope == Scope::Localized)
-                .then(|| facts.language.map(|l| l.as_str().to_owned()))
+                .then_some(facts.language)
                 .flatten();
             let own_kb = if r.kb.is_empty() {
                 // A KB stated only by the name is the release's (noted above); none at all:
@@ -459,7 +459,7 @@ fn build_catalog(p: &Product, rows: &[&Row]) -> Result<Catalog, String> {
                 }
                 None
             } else {
-                (r.kb != kb).then(|| r.kb.clone())
+                (r.kb != kb).then(|| Kb::parse(&r.kb)).flatten()
             };
             let lower = r.file.to_ascii_lowercase();
             match first_listed.get(&lower) {
@@ -532,9 +532,9 @@ fn build_catalog(p: &Product, rows: &[&Row]) -> Result<Catalog, String> {
             name: d.name.clone(),
             kind,
             component: None,
-            date: d.date.clone(),
-            kb,
-            build: d.build.to_string(),
+            date: d.date,
+            kb: Kb::parse(&kb),
+            build: Some(d.build),
             requires_build: None,
             service_pack_level: None,
             files,
@@ -558,7 +558,8 @@ fn build_catalog(p: &Product, rows: &[&Row]) -> Result<Catalog, String> {
             .iter()
             .find(|o| o.build == releases[i].build && o.kind == releases[i].kind)
         {
-            let note = format!("Same build {} as {:?} in the source.", o.build, o.name);
+            let build = o.build.map(|b| b.to_string()).unwrap_or_default();
+            let note = format!("Same build {build} as {:?} in the source.", o.name);
             releases[i].notes.insert(0, note);
         }
     }
@@ -566,27 +567,28 @@ fn build_catalog(p: &Product, rows: &[&Row]) -> Result<Catalog, String> {
     // (the rule of `slipway catalog check`), per kind.
     let mut backwards: Vec<(usize, String)> = Vec::new();
     for (i, r) in releases.iter().enumerate() {
-        let (Some(date), Some(build)) = (&r.date, Build::parse(&r.build)) else {
+        let (Some(date), Some(build)) = (r.date, r.build) else {
             continue;
         };
         let earlier = releases
             .iter()
-            .filter(|o| o.kind == r.kind && o.date.as_ref().is_some_and(|d| d < date))
-            .filter_map(|o| o.date.clone())
+            .filter(|o| o.kind == r.kind && o.date.is_some_and(|d| d < date))
+            .filter_map(|o| o.date)
             .max();
         let Some(prev_date) = earlier else { continue };
         let prev = releases
             .iter()
-            .filter(|o| o.kind == r.kind && o.date.as_ref() == Some(&prev_date))
-            .max_by_key(|o| Build::parse(&o.build));
+            .filter(|o| o.kind == r.kind && o.date == Some(prev_date))
+            .max_by_key(|o| o.build);
         if let Some(prev) = prev
-            && Build::parse(&prev.build).is_some_and(|b| build < b)
+            && prev.build.is_some_and(|b| build < b)
         {
             backwards.push((
                 i,
                 format!(
                     "build-backwards: build {build} is lower than {} of {:?}, the month before; as published in the source (a known defect of the inventory, kept unchanged, not corrected).",
-                    prev.build, prev.name
+                    prev.build.map(|b| b.to_string()).unwrap_or_default(),
+                    prev.name
                 ),
             ));
         }
@@ -596,7 +598,8 @@ fn build_catalog(p: &Product, rows: &[&Row]) -> Result<Catalog, String> {
     }
     // One KB for several releases.
     for r in &mut releases {
-        let names = &kb_releases[&r.kb];
+        let kb = r.kb.map(|k| k.0.to_string()).unwrap_or_default();
+        let names = &kb_releases[&kb];
         if names.len() > 1 {
             let others: Vec<&str> = names
                 .iter()
@@ -607,7 +610,7 @@ fn build_catalog(p: &Product, rows: &[&Row]) -> Result<Catalog, String> {
                 0,
                 format!(
                     "duplicate-kb: KB{} is listed for {} as well ({} package); as published in the source, kept unchanged.",
-                    r.kb,
+                    kb,
                     others.join(", "),
                     r.files.first().map_or("?", |f| f.name.as_str())
                 ),

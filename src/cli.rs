@@ -331,6 +331,23 @@ pub enum Config {
     Man,
 }
 
+impl Config {
+    /// The command's name, as JSON documents report it.
+    pub fn command_name(&self) -> &'static str {
+        match self {
+            Config::Extract { .. } => "extract",
+            Config::Inspect { .. } | Config::InspectNames { .. } => "inspect",
+            Config::Build(_) => "build",
+            Config::Verify { .. } => "verify",
+            Config::CatalogList { .. } => "catalog list",
+            Config::CatalogShow { .. } => "catalog show",
+            Config::CatalogCheck { .. } => "catalog check",
+            Config::Completions(_) => "completions",
+            Config::Man => "man",
+        }
+    }
+}
+
 impl Cli {
     /// Splits the parsed command line into output settings and the request.
     pub fn into_config(self) -> (OutputConfig, Config) {

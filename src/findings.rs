@@ -4,29 +4,11 @@
 use std::fmt;
 use std::sync::Arc;
 
-use serde::Serialize;
-
 use crate::extract::Error;
+use crate::model::manifest::SUMS;
 use crate::model::{Arch, Build, Kb, Lang, Origin};
 
-/// How bad a finding is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Info,
-    Warning,
-    Error,
-}
-
-impl fmt::Display for Severity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Severity::Info => "info",
-            Severity::Warning => "warning",
-            Severity::Error => "error",
-        })
-    }
-}
+pub use crate::model::Severity;
 
 /// What was found. Each kind has a stable kebab-case code (see [`FindingKind::code`]).
 #[derive(Clone, Debug)]
@@ -128,6 +110,8 @@ pub enum FindingKind {
     },
     /// `verify OUT`: a file the install manifest does not list.
     OutputExtra { file: String },
+    /// `verify OUT`: `SHA256SUMS` and the install manifest disagree about a file.
+    SumsMismatch { file: String, problem: String },
     /// The Authenticode signature does not verify: the file or its signature was altered.
     SignatureInvalid { reason: String },
     /// No Authenticode signature (an error with `--require-signature`).
@@ -200,6 +184,7 @@ impl FindingKind {
             FindingKind::OutputMissing { .. } => "output-missing",
             FindingKind::OutputModified { .. } => "output-modified",
             FindingKind::OutputExtra { .. } => "output-extra",
+            FindingKind::SumsMismatch { .. } => "sums-mismatch",
             FindingKind::SignatureInvalid { .. } => "signature-invalid",
             FindingKind::SignatureAbsent { .. } => "signature-absent",
             FindingKind::SignatureUntrusted { .. } => "signature-untrusted",
@@ -227,7 +212,8 @@ impl FindingKind {
             FindingKind::OutputMissing { .. }
             | FindingKind::UnsafeFileName { .. }
             | FindingKind::OutputModified { .. }
-            | FindingKind::OutputExtra { .. } => Severity::Error,
+            | FindingKind::OutputExtra { .. }
+            | FindingKind::SumsMismatch { .. } => Severity::Error,
             FindingKind::SignatureInvalid { .. } => Severity::Error,
             FindingKind::SignatureAbsent { required }
             | FindingKind::SignatureUntrusted { required, .. } => {
@@ -425,6 +411,10 @@ impl fmt::Display for FindingKind {
             } => write!(
                 f,
                 "{file} has SHA-256 {actual}, the install manifest records {expected}: it was modified; rebuild it"
+            ),
+            FindingKind::SumsMismatch { file, problem } => write!(
+                f,
+                "{SUMS}: {file} {problem}; {SUMS} or the manifest was edited: rebuild the source"
             ),
             FindingKind::OutputExtra { file } => write!(
                 f,

@@ -1,21 +1,33 @@
 //! slipway: turns Microsoft server update packages into verified slipstream sources, without
 //! running them.
 //!
-//! Pipeline (see DESIGN.md): scan → extract → identify → classify → verify → plan → assemble →
-//! manifest → report. This version implements the extraction core:
+//! The pipeline (see `ARCHITECTURE.md` for one hop from each stage to its code):
 //!
-//! - [`formats`] sniffs formats from bytes and reads each container (cabinet, zip, MSI/MSP,
-//!   self-extracting executable), handing members to an [`formats::EntrySink`];
-//! - [`extract`] drives the recursion, checks every name with the one path checker
-//!   ([`extract::safe_path`]), enforces budgets ([`extract::limits`]), hashes while writing
-//!   and stages output so a failed run leaves nothing behind;
-//! - [`cli`] turns the command line into a [`cli::Config`], [`app`] runs it, [`ui`] prints.
+//! ```text
+//! cli ─► config (loaded, validated Request)
+//!   scan       inputs → files, non-regular files refused, folders of downloads expanded
+//!   extract    the one walker: recursion, path checker, budgets, hashing (extract::walk);
+//!              `extract` writes the members into OUT
+//!   identify   facts per node: name, PE version info, MSI/MSP summary and tables, signature
+//!   classify   pure: family, build, KB, scope, language, release, component, roles
+//!   verify     hashes, builds, supersedence, baselines, consistency, signatures; OUT re-check
+//!   plan       pure: what goes where, in which order, for each role
+//!   assemble   staging, placing files (hard links), commit
+//!   manifest   install-manifest.json, SHA256SUMS, bundle
+//!   ui         human report on stderr, one JSON document on stdout
+//! ```
+//!
+//! [`pipeline`] runs the stages in that order; [`app`] turns a command line into a request,
+//! runs it and decides the exit status. No stage imports a later one; [`model`] and
+//! [`findings`] are the shared vocabulary, [`formats`] the container readers below them all.
 
 pub mod app;
 pub mod assemble;
 pub mod authenticode;
 pub mod catalog;
+pub mod classify;
 pub mod cli;
+pub mod config;
 pub mod error;
 pub mod extract;
 pub mod findings;
@@ -23,6 +35,8 @@ pub mod formats;
 pub mod identify;
 pub mod manifest;
 pub mod model;
+pub mod pipeline;
 pub mod plan;
+pub mod scan;
 pub mod ui;
 pub mod verify;

@@ -1,9 +1,13 @@
-//! Domain types shared by every stage: the Origin chain of a node, and (later) Kb, Build, Sha256, ….
+//! Domain types shared by every stage: the Origin chain of a node, digests, KB numbers, builds,
+//! architectures, scopes, languages, months and times. Each parses from and prints to the one
+//! text form the catalogs, manifests and JSON contracts use.
 
 use std::fmt;
 use std::path::PathBuf;
 
-use serde::Serialize;
+use serde::{Deserialize, Deserializer, Serialize};
+
+pub mod manifest;
 
 /// One step on the way from an input file to a node inside it.
 ///
@@ -86,7 +90,37 @@ impl fmt::Display for Origin {
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Sha256(pub [u8; 32]);
 
+/// Parses `N` bytes of hex digits (either case).
+fn parse_hex<const N: usize>(s: &str) -> Option<[u8; N]> {
+    let b = s.as_bytes();
+    if b.len() != 2 * N {
+        return None;
+    }
+    let mut out = [0u8; N];
+    for (i, pair) in b.chunks_exact(2).enumerate() {
+        let hi = (pair[0] as char).to_digit(16)?;
+        let lo = (pair[1] as char).to_digit(16)?;
+        out[i] = u8::try_from(hi * 16 + lo).ok()?;
+    }
+    Some(out)
+}
+
+/// Deserializes a type from its text form with `parse`; `what` names it in the error.
+fn from_text<'de, D: Deserializer<'de>, T>(
+    d: D,
+    parse: impl FnOnce(&str) -> Option<T>,
+    what: &str,
+) -> Result<T, D::Error> {
+    let s = String::deserialize(d)?;
+    parse(&s).ok_or_else(|| serde::de::Error::custom(format!("{s:?} is not {what}")))
+}
+
 impl Sha256 {
+    /// Parses 64 hex digits (either case).
+    pub fn parse_hex(s: &str) -> Option<Sha256> {
+        parse_hex(s).map(Sha256)
+    }
+
     pub fn hex(&self) -> String {
         use fmt::Write;
         let mut s = String::with_capacity(64);
@@ -115,6 +149,12 @@ impl Serialize for Sha256 {
     }
 }
 
+impl<'de> Deserialize<'de> for Sha256 {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        from_text(d, Sha256::parse_hex, "a SHA-256 (64 hex digits)")
+    }
+}
+
 /// A SHA-1 digest (Microsoft Update catalog names carry one; Authenticode uses it too).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Sha1(pub [u8; 20]);
@@ -122,17 +162,7 @@ pub struct Sha1(pub [u8; 20]);
 impl Sha1 {
     /// Parses 40 hex digits (either case).
     pub fn parse_hex(s: &str) -> Option<Sha1> {
-        let b = s.as_bytes();
-        if b.len() != 40 {
-            return None;
-        }
-        let mut out = [0u8; 20];
-        for (i, pair) in b.chunks_exact(2).enumerate() {
-            let hi = (pair[0] as char).to_digit(16)?;
-            let lo = (pair[1] as char).to_digit(16)?;
-            out[i] = u8::try_from(hi * 16 + lo).ok()?;
-        }
-        Some(Sha1(out))
+        parse_hex(s).map(Sha1)
     }
 
     pub fn hex(&self) -> String {
@@ -160,6 +190,12 @@ impl fmt::Display for Sha1 {
 impl Serialize for Sha1 {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&self.hex())
+    }
+}
+
+impl<'de> Deserialize<'de> for Sha1 {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        from_text(d, Sha1::parse_hex, "a SHA-1 (40 hex digits)")
     }
 }
 
@@ -194,6 +230,12 @@ impl Serialize for Kb {
     /// As digits only (`"953338"`), the form the JSON contracts use.
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&self.0.to_string())
+    }
+}
+
+impl<'de> Deserialize<'de> for Kb {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        from_text(d, Kb::parse, "a KB number")
     }
 }
 
@@ -237,8 +279,56 @@ impl Serialize for Build {
     }
 }
 
+impl<'de> Deserialize<'de> for Build {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        from_text(d, Build::parse, "a build like 12.0.6520.5000")
+    }
+}
+
+/// A calendar month, `YYYY-MM`: when a release came out (catalog `date`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct YearMonth {
+    pub year: u16,
+    /// 1 to 12.
+    pub month: u8,
+}
+
+impl YearMonth {
+    /// Parses `YYYY-MM` (a four-digit year, a month 01 to 12).
+    pub fn parse(s: &str) -> Option<YearMonth> {
+        let (y, m) = s.split_once('-')?;
+        if y.len() != 4 || m.len() != 2 || !(y.bytes().chain(m.bytes())).all(|b| b.is_ascii_digit())
+        {
+            return None;
+        }
+        let month: u8 = m.parse().ok()?;
+        (1..=12).contains(&month).then_some(YearMonth {
+            year: y.parse().ok()?,
+            month,
+        })
+    }
+}
+
+impl fmt::Display for YearMonth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}", self.year, self.month)
+    }
+}
+
+impl Serialize for YearMonth {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for YearMonth {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        from_text(d, YearMonth::parse, "a month like 2009-10")
+    }
+}
+
 /// A processor architecture, as package names and PE headers state it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Arch {
     #[serde(rename = "x86")]
     X86,
@@ -268,8 +358,58 @@ impl fmt::Display for Arch {
     }
 }
 
+/// What sort of file a name denotes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NameKind {
+    /// A self-extracting update package (`…-fullfile-x64-glb.exe`, a hotfix zip wrapper).
+    PackageExe,
+    /// A cabinet carrying update payload (catalog `…_<sha1>.cab`, split Office 2007 cabs).
+    PackageCab,
+    /// A Windows Installer patch (`.msp`).
+    PatchMsp,
+    /// Anything else: installers, images, `.msu`, `.zip`, tools.
+    Other,
+}
+
+impl NameKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NameKind::PackageExe => "package-exe",
+            NameKind::PackageCab => "package-cab",
+            NameKind::PatchMsp => "patch-msp",
+            NameKind::Other => "other",
+        }
+    }
+}
+
+impl fmt::Display for NameKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How bad a finding is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        })
+    }
+}
+
 /// Whether a patch or package is language-agnostic or carries one language's strings.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Scope {
     Global,
@@ -320,6 +460,12 @@ impl Lang {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+}
+
+impl<'de> Deserialize<'de> for Lang {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        from_text(d, Lang::parse, "a culture like en-us")
     }
 }
 
@@ -436,6 +582,26 @@ mod tests {
         let h = "0123456789abcdef0123456789ABCDEF01234567";
         assert_eq!(Sha1::parse_hex(h).unwrap().hex(), h.to_lowercase());
         assert!(Sha1::parse_hex("xyz").is_none());
+    }
+
+    #[test]
+    fn months_and_digests_parse_from_their_text() {
+        let m = YearMonth::parse("2009-10").unwrap();
+        assert_eq!(m.to_string(), "2009-10");
+        assert!(YearMonth::parse("2009-12") > Some(m));
+        for bad in ["2009-13", "2009-1", "09-10", "2009-00", "2009/10", ""] {
+            assert_eq!(YearMonth::parse(bad), None, "{bad}");
+        }
+        let h = "ab".repeat(32);
+        assert_eq!(Sha256::parse_hex(&h).unwrap().hex(), h);
+        assert!(Sha256::parse_hex(&h[2..]).is_none());
+        let kb: Kb = serde_json::from_str("\"953338\"").unwrap();
+        assert_eq!(kb, Kb(953338));
+        assert!(serde_json::from_str::<Build>("\"12.x\"").is_err());
+        assert_eq!(
+            serde_json::from_str::<Arch>("\"x86_x64\"").unwrap(),
+            Arch::X86X64
+        );
     }
 
     #[test]

@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 pub use check::{Problem, check, has_errors};
 pub use model::{Catalog, Component, Release, ReleaseFile};
 
-use crate::model::{Build, Kb};
+use crate::model::{Build, Kb, YearMonth};
 
 /// The built-in catalogs: file name in `manifests/` and text. The one list of shipped catalogs
 /// (keep in step with the folder; a test checks that every `manifests/*.json` but the schema
@@ -349,7 +349,7 @@ impl Catalogs {
         let mut out = Vec::new();
         for c in self.iter() {
             for r in &c.releases {
-                if r.kb() == Some(kb) || r.files.iter().any(|f| f.own_kb() == Some(kb)) {
+                if r.kb == Some(kb) || r.files.iter().any(|f| f.kb == Some(kb)) {
                     out.push((c, r));
                 }
             }
@@ -404,51 +404,29 @@ impl Catalog {
         let dated = self
             .releases
             .iter()
-            .filter(|r| r.date.is_some() && r.build().is_some())
-            .max_by(|a, b| (&a.date, a.build()).cmp(&(&b.date, b.build())));
-        dated.or_else(|| self.releases.iter().max_by_key(|r| r.build()))
+            .filter(|r| r.date.is_some() && r.build.is_some())
+            .max_by_key(|r| (r.date, r.build));
+        dated.or_else(|| self.releases.iter().max_by_key(|r| r.build))
     }
 
     /// The build of the most recent release ([`Catalog::latest_release`]): what a farm fully
     /// patched with this catalog's releases is at. (Not simply the highest build: a vendor
     /// anomaly can put a high build in an early month.)
     pub fn newest_build(&self) -> Option<Build> {
-        self.latest_release().and_then(Release::build)
+        self.latest_release().and_then(|r| r.build)
     }
 }
 
 impl Release {
-    /// The release's KB, parsed.
-    pub fn kb(&self) -> Option<Kb> {
-        Kb::parse(&self.kb)
-    }
-
-    /// The release's build, parsed.
-    pub fn build(&self) -> Option<Build> {
-        Build::parse(&self.build)
-    }
-
-    /// The baseline build, parsed.
-    pub fn requires_build(&self) -> Option<Build> {
-        self.requires_build.as_deref().and_then(Build::parse)
-    }
-
     /// The KB a package of this release is published under: its own, else the release's.
     pub fn file_kb(&self, file: &ReleaseFile) -> Option<Kb> {
-        file.own_kb().or_else(|| self.kb())
-    }
-}
-
-impl ReleaseFile {
-    /// The package's own KB (`kb`), parsed.
-    pub fn own_kb(&self) -> Option<Kb> {
-        self.kb.as_deref().and_then(Kb::parse)
+        file.kb.or(self.kb)
     }
 }
 
 /// A release name's month (`December 2019`) as a catalog `date` (`2019-12`); `None` when the
 /// name is not `<Month> <four-digit year>`.
-pub fn month_date(name: &str) -> Option<String> {
+pub fn month_date(name: &str) -> Option<YearMonth> {
     const MONTHS: [&str; 12] = [
         "January",
         "February",
@@ -465,7 +443,10 @@ pub fn month_date(name: &str) -> Option<String> {
     ];
     let (month, year) = name.split_once(' ')?;
     let m = MONTHS.iter().position(|x| *x == month)? + 1;
-    (year.len() == 4 && year.bytes().all(|b| b.is_ascii_digit())).then(|| format!("{year}-{m:02}"))
+    if year.len() != 4 || !year.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    YearMonth::parse(&format!("{year}-{m:02}"))
 }
 
 #[cfg(test)]
@@ -553,7 +534,7 @@ mod tests {
         assert!(all.family_component("nope", "sts").is_none());
         let c = all.get("demo").unwrap();
         assert_eq!(c.newest_build(), Build::parse("16.0.4498.1000"));
-        assert_eq!(c.release("b").and_then(Release::kb), Some(Kb(3141515)));
+        assert_eq!(c.release("b").and_then(|r| r.kb), Some(Kb(3141515)));
         assert!(c.component("wss").is_some());
     }
 

@@ -2,9 +2,37 @@
 //! roles, install order, known releases, setup quirks), as stored in `manifests/*.json`.
 //!
 //! Field names are the JSON keys (snake_case). The JSON Schema kept beside the catalogs
-//! (`manifests/catalog.schema.json`) describes the same shape; keep both in step.
+//! (`manifests/catalog.schema.json`) describes the same shape; keep both in step. Values are
+//! parsed into domain types once, when a catalog is loaded: a KB, build, architecture, digest or
+//! month that does not parse refuses the catalog.
 
 use serde::{Deserialize, Serialize};
+
+use crate::model::{Arch, Build, Kb, Lang, Sha1, Sha256, YearMonth};
+
+/// A value that a catalog may leave empty (`"kb": ""`, `"build": ""`: no source gives it).
+mod empty_is_none {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer, T: Serialize>(v: &Option<T>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(v) => v.serialize(s),
+            None => s.serialize_str(""),
+        }
+    }
+
+    pub fn deserialize<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+    where
+        D: Deserializer<'de>,
+        T: Deserialize<'de>,
+    {
+        let text = String::deserialize(d)?;
+        if text.is_empty() {
+            return Ok(None);
+        }
+        T::deserialize(serde::de::value::StrDeserializer::<D::Error>::new(&text)).map(Some)
+    }
+}
 
 /// One product's catalog (one `manifests/<id>.json`).
 #[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
@@ -21,7 +49,7 @@ pub struct Catalog {
     /// Architectures the product's packages exist for (`x86`, `x64`, `ia64`); a farm must not
     /// mix them.
     #[serde(default)]
-    pub architectures: Vec<String>,
+    pub architectures: Vec<Arch>,
     /// Whether localized patches go to language-pack folders
     /// (`<role>/LanguagePacks/<culture>/Updates/`).
     #[serde(default)]
@@ -110,14 +138,16 @@ pub struct Release {
     pub component: Option<String>,
     /// `YYYY-MM` when known (used for ordering and "builds that go backwards in time").
     #[serde(default)]
-    pub date: Option<String>,
+    pub date: Option<YearMonth>,
     /// Digits only; empty when no source gives it (`catalog check` warns: `missing-kb`).
-    pub kb: String,
+    #[serde(with = "empty_is_none")]
+    pub kb: Option<Kb>,
     /// Four-part build (`12.0.6520.5000`); empty when no source gives it (`missing-build`).
-    pub build: String,
+    #[serde(with = "empty_is_none")]
+    pub build: Option<Build>,
     /// The baseline this release needs installed first (a service pack's build), if any.
     #[serde(default)]
-    pub requires_build: Option<String>,
+    pub requires_build: Option<Build>,
     /// Service-pack level an update rollup series is tied to (Exchange: `SP1`).
     #[serde(default)]
     pub service_pack_level: Option<String>,
@@ -141,15 +171,15 @@ pub struct ReleaseFile {
     /// several packages (`sts2016-kb3141486-…` and `wssloc2016-kb3141487-…`), or a package
     /// carried unchanged into later releases. Omitted: the release's `kb`.
     #[serde(default)]
-    pub kb: Option<String>,
+    pub kb: Option<Kb>,
     #[serde(default)]
-    pub arch: Option<String>,
+    pub arch: Option<Arch>,
     #[serde(default)]
-    pub language: Option<String>,
+    pub language: Option<Lang>,
     #[serde(default)]
-    pub sha256: Option<String>,
+    pub sha256: Option<Sha256>,
     #[serde(default)]
-    pub sha1: Option<String>,
+    pub sha1: Option<Sha1>,
     #[serde(default)]
     pub size: Option<u64>,
 }

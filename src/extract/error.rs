@@ -29,6 +29,10 @@ pub enum Error {
         #[source]
         source: io::Error,
     },
+    /// An input that is not a regular file (a FIFO, device or socket): reading it could block
+    /// forever or never end, so it is refused before it is opened.
+    #[error("{origin}: is a {kind}, not a regular file; give the downloaded file itself")]
+    NotAFile { origin: Origin, kind: &'static str },
     /// Writing below the output directory failed.
     #[error("{}: cannot write: {source}", path.display())]
     Write {
@@ -115,6 +119,7 @@ impl Error {
         match self {
             Error::Format { .. } => "format-error",
             Error::Read { .. } => "read-error",
+            Error::NotAFile { .. } => "not-a-file",
             Error::Write { .. } => "write-error",
             Error::UnsafeName { .. } => "unsafe-name",
             Error::Collision { .. } => "name-collision",
@@ -132,6 +137,7 @@ impl Error {
         match self {
             Error::Format { origin, .. }
             | Error::Read { origin, .. }
+            | Error::NotAFile { origin, .. }
             | Error::UnsafeName { origin, .. }
             | Error::Collision { origin, .. }
             | Error::Budget { origin, .. } => Some(origin),
@@ -158,6 +164,7 @@ impl Error {
         match self {
             Error::Format { .. } | Error::Read { .. } => true,
             Error::Write { .. }
+            | Error::NotAFile { .. }
             | Error::UnsafeName { .. }
             | Error::Collision { .. }
             | Error::Budget { .. }

@@ -8,6 +8,7 @@
 //! file and unpacked into a folder beside it (`<member>.extracted/`).
 
 pub mod error;
+mod flow;
 pub mod limits;
 mod names;
 pub mod safe_path;
@@ -259,13 +260,21 @@ pub fn open_input(path: &Path, origin: &Origin) -> Result<(File, Vec<u8>), Error
         origin: origin.clone(),
         source,
     };
-    let mut file = File::open(path).map_err(read_err)?;
-    if file.metadata().map_err(read_err)?.is_dir() {
+    // Looked at before it is opened: opening a FIFO with no writer blocks forever.
+    let meta = std::fs::metadata(path).map_err(read_err)?;
+    if meta.is_dir() {
         return Err(read_err(io::Error::new(
             io::ErrorKind::InvalidInput,
             "is a directory",
         )));
     }
+    if let Some(kind) = crate::scan::special_kind(&meta) {
+        return Err(Error::NotAFile {
+            origin: origin.clone(),
+            kind,
+        });
+    }
+    let mut file = File::open(path).map_err(read_err)?;
     let head = read_head(&mut file).map_err(read_err)?;
     Ok((file, head))
 }

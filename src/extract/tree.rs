@@ -7,9 +7,9 @@ use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
 use super::error::Error;
+use super::flow::{Fail, Meter, Out};
 use super::names::{Digest, Names};
 use super::safe_path::SafePath;
-use super::walk::{Fail, Meter, Out};
 use super::writer::{FileId, Writers, Written};
 use super::{Member, Note};
 use crate::formats::payload::Digests;

@@ -14,14 +14,14 @@ use super::facts;
 use crate::authenticode::{TrustStore, Verdict};
 use crate::extract::limits::Limits;
 use crate::extract::walk::{self, Node, Spent, Visitor, Walked, Walker};
-use crate::extract::{Error, NoProgress, Progress};
+use crate::extract::{Error, Progress};
 use crate::findings::{Finding, FindingKind};
 use crate::formats::msi::{MsiError, PackageFacts};
 use crate::formats::payload::{Digests, Source};
 use crate::formats::pe::PeFacts;
 use crate::formats::{Format, FormatError};
 use crate::identify::names::{NameFacts, NameKind, classify_name};
-use crate::model::{Build, Origin, Sha1, Sha256};
+use crate::model::{Origin, Sha1, Sha256};
 
 /// One package, patch or container found.
 #[derive(Debug)]
@@ -49,96 +49,6 @@ pub struct Item {
     pub companion: bool,
 }
 
-impl Item {
-    /// Whether it is a patch (`.msp`), by content or by name; never a companion file.
-    pub fn is_patch(&self) -> bool {
-        !self.companion
-            && (self.package.as_ref().is_some_and(|p| p.patch.is_some())
-                || self.named.kind == NameKind::PatchMsp)
-    }
-
-    /// Every patch family it carries, lower-case: its MsiPatchSequence families, else its
-    /// name's.
-    pub fn families(&self) -> Vec<String> {
-        let mut out: Vec<String> = self
-            .package
-            .as_ref()
-            .and_then(|p| p.patch.as_ref())
-            .map(|p| p.families.iter().map(|f| f.family.to_lowercase()).collect())
-            .unwrap_or_default();
-        if out.is_empty() {
-            out.extend(self.named.family.clone());
-        }
-        out.sort();
-        out.dedup();
-        out
-    }
-
-    /// The one family a patch belongs to (for supersedence and placement): its name's family
-    /// when MsiPatchSequence lists it (or lists nothing), else the first MsiPatchSequence
-    /// family; lower-case.
-    pub fn family(&self) -> Option<String> {
-        let sequence: Vec<String> = self
-            .package
-            .as_ref()
-            .and_then(|p| p.patch.as_ref())
-            .map(|p| p.families.iter().map(|f| f.family.to_lowercase()).collect())
-            .unwrap_or_default();
-        match &self.named.family {
-            Some(f) if sequence.is_empty() || sequence.contains(f) => Some(f.clone()),
-            _ => sequence
-                .into_iter()
-                .next()
-                .or_else(|| self.named.family.clone()),
-        }
-    }
-
-    /// The build the content states: a patch's highest MsiPatchSequence, an MSI's
-    /// ProductVersion, an executable's version resource (the package's build: "a better
-    /// reference point for the package contents" than file versions, vendor document).
-    pub fn build(&self) -> Option<Build> {
-        if let Some(pkg) = &self.package {
-            if let Some(b) = pkg.patch.as_ref().and_then(|p| p.build) {
-                return Some(b);
-            }
-            if let Some(b) = pkg
-                .properties
-                .get("ProductVersion")
-                .and_then(|v| Build::parse(v))
-            {
-                return Some(b);
-            }
-        }
-        let v = self.pe.as_ref()?.version.as_ref()?;
-        v.file_version
-            .as_deref()
-            .and_then(Build::parse)
-            .or(v.fixed_file_version)
-    }
-}
-
-/// The input (depth 0) the item at `index` comes from: the nearest earlier item of depth 0.
-pub fn input_of(items: &[Item], index: usize) -> usize {
-    (0..=index.min(items.len().saturating_sub(1)))
-        .rev()
-        .find(|&i| items[i].depth == 0)
-        .unwrap_or(0)
-}
-
-/// Whether the item at `index` belongs to a service pack: its name, or the name of the input
-/// package holding it, says so (`stswwsp2.msp`, `wssv3sp2-kb953338-…`). Service packs and
-/// updates are separate lines: a cumulative update does not replace the service pack it builds
-/// on ("Microsoft enforces the installation order of service packs", vendor document).
-pub fn is_service_pack(items: &[Item], index: usize) -> bool {
-    let sp = |i: &Item| {
-        i.named
-            .release
-            .as_deref()
-            .is_some_and(|r| r.starts_with("SP"))
-    };
-    items.get(index).is_some_and(sp) || items.get(input_of(items, index)).is_some_and(sp)
-}
-
 /// The result of an inspection.
 #[derive(Debug, Default)]
 pub struct Inspection {
@@ -155,46 +65,11 @@ impl Inspection {
     }
 }
 
-/// Inspects every input (nothing is kept).
-pub fn inspect(inputs: &[PathBuf], limits: &Limits, interrupt: &AtomicBool) -> Inspection {
-    walk(inputs, limits, None, interrupt)
-}
-
-/// Inspects every input, checking signatures against the anchors of `trust` (`--trust`).
-pub fn inspect_trusting(
-    inputs: &[PathBuf],
-    limits: &Limits,
-    trust: &TrustStore,
-    interrupt: &AtomicBool,
-) -> Inspection {
-    walk_trusting(inputs, limits, None, trust, interrupt)
-}
-
-/// Walks every input. With `pool`, every member of a package and every patch found is also
-/// kept as a file in that folder (`Item::stored`), for the slipstream builder to place; a
-/// plain file inside a package (a setup controller such as `wsssetup.dll`) becomes a
+/// Walks every input, checking signatures against `trust` and telling `progress` about every
+/// input, member and byte unpacked. With `pool`, every member of a package and every patch
+/// found is also kept as a file in that folder (`Item::stored`), for the slipstream builder to
+/// place; a plain file inside a package (a setup controller such as `wsssetup.dll`) becomes a
 /// companion item.
-pub fn walk(
-    inputs: &[PathBuf],
-    limits: &Limits,
-    pool: Option<&Path>,
-    interrupt: &AtomicBool,
-) -> Inspection {
-    walk_trusting(inputs, limits, pool, &TrustStore::default(), interrupt)
-}
-
-/// [`walk`], checking signatures against the anchors of `trust`.
-pub fn walk_trusting(
-    inputs: &[PathBuf],
-    limits: &Limits,
-    pool: Option<&Path>,
-    trust: &TrustStore,
-    interrupt: &AtomicBool,
-) -> Inspection {
-    walk_with(inputs, limits, pool, trust, &NoProgress, interrupt)
-}
-
-/// [`walk_trusting`], telling `progress` about every input, member and byte unpacked.
 pub fn walk_with(
     inputs: &[PathBuf],
     limits: &Limits,

@@ -25,42 +25,11 @@
 //! `product` and `family` are lower-case: Windows file names are case-insensitive, so the case a
 //! name happens to use carries no meaning.
 
-use std::fmt;
-
 use serde::Serialize;
 
 use crate::model::{Arch, Kb, Lang, Scope, Sha1};
 
-/// What sort of file a name denotes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum NameKind {
-    /// A self-extracting update package (`…-fullfile-x64-glb.exe`, a hotfix zip wrapper).
-    PackageExe,
-    /// A cabinet carrying update payload (catalog `…_<sha1>.cab`, split Office 2007 cabs).
-    PackageCab,
-    /// A Windows Installer patch (`.msp`).
-    PatchMsp,
-    /// Anything else: installers, images, `.msu`, `.zip`, tools.
-    Other,
-}
-
-impl NameKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            NameKind::PackageExe => "package-exe",
-            NameKind::PackageCab => "package-cab",
-            NameKind::PatchMsp => "patch-msp",
-            NameKind::Other => "other",
-        }
-    }
-}
-
-impl fmt::Display for NameKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use crate::model::NameKind;
 
 /// Everything a file name tells, and why.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

@@ -1,23 +1,18 @@
 //! What `build` tells people (the plan per role, what was left out, findings, a summary) and
 //! programs (`--json`: the install manifest and the outcome).
 
-use std::path::Path;
-
 use serde_json::{Value, json};
 
 use super::Printer;
 use super::inspect::finding_json;
 use super::table;
-use crate::assemble::{Build, Outcome};
+use crate::config::BuildRequest;
 use crate::findings::{Finding, Severity};
 use crate::manifest;
+use crate::pipeline::{Built, Outcome};
 
-fn all_findings(b: &Build) -> Vec<&Finding> {
-    b.inspection
-        .findings()
-        .chain(b.verification.findings.iter())
-        .chain(b.plan_findings.iter())
-        .collect()
+fn all_findings<'a>(b: &'a Built<'_>) -> Vec<&'a Finding> {
+    b.findings().collect()
 }
 
 fn outcome_name(o: &Outcome) -> &'static str {
@@ -30,18 +25,16 @@ fn outcome_name(o: &Outcome) -> &'static str {
 }
 
 /// The `--json` document of `build`.
-pub fn build_json(product: &str, out: &Path, bundle: Option<&Path>, b: &Build) -> Value {
-    let findings: Vec<Finding> = all_findings(b).into_iter().cloned().collect();
+pub fn build_json(req: &BuildRequest, b: &Built<'_>) -> Value {
+    let findings = all_findings(b);
     json!({
         "command": "build",
         "ok": matches!(b.outcome, Outcome::Built | Outcome::DryRun),
         "outcome": outcome_name(&b.outcome),
-        "output": out.display().to_string(),
-        "bundle": bundle.map(|p| p.display().to_string()),
-        "manifest": b.plan.as_ref().map(|plan| {
-            manifest::manifest_json(product, &b.inspection, plan, &findings, None)
-        }),
-        "findings": findings.iter().map(finding_json).collect::<Vec<_>>(),
+        "output": req.output.display().to_string(),
+        "bundle": req.bundle.as_ref().map(|p| p.display().to_string()),
+        "manifest": b.manifest,
+        "findings": findings.iter().map(|f| finding_json(f)).collect::<Vec<_>>(),
         "errors": b.inspection.failed.iter().map(|(p, e)| json!({
             "path": p.display().to_string(),
             "error": super::report::error_json(e),
@@ -50,7 +43,8 @@ pub fn build_json(product: &str, out: &Path, bundle: Option<&Path>, b: &Build) -
 }
 
 /// Prints a build's result.
-pub fn print_build(p: &Printer, product: &str, out: &Path, bundle: Option<&Path>, b: &Build) {
+pub fn print_build(p: &Printer, req: &BuildRequest, b: &Built<'_>) {
+    let (product, out, bundle) = (&req.product, &req.output, req.bundle.as_deref());
     for (path, e) in &b.inspection.failed {
         p.error(format_args!(
             "{}: {}",
@@ -60,7 +54,7 @@ pub fn print_build(p: &Printer, product: &str, out: &Path, bundle: Option<&Path>
     }
     let findings = all_findings(b);
     if p.json_mode() {
-        p.json(&build_json(product, out, bundle, b));
+        p.json(&build_json(req, b));
     } else if let Some(plan) = &b.plan {
         let items = &b.inspection.items;
         let mut rows = Vec::new();

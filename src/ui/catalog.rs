@@ -84,7 +84,12 @@ pub fn print_show(p: &Printer, catalog: &Catalog, source: Option<&Source>) {
     if !catalog.architectures.is_empty() {
         p.data_line(format_args!(
             "architectures: {}",
-            catalog.architectures.join(", ")
+            catalog
+                .architectures
+                .iter()
+                .map(|a| a.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         ));
     }
     let components: Vec<String> = catalog
@@ -121,12 +126,12 @@ pub fn print_show(p: &Printer, catalog: &Catalog, source: Option<&Source>) {
         .map(|r| {
             let files: Vec<&str> = r.files.iter().map(|f| f.name.as_str()).collect();
             vec![
-                dash(r.date.clone()),
+                dash(r.date.map(|d| d.to_string())),
                 kind_name(r.kind),
                 r.name.clone(),
                 dash(r.component.clone()),
-                r.kb.clone(),
-                r.build.clone(),
+                r.kb.map(|k| k.0.to_string()).unwrap_or_default(),
+                r.build.map(|b| b.to_string()).unwrap_or_default(),
                 dash(Some(files.join(", "))),
             ]
         })

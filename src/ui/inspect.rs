@@ -4,6 +4,7 @@
 use serde_json::{Map, Value, json};
 
 use super::{Printer, table};
+use crate::classify::Class;
 use crate::findings::Finding;
 use crate::identify::inspect::{Inspection, Item};
 use crate::identify::names::NameFacts;
@@ -25,7 +26,7 @@ fn names_json(facts: &NameFacts) -> Map<String, Value> {
     }
 }
 
-pub fn item_json(item: &Item) -> Value {
+pub fn item_json(item: &Item, class: &Class<'_>) -> Value {
     let mut m = names_json(&item.named);
     m.insert("origin".into(), json!(item.origin.labels()));
     m.insert("depth".into(), json!(item.depth));
@@ -34,7 +35,7 @@ pub fn item_json(item: &Item) -> Value {
     // `sha1` is the name's (Microsoft Update catalog names carry one); this is the content's.
     m.insert("content_sha1".into(), json!(item.sha1));
     m.insert("format".into(), json!(item.format));
-    m.insert("build".into(), json!(item.build()));
+    m.insert("build".into(), json!(class.build));
     m.insert(
         "pe".into(),
         match &item.pe {
@@ -91,9 +92,9 @@ pub fn item_json(item: &Item) -> Value {
 }
 
 /// The `--json` document of `inspect PATH…`.
-pub fn inspection_json(insp: &Inspection) -> Value {
+pub fn inspection_json(insp: &Inspection, classes: &[Class<'_>]) -> Value {
     json!({
-        "items": insp.items.iter().map(item_json).collect::<Vec<_>>(),
+        "items": insp.items.iter().zip(classes).map(|(i, c)| item_json(i, c)).collect::<Vec<_>>(),
         "findings": insp.findings().map(finding_json).collect::<Vec<_>>(),
         "errors": insp.failed.iter().map(|(p, e)| json!({
             "path": p.display().to_string(),
@@ -162,7 +163,7 @@ pub fn print_names(p: &Printer, facts: &[NameFacts]) {
 }
 
 /// Prints the result of `inspect PATH…`.
-pub fn print_inspection(p: &Printer, insp: &Inspection) {
+pub fn print_inspection(p: &Printer, insp: &Inspection, classes: &[Class<'_>]) {
     for (path, e) in &insp.failed {
         p.error(format_args!(
             "{}: {}",
@@ -171,12 +172,13 @@ pub fn print_inspection(p: &Printer, insp: &Inspection) {
         ));
     }
     if p.json_mode() {
-        p.json(&inspection_json(insp));
+        p.json(&inspection_json(insp, classes));
     } else {
         let rows: Vec<Vec<String>> = insp
             .items
             .iter()
-            .map(|item| {
+            .zip(classes)
+            .map(|(item, class)| {
                 let indent = if item.depth == 0 {
                     String::new()
                 } else {
@@ -185,15 +187,8 @@ pub fn print_inspection(p: &Printer, insp: &Inspection) {
                 let mut r = vec![format!("{indent}{}", item.name)];
                 let named = name_cells(&item.named);
                 r.extend(named[..1].iter().cloned());
-                r.push(cell(
-                    item.package
-                        .as_ref()
-                        .and_then(|p| p.patch.as_ref())
-                        .and_then(|p| p.kb)
-                        .or(item.named.kb)
-                        .map(|k| k.0.to_string()),
-                ));
-                r.push(cell(item.build().map(|b| b.to_string())));
+                r.push(cell(class.kb.map(|k| k.0.to_string())));
+                r.push(cell(class.build.map(|b| b.to_string())));
                 r.extend(named[2..6].iter().cloned());
                 r.push(sig_cell(item));
                 r

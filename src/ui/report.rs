@@ -79,6 +79,16 @@ pub fn fatal_message_json(command: &str, code: &str, message: &str) -> Value {
     })
 }
 
+/// Reports a run that could not start or stopped as a whole: one `error:` line, and with
+/// `--json` the one document saying so.
+pub fn print_fatal(p: &Printer, command: &str, code: &str, message: &dyn std::fmt::Display) {
+    let message = message.to_string();
+    p.error(&message);
+    if p.json_mode() {
+        p.json(&fatal_message_json(command, code, &message));
+    }
+}
+
 /// The `--json` document of a run that could not start (or failed as a whole).
 pub fn fatal_json(command: &str, err: &Error) -> Value {
     json!({

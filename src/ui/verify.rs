@@ -6,8 +6,12 @@ use serde_json::{Value, json};
 use super::Printer;
 use super::inspect::{finding_json, item_json};
 use super::table;
+use crate::classify::Class;
+use crate::error::ExitStatus;
 use crate::findings::{Finding, Severity};
 use crate::identify::inspect::Inspection;
+use crate::pipeline::Verified;
+use crate::verify::output::OutputCheck;
 use crate::verify::{Check, Verification};
 
 fn mark(c: Check) -> &'static str {
@@ -34,16 +38,18 @@ fn all_findings<'a>(insp: &'a Inspection, ver: &'a Verification) -> Vec<&'a Find
 /// The `--json` document of `verify` (with the re-checked outputs given beside downloads).
 pub fn verification_json(
     insp: &Inspection,
+    classes: &[Class<'_>],
     ver: &Verification,
     strict: bool,
-    outputs: &[crate::manifest::OutputCheck],
+    outputs: &[OutputCheck],
 ) -> Value {
     let items: Vec<Value> = insp
         .items
         .iter()
+        .zip(classes)
         .zip(&ver.checks)
-        .map(|(item, checks)| {
-            let mut v = item_json(item);
+        .map(|((item, class), checks)| {
+            let mut v = item_json(item, class);
             v["checks"] = json!(checks);
             v
         })
@@ -67,9 +73,10 @@ pub fn verification_json(
 pub fn print_verification(
     p: &Printer,
     insp: &Inspection,
+    classes: &[Class<'_>],
     ver: &Verification,
     strict: bool,
-    outputs: &[crate::manifest::OutputCheck],
+    outputs: &[OutputCheck],
 ) {
     for (path, e) in &insp.failed {
         p.error(format_args!(
@@ -79,13 +86,14 @@ pub fn print_verification(
         ));
     }
     if p.json_mode() {
-        p.json(&verification_json(insp, ver, strict, outputs));
+        p.json(&verification_json(insp, classes, ver, strict, outputs));
     } else {
         let rows: Vec<Vec<String>> = insp
             .items
             .iter()
+            .zip(classes)
             .zip(&ver.checks)
-            .map(|(item, c)| {
+            .map(|((item, class), c)| {
                 let indent = if item.depth == 0 {
                     String::new()
                 } else {
@@ -96,7 +104,8 @@ pub fn print_verification(
                     item.named
                         .kb
                         .map_or_else(|| "-".to_owned(), |k| k.0.to_string()),
-                    item.build()
+                    class
+                        .build
                         .map_or_else(|| "-".to_owned(), |b| b.to_string()),
                     mark(c.hash).to_owned(),
                     mark(c.build).to_owned(),
@@ -157,7 +166,7 @@ pub fn print_verification(
 }
 
 /// One re-checked output as JSON.
-pub fn output_check_json(check: &crate::manifest::OutputCheck) -> Value {
+pub fn output_check_json(check: &OutputCheck) -> Value {
     json!({
         "path": check.path.display().to_string(),
         "ok": check.findings.is_empty(),
@@ -167,7 +176,7 @@ pub fn output_check_json(check: &crate::manifest::OutputCheck) -> Value {
 }
 
 /// The `--json` document of `verify OUT…` / `verify FILE.zip…` (no downloads among them).
-pub fn outputs_json(checks: &[crate::manifest::OutputCheck]) -> Value {
+pub fn outputs_json(checks: &[OutputCheck]) -> Value {
     json!({
         "command": "verify",
         "ok": checks.iter().all(|c| c.findings.is_empty()),
@@ -176,7 +185,7 @@ pub fn outputs_json(checks: &[crate::manifest::OutputCheck]) -> Value {
 }
 
 /// Prints the re-check of a built folder or bundle.
-pub fn print_output_check(p: &Printer, check: &crate::manifest::OutputCheck) {
+pub fn print_output_check(p: &Printer, check: &OutputCheck) {
     for f in &check.findings {
         p.error(f);
     }
@@ -192,4 +201,32 @@ pub fn print_output_check(p: &Printer, check: &crate::manifest::OutputCheck) {
         check.findings.len(),
         if check.findings.len() == 1 { "" } else { "s" }
     ));
+}
+
+/// Reports a whole `verify` run; returns its exit status.
+pub fn print_verified(p: &Printer, v: &Verified<'_>, strict: bool) -> ExitStatus {
+    let output_failed = v.outputs.iter().any(|c| !c.findings.is_empty());
+    for check in &v.outputs {
+        print_output_check(p, check);
+    }
+    let Some((insp, classes, ver)) = &v.downloads else {
+        if p.json_mode() {
+            p.json(&outputs_json(&v.outputs));
+        }
+        return if output_failed {
+            ExitStatus::Findings
+        } else {
+            ExitStatus::Ok
+        };
+    };
+    print_verification(p, insp, classes, ver, strict, &v.outputs);
+    if insp.interrupted {
+        ExitStatus::Interrupted
+    } else if !insp.failed.is_empty() {
+        ExitStatus::Fatal
+    } else if ver.failed(insp, strict) || output_failed {
+        ExitStatus::Findings
+    } else {
+        ExitStatus::Ok
+    }
 }

@@ -464,7 +464,7 @@ fn reference_catalog(tsv: &str) -> (Value, Vec<(String, String)>) {
             .map(str::to_owned)
             .or_else(|| rows.iter().find_map(|r| lenient_kb(r[5])))
             .unwrap_or_else(|| panic!("{key:?}: no KB"));
-        let date = slipway::catalog::month_date(name);
+        let date = slipway::catalog::month_date(name).map(|d| d.to_string());
         let slug = date
             .clone()
             .unwrap_or_else(|| name.to_ascii_lowercase().replace(' ', "-"));

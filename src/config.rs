@@ -1,0 +1,236 @@
+//! From parsed arguments to loaded, validated requests (ripgrep's LowArgs → HiArgs): catalogs,
+//! trust anchors and checksum files read and checked, downloads expanded, the product, roles
+//! and languages resolved — before any stage runs. Whatever fails here is one [`SetupError`]
+//! with a stable code, and nothing was read from the inputs or written.
+
+use std::path::PathBuf;
+
+use crate::authenticode::{TrustError, TrustStore};
+use crate::catalog::{CatalogError, Catalogs};
+use crate::cli::{BuildConfig, Config};
+use crate::extract::Options as ExtractOptions;
+use crate::extract::limits::Limits;
+use crate::plan::{self, PlanError};
+use crate::scan::{self, ScanError};
+use crate::verify::{self, SumsError};
+
+/// A validated request.
+#[derive(Debug)]
+pub enum Request {
+    Extract {
+        inputs: Vec<PathBuf>,
+        output: PathBuf,
+        options: ExtractOptions,
+    },
+    Inspect(InspectRequest),
+    InspectNames(Vec<String>),
+    Verify(VerifyRequest),
+    Build(Box<BuildRequest>),
+    CatalogList(Catalogs),
+    CatalogShow {
+        catalogs: Catalogs,
+        product: String,
+    },
+    CatalogCheck(PathBuf),
+    Completions(clap_complete::Shell),
+    Man,
+}
+
+/// `inspect PATH…`.
+#[derive(Debug)]
+pub struct InspectRequest {
+    pub inputs: Vec<PathBuf>,
+    pub limits: Limits,
+    pub trust: TrustStore,
+}
+
+/// `verify PATH…`.
+#[derive(Debug)]
+pub struct VerifyRequest {
+    /// Packages and patches (folders of downloads expanded).
+    pub downloads: Vec<PathBuf>,
+    /// Files in download folders that are not packages.
+    pub skipped: Vec<PathBuf>,
+    /// Built folders and bundles, re-checked against their install manifest.
+    pub outputs: Vec<PathBuf>,
+    pub catalogs: Catalogs,
+    pub trust: TrustStore,
+    pub verify: verify::Options,
+    pub limits: Limits,
+}
+
+/// `build DOWNLOADS… -o OUT --product P …`.
+#[derive(Debug)]
+pub struct BuildRequest {
+    /// Packages and patches (folders of downloads expanded).
+    pub inputs: Vec<PathBuf>,
+    /// Files in download folders that are not packages.
+    pub skipped: Vec<PathBuf>,
+    pub output: PathBuf,
+    pub catalogs: Catalogs,
+    /// The product's catalog id (known to `catalogs`).
+    pub product: String,
+    /// Roles (checked against the product) and languages.
+    pub plan: plan::Request,
+    pub verify: verify::Options,
+    pub limits: Limits,
+    pub trust: TrustStore,
+    pub bundle: Option<PathBuf>,
+    pub dry_run: bool,
+    pub force: bool,
+    pub allow_findings: bool,
+    /// Seconds since 1970 to record as `created` (`--timestamp`); `None` keeps the output
+    /// byte-identical across runs.
+    pub timestamp: Option<u64>,
+}
+
+/// Why a request cannot run.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error(transparent)]
+    Catalog(#[from] CatalogError),
+    #[error(transparent)]
+    Trust(#[from] TrustError),
+    #[error(transparent)]
+    Sums(#[from] SumsError),
+    #[error(transparent)]
+    Scan(#[from] ScanError),
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+    #[error("no catalog for product {product:?} (known: {known})")]
+    UnknownProduct { product: String, known: String },
+    #[error("no package among the downloads")]
+    NoInput,
+}
+
+impl SetupError {
+    /// The stable code for `--json`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            SetupError::Catalog(e) => e.code(),
+            SetupError::Trust(_) => "trust-error",
+            SetupError::Sums(e) => e.code(),
+            SetupError::Scan(e) => e.code(),
+            SetupError::Plan(e) => e.code(),
+            SetupError::UnknownProduct { .. } => "unknown-product",
+            SetupError::NoInput => "no-input",
+        }
+    }
+}
+
+/// Loads and validates a request.
+pub fn load(config: Config) -> Result<Request, SetupError> {
+    Ok(match config {
+        Config::Extract {
+            inputs,
+            output,
+            options,
+        } => Request::Extract {
+            inputs,
+            output,
+            options,
+        },
+        Config::Inspect {
+            inputs,
+            limits,
+            trust,
+        } => Request::Inspect(InspectRequest {
+            inputs,
+            limits,
+            trust: TrustStore::load(&trust)?,
+        }),
+        Config::InspectNames { names } => Request::InspectNames(names),
+        Config::Verify {
+            inputs,
+            sums,
+            baseline,
+            strict,
+            limits,
+            catalogs,
+            trust,
+            require_signature,
+        } => {
+            let catalogs = Catalogs::load(&catalogs)?;
+            let sums = verify::read_sums(&sums)?;
+            let trust = TrustStore::load(&trust)?;
+            // A built folder or bundle is re-checked against its install manifest; any other
+            // folder is a folder of downloads, verified like `build` reads one.
+            let (outputs, inputs): (Vec<PathBuf>, Vec<PathBuf>) = inputs
+                .into_iter()
+                .partition(|p| scan::is_built_folder(p) || scan::is_bundle(p));
+            let (downloads, skipped) = scan::downloads(&inputs)?;
+            Request::Verify(VerifyRequest {
+                downloads,
+                skipped,
+                outputs,
+                catalogs,
+                trust,
+                verify: verify::Options {
+                    sums,
+                    baseline,
+                    strict,
+                    require_signature,
+                },
+                limits,
+            })
+        }
+        Config::Build(req) => Request::Build(Box::new(build(req)?)),
+        Config::CatalogList { catalogs } => Request::CatalogList(Catalogs::load(&catalogs)?),
+        Config::CatalogShow { product, catalogs } => Request::CatalogShow {
+            catalogs: Catalogs::load(&catalogs)?,
+            product,
+        },
+        Config::CatalogCheck { file } => Request::CatalogCheck(file),
+        Config::Completions(shell) => Request::Completions(shell),
+        Config::Man => Request::Man,
+    })
+}
+
+fn build(req: BuildConfig) -> Result<BuildRequest, SetupError> {
+    let catalogs = Catalogs::load(&req.catalogs)?;
+    let Some(catalog) = catalogs.get(&req.product) else {
+        let known: Vec<&str> = catalogs.iter().map(|c| c.id.as_str()).collect();
+        return Err(SetupError::UnknownProduct {
+            product: req.product,
+            known: known.join(", "),
+        });
+    };
+    let plan = plan::Request {
+        roles: req.roles,
+        languages: req.langs,
+    };
+    // Roles are checked before any input is read.
+    plan::roles(catalog, &plan)?;
+    let sums = verify::read_sums(&req.sums)?;
+    let trust = TrustStore::load(&req.trust)?;
+    let (inputs, skipped) = scan::downloads(&req.inputs)?;
+    if inputs.is_empty() {
+        return Err(SetupError::NoInput);
+    }
+    let timestamp = req.timestamp.then(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs())
+    });
+    Ok(BuildRequest {
+        inputs,
+        skipped,
+        output: req.output,
+        product: req.product,
+        catalogs,
+        plan,
+        verify: verify::Options {
+            sums,
+            baseline: req.baseline,
+            strict: req.strict,
+            require_signature: req.require_signature,
+        },
+        limits: req.limits,
+        trust,
+        bundle: req.bundle,
+        dry_run: req.dry_run,
+        force: req.force,
+        allow_findings: req.allow_findings,
+        timestamp,
+    })
+}

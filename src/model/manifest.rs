@@ -1,0 +1,148 @@
+//! The install manifest (`OUT/install-manifest.json`) as types: what `build` writes and
+//! `verify OUT` reads back. `manifests/install-manifest.schema.json` is the contract; a test
+//! validates every manifest the builds write against it.
+
+use serde::{Deserialize, Serialize};
+
+use super::{Arch, Build, Kb, Lang, NameKind, Scope, Severity, Sha1, Sha256};
+
+/// The install manifest's file name in a built folder (and at a bundle's root).
+pub const MANIFEST: &str = "install-manifest.json";
+/// The checksum file's name in a built folder (`sha256sum -c` format).
+pub const SUMS: &str = "SHA256SUMS";
+/// The only `schema_version` this version writes and reads.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The whole document.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InstallManifest {
+    pub schema_version: u32,
+    pub tool: Tool,
+    /// Only with `--timestamp` (RFC 3339, UTC).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created: Option<String>,
+    /// The product's catalog id.
+    pub product: String,
+    pub languages: Languages,
+    pub inputs: Vec<Input>,
+    /// In rollout order.
+    pub roles: Vec<RoleEntry>,
+    pub superseded: Vec<SupersededEntry>,
+    pub findings: Vec<FindingEntry>,
+}
+
+/// What wrote it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tool {
+    pub name: String,
+    pub version: String,
+}
+
+/// The base language and every language chosen.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Languages {
+    pub base: Option<Lang>,
+    pub chosen: Vec<Lang>,
+}
+
+/// One input (a download), as given.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Input {
+    pub path: String,
+    pub size: u64,
+    pub sha256: Sha256,
+    pub sha1: Sha1,
+    pub kind: NameKind,
+    pub kb: Option<Kb>,
+    pub build: Option<Build>,
+    pub arch: Option<Arch>,
+    pub scope: Scope,
+    pub language: Option<Lang>,
+}
+
+/// One role's folder.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoleEntry {
+    /// The role id.
+    pub name: String,
+    pub title: String,
+    /// Relative to OUT.
+    pub folder: String,
+    pub rollout_rank: u32,
+    /// Every file placed, patches in install order, then companion files.
+    pub patches: Vec<PlacedEntry>,
+    pub steps: Vec<String>,
+}
+
+/// What a placed file is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PlacedKind {
+    Patch,
+    /// A file of the package's payload other than a patch (a setup controller).
+    Companion,
+}
+
+/// One file placed in a role's folder.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlacedEntry {
+    /// Relative to OUT, `/`-separated.
+    pub file: String,
+    pub kind: PlacedKind,
+    pub sha256: Sha256,
+    pub size: u64,
+    pub family: Option<String>,
+    pub kb: Option<Kb>,
+    pub build: Option<Build>,
+    pub scope: Scope,
+    pub language: Option<Lang>,
+    /// Install order within the role, from 1; `None` for companion files.
+    pub order: Option<u32>,
+    /// The Origin chain it was taken from.
+    pub from: Vec<String>,
+}
+
+/// A patch left out because a newer build of its family is placed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SupersededEntry {
+    pub name: String,
+    pub family: String,
+    pub build: Option<Build>,
+    pub sha256: Sha256,
+    /// The Origin chain of the patch placed instead.
+    pub by: Vec<String>,
+    pub from: Vec<String>,
+}
+
+/// A finding, as the JSON reports write it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FindingEntry {
+    pub severity: Severity,
+    pub code: String,
+    pub message: String,
+    pub origin: Vec<String>,
+}
+
+impl InstallManifest {
+    /// The manifest exactly as it is written: pretty JSON with a trailing newline.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut bytes = serde_json::to_vec_pretty(self).unwrap_or_default();
+        bytes.push(b'\n');
+        bytes
+    }
+
+    /// Every placed file with its SHA-256, by path relative to OUT.
+    pub fn placed_files(&self) -> impl Iterator<Item = (&str, Sha256)> {
+        self.roles
+            .iter()
+            .flat_map(|r| r.patches.iter().map(|p| (p.file.as_str(), p.sha256)))
+    }
+}

@@ -1,0 +1,149 @@
+//! scan: the inputs as a list of files, each known by its bytes: folders of downloads expanded
+//! into the packages in them (sorted), built outputs and bundles told apart from downloads,
+//! and what is not a regular file named (the walk refuses it before opening it).
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use crate::formats::{Format, read_head, sniff};
+use crate::identify::names::{NameKind, classify_name};
+
+use crate::model::manifest::MANIFEST;
+
+/// Why the inputs cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ScanError {
+    #[error("{}: cannot read: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+}
+
+impl ScanError {
+    /// The stable code for `--json`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ScanError::Read { .. } => "read-error",
+        }
+    }
+}
+
+/// What kind of file system object `meta` is, when it is not a file or folder.
+pub fn special_kind(meta: &fs::Metadata) -> Option<&'static str> {
+    let t = meta.file_type();
+    if t.is_file() || t.is_dir() {
+        return None;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return Some("FIFO (named pipe)");
+        }
+        if t.is_char_device() {
+            return Some("character device");
+        }
+        if t.is_block_device() {
+            return Some("block device");
+        }
+        if t.is_socket() {
+            return Some("socket");
+        }
+    }
+    Some("special file")
+}
+
+/// The downloads among `inputs`: files as given (one that cannot be read is reported when it
+/// is walked, and the others are still checked), folders replaced by the packages in them
+/// (sorted by name; a file is taken when its bytes are a known format or its name is a
+/// package's). Returns the files and the skipped ones.
+pub fn downloads(inputs: &[PathBuf]) -> Result<(Vec<PathBuf>, Vec<PathBuf>), ScanError> {
+    let mut out = Vec::new();
+    let mut skipped = Vec::new();
+    for input in inputs {
+        if !fs::metadata(input).is_ok_and(|m| m.is_dir()) {
+            out.push(input.clone());
+            continue;
+        }
+        let read_err = |source| ScanError::Read {
+            path: input.clone(),
+            source,
+        };
+        let mut found = Vec::new();
+        for entry in fs::read_dir(input).map_err(read_err)? {
+            let path = entry.map_err(read_err)?.path();
+            // Only regular files: a FIFO or device in a download folder is not a download.
+            if fs::metadata(&path).is_ok_and(|m| m.is_file()) {
+                found.push(path);
+            }
+        }
+        found.sort();
+        for path in found {
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let head = fs::File::open(&path)
+                .and_then(|mut f| read_head(&mut f))
+                .unwrap_or_default();
+            if sniff(&head) != Format::Unknown || classify_name(&name).kind != NameKind::Other {
+                out.push(path);
+            } else {
+                skipped.push(path);
+            }
+        }
+    }
+    Ok((out, skipped))
+}
+
+/// Whether `path` is a built folder: it has an install manifest.
+pub fn is_built_folder(path: &Path) -> bool {
+    path.is_dir() && path.join(MANIFEST).is_file()
+}
+
+/// Whether `path` is a zip holding an install manifest at its root (a bundle).
+pub fn is_bundle(path: &Path) -> bool {
+    let Ok(f) = fs::File::open(path) else {
+        return false;
+    };
+    if !f.metadata().is_ok_and(|m| m.is_file()) {
+        return false;
+    }
+    zip::ZipArchive::new(f).is_ok_and(|z| z.index_for_name(MANIFEST).is_some())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folders_expand_to_their_packages_sorted() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("b.cab"), b"MSCF\0\0\0\0rest").unwrap();
+        fs::write(
+            dir.path().join("wss-kb975002-fullfile-x86-glb.exe"),
+            b"not really",
+        )
+        .unwrap();
+        fs::write(dir.path().join("readme.txt"), b"hello").unwrap();
+        let (found, skipped) = downloads(&[dir.path().to_path_buf()]).unwrap();
+        let names: Vec<_> = found
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, ["b.cab", "wss-kb975002-fullfile-x86-glb.exe"]);
+        assert_eq!(skipped.len(), 1);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn devices_are_told_from_files() {
+        let meta = fs::metadata("/dev/null").unwrap();
+        assert_eq!(special_kind(&meta), Some("character device"));
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(special_kind(&fs::metadata(dir.path()).unwrap()), None);
+    }
+}

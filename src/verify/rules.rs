@@ -1,0 +1,423 @@
+//! The rules that compare the inputs with each other and with their releases: supersedence,
+//! baselines, and consistency (architectures, global partners, component levels).
+
+use std::collections::BTreeMap;
+
+use super::{Check, Checks};
+use crate::catalog::model::{Catalog, Release, ReleaseKind};
+use crate::classify::Class;
+use crate::findings::{Finding, FindingKind};
+use crate::identify::inspect::Item;
+use crate::model::{Arch, Build, Kb, Scope};
+
+/// Same family (and language) twice: the lower build is superseded. Same KB twice with
+/// different builds: the lower is an earlier release of it.
+pub(super) fn supersedence(
+    items: &[Item],
+    classes: &[Class<'_>],
+    checks: &mut [Checks],
+    findings: &mut Vec<Finding>,
+) {
+    // (family, language, service pack?) → items carrying it, with builds. A cumulative update
+    // does not supersede the service pack it builds on.
+    let mut by_family: BTreeMap<(String, String, bool), Vec<(usize, Build)>> = BTreeMap::new();
+    for (i, class) in classes.iter().enumerate() {
+        let (true, Some(build), Some(family)) = (class.patch, class.build, class.family.clone())
+        else {
+            continue;
+        };
+        let lang = class
+            .language
+            .as_ref()
+            .map(|l| l.as_str().to_owned())
+            .unwrap_or_default();
+        by_family
+            .entry((family, lang, class.service_pack))
+            .or_default()
+            .push((i, build));
+    }
+    for ((family, _, _), members) in &by_family {
+        let Some(&(top, top_build)) = members.iter().max_by_key(|(i, b)| (*b, usize::MAX - i))
+        else {
+            continue;
+        };
+        for &(i, build) in members {
+            if build < top_build && checks[i].current != Check::Fail {
+                checks[i].current = Check::Fail;
+                findings.push(Finding::new(
+                    &items[i].origin,
+                    FindingKind::Superseded {
+                        family: family.clone(),
+                        build,
+                        by: items[top].origin.to_string(),
+                        by_build: top_build,
+                    },
+                ));
+            }
+        }
+    }
+    // KB re-releases among the inputs.
+    let mut by_kb: BTreeMap<Kb, Vec<(usize, Build)>> = BTreeMap::new();
+    for (i, (item, class)) in items.iter().zip(classes).enumerate() {
+        if item.depth != 0 {
+            continue;
+        }
+        if let (Some(kb), Some(build)) = (class.kb, class.build) {
+            by_kb.entry(kb).or_default().push((i, build));
+        }
+    }
+    for (kb, members) in by_kb {
+        let Some(&(top, top_build)) = members.iter().max_by_key(|(_, b)| *b) else {
+            continue;
+        };
+        for &(i, build) in &members {
+            if build < top_build && checks[i].current != Check::Fail {
+                checks[i].current = Check::Fail;
+                findings.push(Finding::new(
+                    &items[i].origin,
+                    FindingKind::KbReReleased {
+                        kb,
+                        build,
+                        by: items[top].origin.to_string(),
+                        by_build: top_build,
+                    },
+                ));
+            }
+        }
+    }
+}
+
+/// What a release needs installed first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Baseline {
+    pub build: Build,
+    /// The kind of release that provides it (a service pack, or the CU before a hotfix).
+    pub provided_by: ReleaseKind,
+    /// Stated by the catalog (or the COD rule), as opposed to inferred from the newest
+    /// earlier service pack.
+    pub stated: bool,
+}
+
+/// A release's baseline: the catalog's `requires_build`; for a critical on-demand fix
+/// (`.5001`, `.5002`, …) the cumulative update it follows (`.5000`, vendor document 004: "COD
+/// releases have the versioning pattern 12.0.xxxx.500X"); for a cumulative update, the newest
+/// earlier service pack of the same component ("Microsoft enforces the installation order of
+/// service packs").
+pub(super) fn baseline_of(catalog: &Catalog, release: &Release) -> Option<Baseline> {
+    if let Some(build) = release.requires_build {
+        return Some(Baseline {
+            build,
+            provided_by: ReleaseKind::ServicePack,
+            stated: true,
+        });
+    }
+    let b = release.build?;
+    let [a, m, n, rev] = b.0;
+    // Only a fix released between CUs: a CU itself may carry a .500N build (the August 2009
+    // SharePoint CU is 12.0.6514.5002).
+    if rev > 5000
+        && rev < 6000
+        && !matches!(
+            release.kind,
+            ReleaseKind::ServicePack | ReleaseKind::CumulativeUpdate
+        )
+    {
+        return Some(Baseline {
+            build: Build([a, m, n, 5000]),
+            provided_by: ReleaseKind::CumulativeUpdate,
+            stated: true,
+        });
+    }
+    if release.kind != ReleaseKind::CumulativeUpdate {
+        return None;
+    }
+    catalog
+        .releases
+        .iter()
+        .filter(|r| r.kind == ReleaseKind::ServicePack && r.component == release.component)
+        .filter_map(|r| r.build)
+        .filter(|sp| sp.major() == b.major() && *sp < b)
+        .max()
+        .map(|build| Baseline {
+            build,
+            provided_by: ReleaseKind::ServicePack,
+            stated: false,
+        })
+}
+
+pub(super) fn baselines(
+    items: &[Item],
+    classes: &[Class<'_>],
+    declared: Option<Build>,
+    findings: &mut Vec<Finding>,
+) {
+    for (i, (item, class)) in items.iter().zip(classes).enumerate() {
+        if item.depth != 0 {
+            continue;
+        }
+        let Some(k) = class.release else {
+            continue;
+        };
+        let Some(needed) = baseline_of(k.catalog, k.release) else {
+            continue;
+        };
+        let satisfies = |b: Build| b.major() == needed.build.major() && b >= needed.build;
+        // Another input provides it: a release of the providing kind (a later service pack,
+        // or the CU or a later one for a hotfix) of the same product.
+        let among_inputs = items
+            .iter()
+            .zip(classes)
+            .enumerate()
+            .any(|(j, (other, oc))| {
+                j != i
+                    && other.depth == 0
+                    && oc.release.is_some_and(|o| {
+                        std::ptr::eq(o.catalog, k.catalog)
+                            && (o.release.kind == needed.provided_by
+                                || (needed.provided_by == ReleaseKind::CumulativeUpdate
+                                    && o.release.kind == ReleaseKind::ServicePack))
+                            && o.release.build.is_some_and(satisfies)
+                    })
+            });
+        if !among_inputs && !declared.is_some_and(satisfies) {
+            findings.push(Finding::new(
+                &item.origin,
+                FindingKind::MissingBaseline {
+                    release: format!(
+                        "{} ({})",
+                        k.release.name,
+                        k.release.kb.map_or_else(String::new, |kb| kb.to_string())
+                    ),
+                    requires: needed.build,
+                    stated: needed.stated,
+                },
+            ));
+        }
+    }
+}
+
+pub(super) fn consistency(items: &[Item], classes: &[Class<'_>], findings: &mut Vec<Finding>) {
+    architectures(items, classes, findings);
+    global_partners(items, classes, findings);
+    levels(items, classes, findings);
+}
+
+/// Architectures of the inputs (as their names say), and the catalogs' own lists.
+fn architectures(items: &[Item], classes: &[Class<'_>], findings: &mut Vec<Finding>) {
+    let mut archs: Vec<Arch> = items
+        .iter()
+        .filter(|i| i.depth == 0)
+        .filter_map(|i| i.named.arch)
+        .filter(|a| *a != Arch::X86X64)
+        .collect();
+    archs.sort();
+    archs.dedup();
+    if archs.len() > 1 {
+        // Every input whose architecture is not the most common one is flagged.
+        let count = |a: Arch| {
+            items
+                .iter()
+                .filter(|i| i.depth == 0 && i.named.arch == Some(a))
+                .count()
+        };
+        let main = archs
+            .iter()
+            .copied()
+            .max_by_key(|a| (count(*a), std::cmp::Reverse(*a)))
+            .unwrap_or(Arch::X64);
+        for item in items.iter().filter(|i| i.depth == 0) {
+            if let Some(a) = item.named.arch
+                && a != main
+                && a != Arch::X86X64
+            {
+                findings.push(Finding::new(
+                    &item.origin,
+                    FindingKind::MixedArchitectures {
+                        arch: a,
+                        others: vec![main],
+                    },
+                ));
+            }
+        }
+    }
+    for (item, class) in items.iter().zip(classes) {
+        let (Some(k), Some(arch)) = (class.release, item.named.arch) else {
+            continue;
+        };
+        let allowed = &k.catalog.architectures;
+        if item.depth == 0 && !allowed.is_empty() && !allowed.contains(&arch) && archs.len() <= 1 {
+            findings.push(Finding::new(
+                &item.origin,
+                FindingKind::MixedArchitectures {
+                    arch,
+                    others: allowed.clone(),
+                },
+            ));
+        }
+    }
+}
+
+/// Localized patches need the global patch of the same release.
+fn global_partners(items: &[Item], classes: &[Class<'_>], findings: &mut Vec<Finding>) {
+    for (item, class) in items.iter().zip(classes) {
+        if !class.patch || class.scope != Scope::Localized {
+            continue;
+        }
+        // Only where the product splits patches into global and localized ones: a localized
+        // family of a catalog component (WSS's wssmui), or, with no catalog, a `mui` family.
+        // Exchange rollups, for one, are per language with no global partner.
+        let catalog = class
+            .release
+            .or(classes[class.input].release)
+            .map(|k| k.catalog);
+        let mine = &class.families;
+        // The global families that partner it: the global families of its catalog
+        // component; with no catalog, its family without `mui` (`coreservermui` →
+        // `coreserver`). `None`: the product has no global/localized split for it.
+        let partners: Option<Vec<String>> = match catalog {
+            Some(c) => c
+                .components
+                .iter()
+                .find(|comp| {
+                    comp.localized_families
+                        .iter()
+                        .any(|f| mine.iter().any(|g| g.eq_ignore_ascii_case(f)))
+                })
+                .map(|comp| {
+                    comp.families
+                        .iter()
+                        .filter(|f| {
+                            !comp
+                                .localized_families
+                                .iter()
+                                .any(|l| l.eq_ignore_ascii_case(f))
+                        })
+                        .map(|f| f.to_lowercase())
+                        .collect()
+                }),
+            None => {
+                let stems: Vec<String> = mine
+                    .iter()
+                    .filter_map(|f| f.strip_suffix("mui").map(str::to_owned))
+                    .collect();
+                (!stems.is_empty()).then_some(stems)
+            }
+        };
+        let (Some(partners), Some(build)) = (partners, class.build) else {
+            continue;
+        };
+        let has_partner = classes.iter().any(|other| {
+            other.patch
+                && other.scope != Scope::Localized
+                && other.build == Some(build)
+                && other.families.iter().any(|f| partners.contains(f))
+        });
+        if !has_partner {
+            findings.push(Finding::new(
+                &item.origin,
+                FindingKind::MissingGlobalPartner {
+                    family: class.families.join("+"),
+                    build,
+                },
+            ));
+        }
+    }
+}
+
+/// Components of one product at different levels: cumulative updates of different components
+/// from different months.
+fn levels(items: &[Item], classes: &[Class<'_>], findings: &mut Vec<Finding>) {
+    let cus: Vec<(usize, &Class<'_>)> = classes
+        .iter()
+        .enumerate()
+        .filter(|(i, c)| {
+            items[*i].depth == 0
+                && c.release.is_some_and(|k| {
+                    k.release.kind == ReleaseKind::CumulativeUpdate && k.release.component.is_some()
+                })
+        })
+        .collect();
+    let newest = cus
+        .iter()
+        .filter_map(|(_, c)| c.release.and_then(|k| k.release.date))
+        .max();
+    for (i, c) in &cus {
+        let Some(k) = c.release else {
+            continue;
+        };
+        let (Some(date), Some(newest)) = (k.release.date, newest) else {
+            continue;
+        };
+        if date < newest
+            && let Some(other) = cus.iter().filter_map(|(_, o)| o.release).find(|o| {
+                o.release.date == Some(newest)
+                    && std::ptr::eq(o.catalog, k.catalog)
+                    && o.release.component != k.release.component
+            })
+        {
+            findings.push(Finding::new(
+                &items[*i].origin,
+                FindingKind::LevelMismatch {
+                    release: k.release.name.clone(),
+                    other: other.release.component.clone().unwrap_or_default(),
+                    other_release: other.release.name.clone(),
+                },
+            ));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn baselines_come_from_the_catalog_the_cod_rule_or_the_last_service_pack() {
+        let release = |id: &str, kind, build: &str, requires: Option<&str>| Release {
+            id: id.into(),
+            name: id.into(),
+            kind,
+            component: Some("wss".into()),
+            date: None,
+            kb: Some(Kb(975002)),
+            build: Build::parse(build),
+            requires_build: requires.and_then(Build::parse),
+            service_pack_level: None,
+            files: vec![],
+            patches: vec![],
+            notes: vec![],
+        };
+        let catalog = Catalog {
+            schema_version: 1,
+            id: "t".into(),
+            title: "t".into(),
+            sources: vec![],
+            architectures: vec![],
+            language_packs: false,
+            components: vec![],
+            roles: vec![],
+            releases: vec![
+                release("sp1", ReleaseKind::ServicePack, "12.0.6219.1000", None),
+                release("sp2", ReleaseKind::ServicePack, "12.0.6421.1000", None),
+                release("sp3", ReleaseKind::ServicePack, "12.0.6606.1000", None),
+            ],
+            recommended_sequence: vec![],
+            quirks: vec![],
+            steps: vec![],
+        };
+        let base = |r: &Release| baseline_of(&catalog, r).map(|b| (b.build, b.stated));
+        let cod = release("cod", ReleaseKind::Hotfix, "12.0.6327.5002", None);
+        assert_eq!(base(&cod), Some((Build([12, 0, 6327, 5000]), true)));
+        let cu = release("cu", ReleaseKind::CumulativeUpdate, "12.0.6520.5000", None);
+        assert_eq!(base(&cu), Some((Build([12, 0, 6421, 1000]), false)));
+        let stated = release(
+            "cu",
+            ReleaseKind::CumulativeUpdate,
+            "12.0.6520.5000",
+            Some("12.0.6219.1000"),
+        );
+        assert_eq!(base(&stated), Some((Build([12, 0, 6219, 1000]), true)));
+        let sp = release("sp2", ReleaseKind::ServicePack, "12.0.6421.1000", None);
+        assert_eq!(base(&sp), None);
+    }
+}
