@@ -1,9 +1,15 @@
-//! Domain types shared by every stage: the Origin chain of a node, and (later) Kb, Build, Sha256, ….
+//! Domain types shared by every stage: the Origin chain of a node, Kb, Build, Sha256, Arch, Scope,
+//! …; `Lang` and the Windows language tables in `model/lang.rs`.
 
 use std::fmt;
 use std::path::PathBuf;
 
 use serde::Serialize;
+
+mod lang;
+
+pub use lang::{Lang, lcid_language, windows_language_code};
+pub(crate) use lang::{culture_from_subtags, is_language_subtag};
 
 /// One step on the way from an input file to a node inside it.
 ///
@@ -284,48 +290,6 @@ impl fmt::Display for Scope {
             Scope::Localized => "localized",
             Scope::Unknown => "unknown",
         })
-    }
-}
-
-/// A language as a canonical lower-case culture name: `en-us`, `sr-latn-cs`, `zh-hant`, `en`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(transparent)]
-pub struct Lang(String);
-
-impl Lang {
-    /// Accepts a culture tag in any case with `-` or `_` separators: a 2–3 letter language,
-    /// then up to three subtags of 2–8 letters or digits (`en`, `en-US`, `pt_BR`,
-    /// `sr-Latn-CS`).
-    pub fn parse(s: &str) -> Option<Lang> {
-        let lower = s.trim().to_ascii_lowercase().replace('_', "-");
-        let mut parts = lower.split('-');
-        let first = parts.next()?;
-        if !(2..=3).contains(&first.len()) || !first.bytes().all(|b| b.is_ascii_lowercase()) {
-            return None;
-        }
-        let mut count = 0;
-        for p in parts {
-            count += 1;
-            if count > 3
-                || !(2..=8).contains(&p.len())
-                || !p
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-            {
-                return None;
-            }
-        }
-        Some(Lang(lower))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for Lang {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
     }
 }
 
