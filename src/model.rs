@@ -1,6 +1,7 @@
 //! Domain types shared by every stage: the Origin chain of a node, digests, KB numbers, builds,
-//! architectures, scopes, languages, months and times. Each parses from and prints to the one
-//! text form the catalogs, manifests and JSON contracts use.
+//! architectures, scopes, months and times; `Lang` and the Windows language tables in
+//! `model/lang.rs`, the install manifest in `model/manifest.rs`. Each parses from and prints to
+//! the one text form the catalogs, manifests and JSON contracts use.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -8,6 +9,11 @@ use std::path::PathBuf;
 use serde::{Deserialize, Deserializer, Serialize};
 
 pub mod manifest;
+
+mod lang;
+
+pub use lang::{Lang, lcid_language, windows_language_code};
+pub(crate) use lang::{culture_from_subtags, is_language_subtag};
 
 /// One step on the way from an input file to a node inside it.
 ///
@@ -106,7 +112,7 @@ fn parse_hex<const N: usize>(s: &str) -> Option<[u8; N]> {
 }
 
 /// Deserializes a type from its text form with `parse`; `what` names it in the error.
-fn from_text<'de, D: Deserializer<'de>, T>(
+pub(crate) fn from_text<'de, D: Deserializer<'de>, T>(
     d: D,
     parse: impl FnOnce(&str) -> Option<T>,
     what: &str,
@@ -424,54 +430,6 @@ impl fmt::Display for Scope {
             Scope::Localized => "localized",
             Scope::Unknown => "unknown",
         })
-    }
-}
-
-/// A language as a canonical lower-case culture name: `en-us`, `sr-latn-cs`, `zh-hant`, `en`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(transparent)]
-pub struct Lang(String);
-
-impl Lang {
-    /// Accepts a culture tag in any case with `-` or `_` separators: a 2–3 letter language,
-    /// then up to three subtags of 2–8 letters or digits (`en`, `en-US`, `pt_BR`,
-    /// `sr-Latn-CS`).
-    pub fn parse(s: &str) -> Option<Lang> {
-        let lower = s.trim().to_ascii_lowercase().replace('_', "-");
-        let mut parts = lower.split('-');
-        let first = parts.next()?;
-        if !(2..=3).contains(&first.len()) || !first.bytes().all(|b| b.is_ascii_lowercase()) {
-            return None;
-        }
-        let mut count = 0;
-        for p in parts {
-            count += 1;
-            if count > 3
-                || !(2..=8).contains(&p.len())
-                || !p
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-            {
-                return None;
-            }
-        }
-        Some(Lang(lower))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl<'de> Deserialize<'de> for Lang {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        from_text(d, Lang::parse, "a culture like en-us")
-    }
-}
-
-impl fmt::Display for Lang {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
     }
 }
 

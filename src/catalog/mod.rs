@@ -10,14 +10,16 @@
 
 pub mod check;
 pub mod model;
+pub mod problem;
 pub mod schema;
 
 use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
 
-pub use check::{Problem, check, has_errors};
+pub use check::check;
 pub use model::{Catalog, Component, Release, ReleaseFile};
+pub use problem::{Problem, has_errors};
 
 use crate::model::{Build, Kb, YearMonth};
 

@@ -16,7 +16,7 @@ use std::sync::OnceLock;
 use regex_lite::Regex;
 use serde_json::Value;
 
-use super::check::{Problem, pointer_push};
+use super::problem::{Problem, pointer_push};
 
 /// The catalog schema's text, as shipped in `manifests/`.
 pub const CATALOG_SCHEMA: &str = include_str!("../../manifests/catalog.schema.json");
