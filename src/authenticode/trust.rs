@@ -64,7 +64,8 @@ pub enum TrustError {
 /// - **Disallowed / Not before extended key usages**: when listed, D or N apply only to
 ///   those purposes; **Extended key usages**: when listed, the root is trusted only for those.
 /// - **Root Program Chain Policies** and the identifiers are not restrictions of the chain
-///   (the policy concerns revocation checking, which slipway does not do); **Subject
+///   (1.3.6.1.4.1.311.60.3.2, "Auto Update End Revocation", concerns revocation checking,
+///   which slipway does not do); **Subject
 ///   Identifier** (the SHA-1 of the certificate) is checked to belong to the certificate.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RootPolicy {
