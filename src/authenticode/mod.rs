@@ -6,17 +6,21 @@
 //! SignedData ([`pkcs7`]) is checked: the SpcIndirectDataContent digest equals the file's, the
 //! messageDigest attribute equals the hash of that content, the signer's signature over the
 //! authenticated attributes verifies, the countersignature (PKCS#9 or RFC 3161) gives the
-//! signing time, and [`chain`] builds the certificate chain to a `--trust` anchor. Nested
-//! signatures (szOID_NESTED_SIGNATURE, dual SHA-1/SHA-256 signing) are checked the same way.
+//! signing time when its own signature and its signer's chain verify, and [`chain`] builds and
+//! judges the certificate chain to a trust anchor ([`trust`]: Microsoft's roots built in, plus
+//! `--trust`) at that time, else now. Nested signatures (szOID_NESTED_SIGNATURE, dual
+//! SHA-1/SHA-256 signing) are checked the same way.
 //!
-//! Every result is a [`Verdict`]: a malformed or altered signature is `invalid`, never a panic
-//! or an error; only I/O errors of the reader are `Err`.
+//! Every result is a [`Verdict`]: a malformed, altered or forged signature is `invalid`, never
+//! a panic or an error; only I/O errors of the reader are `Err`.
 
 pub mod cab;
+pub mod cert;
 pub mod chain;
 pub mod msi;
 pub mod pe;
 pub mod pkcs7;
+pub mod trust;
 
 use std::fmt;
 use std::io::{self, Read, SeekFrom};
@@ -24,11 +28,12 @@ use std::io::{self, Read, SeekFrom};
 use serde::Serialize;
 use sha2::digest::DynDigest;
 
-pub use chain::{TrustError, TrustStore};
+pub use trust::{Anchor, RootPolicy, TrustError, TrustStore};
 
 use crate::formats::payload::Source;
 use crate::formats::{Format, ReadSeek};
-use chain::Cert;
+use cert::Cert;
+use chain::{ChainStatus, EvalTime, Purpose};
 use pkcs7::{IndirectData, SignedData, SignerId, SignerInfo, TstInfo, oids};
 
 /// Largest signature blob read (real ones are 5–30 KiB).
@@ -40,13 +45,17 @@ const MAX_NESTED: usize = 8;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
-    /// The digest and the signature verify and the chain ends at a `--trust` anchor.
+    /// The digest and the signature verify and the chain ends at a trust anchor (built in or
+    /// `--trust`), every certificate valid at the signing time and allowed by the root
+    /// program's dates.
     Valid,
-    /// The digest and the signature verify, but there is no chain to a given anchor (or no
-    /// anchor was given).
+    /// The digest and the signature verify, but no anchor vouches for the chain at the
+    /// signing time: no path to an anchor, a certificate expired (or not yet valid), or the
+    /// root program's dates exclude it.
     Untrusted,
-    /// The digest or the signature does not match: the file (or its signature) was altered,
-    /// or the signature cannot be read.
+    /// The digest, the signature or a certificate does not match: the file, its signature or
+    /// a certificate was altered or forged, a certificate is used against its constraints
+    /// (extended key usage, basic constraints), or the signature cannot be read.
     Invalid,
     /// No signature.
     Absent,
@@ -131,7 +140,8 @@ pub struct Verdict {
     /// The chain above the signer, nearest first.
     pub issuers: Vec<String>,
     pub digest_algorithm: Option<DigestAlgorithm>,
-    /// The countersignature's (or RFC 3161 timestamp's) time, when it verifies.
+    /// The countersignature's (or RFC 3161 timestamp's) time, when its signature verifies
+    /// (the chain is evaluated at it only when the timestamp's chain is trusted too).
     pub signed_at: Option<String>,
     /// Why the status is not `valid` (or a note about the timestamp).
     pub reason: Option<String>,
@@ -361,7 +371,7 @@ fn verify_signer<'c>(
     let signed = si
         .signed_bytes()
         .ok_or(SigError::Malformed("no authenticated attributes"))?;
-    chain::verify_signature(
+    cert::verify_signature(
         cert.spki(),
         alg,
         &alg.digest(&signed),
@@ -371,42 +381,94 @@ fn verify_signer<'c>(
     Ok(cert)
 }
 
-/// The time a countersignature of `si` vouches for, when one verifies: a PKCS#9
-/// counterSignature's signingTime (RFC 2985 §5.3.6) or an RFC 3161 token's genTime.
-fn countersigned_time(si: &SignerInfo<'_>, pool: &[Cert]) -> Result<Option<i64>, SigError> {
+/// Most timestamps of one signature looked at.
+const MAX_TIMESTAMPS: usize = 16;
+
+/// A timestamp whose own signature verifies.
+struct Stamp {
+    /// Seconds since the Unix epoch.
+    time: i64,
+    /// Why its signer's chain is not trusted at that time (`None`: trusted).
+    untrusted: Option<String>,
+}
+
+/// The timestamps on `si` whose signature verifies: a PKCS#9 counterSignature's signingTime
+/// (RFC 2985 §5.3.6) or an RFC 3161 token's genTime; one whose signer chains to an anchor at
+/// its own time, with the time-stamping usage, is preferred. `Err`: there are timestamps, but
+/// none whose signature verifies.
+fn countersigned_time(
+    si: &SignerInfo<'_>,
+    pool: &[Cert],
+    trust: &TrustStore,
+) -> Result<Option<Stamp>, SigError> {
+    let mut first = None;
     let mut last_err = None;
-    for attr in &si.unsigned_attrs {
-        for v in &attr.values {
-            let r = if attr.oid == oids::COUNTER_SIGNATURE {
-                pkcs9_time(*v, si.signature, pool)
-            } else if attr.oid == oids::MS_RFC3161_TIMESTAMP {
-                rfc3161_time(*v, si.signature)
-            } else {
-                continue;
-            };
-            match r {
-                Ok(t) => return Ok(Some(t)),
-                Err(e) => last_err = Some(e),
+    let stamps = si.unsigned_attrs.iter().flat_map(|a| {
+        a.values.iter().filter_map(move |v| match a.oid {
+            oids::COUNTER_SIGNATURE => Some((true, *v)),
+            oids::MS_RFC3161_TIMESTAMP => Some((false, *v)),
+            _ => None,
+        })
+    });
+    for (pkcs9, v) in stamps.take(MAX_TIMESTAMPS) {
+        let r = if pkcs9 {
+            pkcs9_time(v, si.signature, pool, trust)
+        } else {
+            rfc3161_time(v, si.signature, pool, trust)
+        };
+        match r {
+            Ok(s) if s.untrusted.is_none() => return Ok(Some(s)),
+            Ok(s) => {
+                first.get_or_insert(s);
             }
+            Err(e) => last_err = Some(e),
         }
     }
-    match last_err {
-        Some(e) => Err(e),
-        None => Ok(None),
+    match (first, last_err) {
+        (Some(s), _) => Ok(Some(s)),
+        (None, Some(e)) => Err(e),
+        (None, None) => Ok(None),
     }
 }
 
-fn pkcs9_time(v: pkcs7::Der<'_>, signature: &[u8], pool: &[Cert]) -> Result<i64, SigError> {
+/// Judges the chain of a timestamp's signer `tsa` at the timestamp's `time`.
+fn stamp(tsa: &Cert, pool: &[Cert], trust: &TrustStore, time: i64) -> Stamp {
+    let at = EvalTime {
+        at: time,
+        stamped: true,
+    };
+    let chain = chain::build(tsa, pool, trust, at, Purpose::TimeStamping);
+    Stamp {
+        time,
+        untrusted: (chain.status != ChainStatus::Trusted).then(|| {
+            chain
+                .problem
+                .unwrap_or_else(|| "no chain to a trust anchor".to_owned())
+        }),
+    }
+}
+
+fn pkcs9_time(
+    v: pkcs7::Der<'_>,
+    signature: &[u8],
+    pool: &[Cert],
+    trust: &TrustStore,
+) -> Result<Stamp, SigError> {
     let cs = SignerInfo::parse(v)?;
-    verify_signer(&cs, signature, pool, true)?;
+    let tsa = verify_signer(&cs, signature, pool, true)?;
     let t = cs
         .signed_attr(oids::SIGNING_TIME)
         .and_then(|a| a.values.first())
         .ok_or(SigError::Malformed("countersignature without signingTime"))?;
-    pkcs7::time_value(*t)
+    Ok(stamp(tsa, pool, trust, pkcs7::time_value(*t)?))
 }
 
-fn rfc3161_time(v: pkcs7::Der<'_>, signature: &[u8]) -> Result<i64, SigError> {
+fn rfc3161_time(
+    v: pkcs7::Der<'_>,
+    signature: &[u8],
+    outer: &[Cert],
+    trust: &TrustStore,
+) -> Result<Stamp, SigError> {
     let token = SignedData::parse_content_info(v)?;
     if token.content_type != oids::TST_INFO {
         return Err(SigError::Malformed("timestamp token without TSTInfo"));
@@ -422,17 +484,19 @@ fn rfc3161_time(v: pkcs7::Der<'_>, signature: &[u8]) -> Result<i64, SigError> {
             "timestamp imprint does not match the signature",
         ));
     }
+    // The token's certificates, then the signature's (some signers put the TSA's there).
     let pool: Vec<Cert> = token
         .certificates
         .iter()
         .filter_map(|c| Cert::parse(c).ok())
+        .chain(outer.iter().cloned())
         .collect();
     let si = token
         .signers
         .first()
         .ok_or(SigError::Malformed("timestamp token without signer"))?;
-    verify_signer(si, content, &pool, true)?;
-    Ok(tst.gen_time)
+    let tsa = verify_signer(si, content, &pool, true)?;
+    Ok(stamp(tsa, &pool, trust, tst.gen_time))
 }
 
 fn verify_candidate(
@@ -485,29 +549,52 @@ fn verify_candidate(
         }
     };
     v.signer = Some(signer.subject());
-    let time = countersigned_time(si, &pool);
-    let at = match &time {
-        Ok(Some(t)) => {
-            v.signed_at = Some(pkcs7::rfc3339(*t));
-            *t
+    let current = EvalTime {
+        at: now,
+        stamped: false,
+    };
+    let mut note = None;
+    let mut stamp_problem = None;
+    let time = match countersigned_time(si, &pool, trust) {
+        Ok(Some(s)) => {
+            v.signed_at = Some(pkcs7::rfc3339(s.time));
+            match s.untrusted {
+                None => EvalTime {
+                    at: s.time,
+                    stamped: true,
+                },
+                Some(why) => {
+                    note = Some(format!(
+                        "the timestamp is not trusted ({why}), so the chain is evaluated now"
+                    ));
+                    stamp_problem = Some(why);
+                    current
+                }
+            }
         }
-        _ => now,
+        Ok(None) => current,
+        Err(e) => {
+            note = Some(format!(
+                "the countersignature does not verify ({e}); no signing time"
+            ));
+            current
+        }
     };
-    let chain = chain::build(signer, &pool, trust, at);
+    let chain = chain::build(signer, &pool, trust, time, Purpose::CodeSigning);
     v.issuers = chain.issuers;
-    v.status = if chain.trusted {
-        Status::Valid
-    } else {
-        Status::Untrusted
+    v.status = match chain.status {
+        ChainStatus::Trusted => Status::Valid,
+        ChainStatus::Untrusted => Status::Untrusted,
+        ChainStatus::Invalid => Status::Invalid,
     };
-    v.reason = chain.problem;
-    if let Err(e) = time {
-        let note = format!("the countersignature does not verify ({e}); no signing time");
-        v.reason = Some(match v.reason.take() {
-            Some(r) => format!("{r}; {note}"),
-            None => note,
-        });
+    if stamp_problem.is_some() && stamp_problem == chain.problem {
+        // The same reason twice (no anchor for either) says nothing new.
+        note = None;
     }
+    v.reason = match (chain.problem, note) {
+        (Some(r), Some(n)) => Some(format!("{r}; {n}")),
+        (r, n) => r.or(n),
+    };
     v
 }
 
@@ -535,7 +622,7 @@ mod tests {
     #[test]
     fn garbage_blobs_are_invalid_not_panics() {
         for blob in [&b""[..], b"\x30", b"\x30\x03\x06\x01\x00", &[0xff; 64]] {
-            let v = evaluate(blob, |_| Ok(Ok(Vec::new())), &TrustStore::default()).unwrap();
+            let v = evaluate(blob, |_| Ok(Ok(Vec::new())), &TrustStore::empty()).unwrap();
             assert_eq!(v.status, Status::Invalid);
         }
     }

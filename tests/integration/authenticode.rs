@@ -1,9 +1,12 @@
 //! Authenticode: fixtures (PE, cabinet, MSI) signed with `osslsigncode` under a throwaway CA
 //! made here with `openssl`; our verdict must agree with `osslsigncode verify` for valid,
 //! tampered (content, signature) and wrong-CA files. Then the real signed files of the corpus,
-//! and mutated signatures (never a panic).
+//! and mutated signatures (never a panic). Trust anchors, chain rules and the evaluation time:
+//! [`trust`].
 
-use std::path::{Path, PathBuf};
+mod trust;
+
+use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
 
@@ -485,47 +488,11 @@ fn signature(path: &Path) -> serde_json::Value {
 }
 
 #[test]
-fn corpus_microsoft_files_verify() {
-    let Some(c) = corpus("corpus_microsoft_files_verify") else {
+fn corpus_signed_and_unsigned_files() {
+    let Some(c) = corpus("corpus_signed_and_unsigned_files") else {
         return;
     };
-    let microsoft = "CN=Microsoft Corporation,O=Microsoft Corporation,L=Redmond,ST=Washington,C=US";
-    for (file, signed_at) in [
-        ("FinishedGames/dxwebsetup.exe", "2008-03-06T00:17:57Z"),
-        ("roomsports/vcredist_x86.exe", "2008-07-31T03:28:12Z"),
-        // The patch with a \u{5}DigitalSignature stream.
-        ("lessmsi/WPF2_32.msp", "2007-11-08T01:26:54Z"),
-    ] {
-        let path: PathBuf = c.join(file);
-        let v = signature(&path);
-        // The digest and the signature verify; there is no Microsoft root on Debian.
-        assert_eq!(v["status"], "untrusted", "{file}: {v}");
-        assert_eq!(v["signer"], microsoft, "{file}");
-        assert_eq!(v["digest_algorithm"], "sha1", "{file}");
-        assert_eq!(v["signed_at"], signed_at, "{file}");
-        assert_eq!(
-            v["issuers"][0],
-            "CN=Microsoft Code Signing PCA,O=Microsoft Corporation,L=Redmond,ST=Washington,C=US",
-            "{file}"
-        );
-    }
-    // vcredist carries a signed cabinet and a signed MSI: each has its own verdict.
-    let out = slipway([
-        "inspect".as_ref(),
-        "--json".as_ref(),
-        c.join("roomsports/vcredist_x86.exe").as_os_str(),
-    ]);
-    let doc = json(&out);
-    for name in ["vc_red.cab", "vc_red.msi"] {
-        let item = doc["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|i| i["name"] == name)
-            .unwrap_or_else(|| panic!("{name} listed"));
-        assert_eq!(item["signature"]["status"], "untrusted", "{name}");
-        assert_eq!(item["signature"]["signer"], microsoft, "{name}");
-    }
+    // The real Microsoft packages: see trust::corpus_microsoft_packages_*.
     // gcab's test-signed.cab: the cabinet digest matches (as osslsigncode computes it), but
     // the RSA signature does not verify with the certificate it carries (its PKCS#1 padding
     // does not decode with that key; osslsigncode stops at the self-signed chain first).
