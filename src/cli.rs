@@ -52,6 +52,10 @@ struct GlobalArgs {
     /// one of them. Repeatable.
     #[arg(long = "trust", global = true, value_name = "FILE|DIR")]
     trust: Vec<PathBuf>,
+    /// Do not trust Microsoft's code-signing roots built into slipway; only the --trust
+    /// anchors (for shops that pin their own).
+    #[arg(long, global = true)]
+    no_builtin_trust: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -104,8 +108,8 @@ struct VerifyArgs {
     /// Treat warnings (superseded, unknown package, …) as errors.
     #[arg(long)]
     strict: bool,
-    /// Every package and patch must be validly signed under a --trust anchor: an absent or
-    /// untrusted signature is an error, not a warning.
+    /// Every package and patch must be validly signed under a trust anchor (Microsoft's
+    /// built-in roots, --trust): an absent or untrusted signature is an error, not a warning.
     #[arg(long)]
     require_signature: bool,
     /// How deep nested archives may go (an input is depth 0).
@@ -157,7 +161,8 @@ struct BuildArgs {
     /// Record the build time in the manifest (otherwise two builds are byte-identical).
     #[arg(long)]
     timestamp: bool,
-    /// Every package and patch must be validly signed under a --trust anchor.
+    /// Every package and patch must be validly signed under a trust anchor (Microsoft's
+    /// built-in roots, --trust).
     #[arg(long)]
     require_signature: bool,
     /// Most bytes to unpack in all, and per member (bytes, or with a K/M/G/T suffix).
@@ -261,6 +266,14 @@ pub enum ColorChoice {
     Never,
 }
 
+/// The trust anchors asked for: `--trust` files and whether Microsoft's built-in code-signing
+/// roots count too (not with `--no-builtin-trust`).
+#[derive(Debug, Clone, Default)]
+pub struct TrustArgs {
+    pub files: Vec<PathBuf>,
+    pub builtin: bool,
+}
+
 /// A validated `build` request.
 #[derive(Debug, Clone)]
 pub struct BuildConfig {
@@ -278,8 +291,7 @@ pub struct BuildConfig {
     pub allow_findings: bool,
     pub timestamp: bool,
     pub catalogs: Vec<PathBuf>,
-    /// `--trust` anchors for Authenticode chains.
-    pub trust: Vec<PathBuf>,
+    pub trust: TrustArgs,
     pub require_signature: bool,
     pub limits: Limits,
 }
@@ -295,8 +307,7 @@ pub enum Config {
     Inspect {
         inputs: Vec<PathBuf>,
         limits: Limits,
-        /// `--trust` anchors for Authenticode chains.
-        trust: Vec<PathBuf>,
+        trust: TrustArgs,
     },
     InspectNames {
         names: Vec<String>,
@@ -309,8 +320,7 @@ pub enum Config {
         strict: bool,
         limits: Limits,
         catalogs: Vec<PathBuf>,
-        /// `--trust` anchors for Authenticode chains.
-        trust: Vec<PathBuf>,
+        trust: TrustArgs,
         /// `--require-signature`.
         require_signature: bool,
     },
@@ -367,7 +377,10 @@ impl Cli {
             progress: !g.no_progress && g.quiet == 0,
         };
         let catalogs = g.catalogs;
-        let trust = g.trust;
+        let trust = TrustArgs {
+            files: g.trust,
+            builtin: !g.no_builtin_trust,
+        };
         let config = match self.command {
             Command::Extract(a) => Config::Extract {
                 inputs: a.paths,

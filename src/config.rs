@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use crate::authenticode::{TrustError, TrustStore};
 use crate::catalog::{CatalogError, Catalogs};
-use crate::cli::{BuildConfig, Config};
+use crate::cli::{BuildConfig, Config, TrustArgs};
 use crate::extract::Options as ExtractOptions;
 use crate::extract::limits::Limits;
 use crate::plan::{self, PlanError};
@@ -137,7 +137,7 @@ pub fn load(config: Config) -> Result<Request, SetupError> {
         } => Request::Inspect(InspectRequest {
             inputs,
             limits,
-            trust: TrustStore::load(&trust)?,
+            trust: load_trust(&trust)?,
         }),
         Config::InspectNames { names } => Request::InspectNames(names),
         Config::Verify {
@@ -152,7 +152,7 @@ pub fn load(config: Config) -> Result<Request, SetupError> {
         } => {
             let catalogs = Catalogs::load(&catalogs)?;
             let sums = verify::read_sums(&sums)?;
-            let trust = TrustStore::load(&trust)?;
+            let trust = load_trust(&trust)?;
             // A built folder or bundle is re-checked against its install manifest; any other
             // folder is a folder of downloads, verified like `build` reads one.
             let (outputs, inputs): (Vec<PathBuf>, Vec<PathBuf>) = inputs
@@ -186,6 +186,15 @@ pub fn load(config: Config) -> Result<Request, SetupError> {
     })
 }
 
+/// The trust store: Microsoft's built-in roots (unless switched off) and the `--trust` files.
+fn load_trust(args: &TrustArgs) -> Result<TrustStore, TrustError> {
+    if args.builtin {
+        TrustStore::load(&args.files)
+    } else {
+        TrustStore::load_pinned(&args.files)
+    }
+}
+
 fn build(req: BuildConfig) -> Result<BuildRequest, SetupError> {
     let catalogs = Catalogs::load(&req.catalogs)?;
     let Some(catalog) = catalogs.get(&req.product) else {
@@ -202,7 +211,7 @@ fn build(req: BuildConfig) -> Result<BuildRequest, SetupError> {
     // Roles are checked before any input is read.
     plan::roles(catalog, &plan)?;
     let sums = verify::read_sums(&req.sums)?;
-    let trust = TrustStore::load(&req.trust)?;
+    let trust = load_trust(&req.trust)?;
     let (inputs, skipped) = scan::downloads(&req.inputs)?;
     if inputs.is_empty() {
         return Err(SetupError::NoInput);

@@ -429,7 +429,7 @@ impl fmt::Display for FindingKind {
             ),
             FindingKind::SignatureUntrusted { signer, reason, .. } => write!(
                 f,
-                "signed by {signer}, but not trusted ({reason}); give the vendor's root certificate with --trust"
+                "signed by {signer}, but not trusted ({reason}); check where the file came from, or give its publisher's root certificate with --trust"
             ),
             FindingKind::LevelMismatch {
                 release,

@@ -18,21 +18,10 @@ use crate::fixtures::msi::{MsiBuilder, cabinet};
 use crate::fixtures::pe::{Arch, PeBuilder};
 use crate::support::{code, corpus, json, slipway};
 
-fn have(tool: &str) -> bool {
-    Command::new(tool)
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success() || !o.stdout.is_empty() || !o.stderr.is_empty())
-}
-
 fn tools(test: &str) -> bool {
-    for t in ["openssl", "osslsigncode"] {
-        if !have(t) {
-            eprintln!("SKIP {test}: {t} is not installed (.ci/run installs it)");
-            return false;
-        }
-    }
-    true
+    ["openssl", "osslsigncode"]
+        .iter()
+        .all(|t| crate::support::tool(test, t))
 }
 
 fn run(cmd: &mut Command) {

@@ -13,11 +13,7 @@ use crate::cab::{FolderSpec, build_cab, data, extract_path};
 type Files = Vec<(String, Vec<u8>)>;
 
 fn installed(tool: &str) -> bool {
-    let ok = Command::new(tool).arg("--version").output().is_ok();
-    if !ok {
-        eprintln!("SKIP part of differential tests: {tool} is not installed");
-    }
-    ok
+    crate::support::tool("differential tests", tool)
 }
 
 /// Files of every awkward size: empty, 1 byte, exactly one and two CFDATA blocks, just over,

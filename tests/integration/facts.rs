@@ -462,11 +462,7 @@ pub(crate) fn msiinfo(args: &[&std::ffi::OsStr]) -> Option<String> {
 }
 
 pub(crate) fn have_msiinfo(test: &str) -> bool {
-    let ok = Command::new("msiinfo").arg("--version").output().is_ok();
-    if !ok {
-        eprintln!("SKIP {test}: msiinfo (msitools) is not installed");
-    }
-    ok
+    crate::support::tool(test, "msiinfo")
 }
 
 /// `ctime(3)` of a FILETIME in UTC: `Sat Feb 18 17:14:40 2017`.

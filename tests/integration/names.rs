@@ -20,7 +20,10 @@ fn names_tsv_scores_at_least_98_percent() {
             ))
         });
     let Ok(text) = std::fs::read_to_string(&path) else {
-        eprintln!("SKIP names.tsv score: {} is not readable", path.display());
+        crate::support::skip(
+            "names.tsv score",
+            &format!("{} is not readable", path.display()),
+        );
         return;
     };
     let mut lines = text.lines();

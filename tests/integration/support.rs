@@ -4,22 +4,57 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-/// The corpus folder from `SLIPWAY_CORPUS`, or `None` (with a message saying the test skips).
+/// Whether the tests run under CI (`CI` set to anything but `false`/`0`/empty), where no test
+/// may skip: what it needs is installed by `.ci/run`.
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !matches!(v.trim(), "" | "0" | "false"))
+}
+
+/// A test cannot run because `reason`: outside CI it says so and skips; under CI it fails,
+/// so a missing corpus or reference tool can never turn a CI run green.
+pub fn skip(test: &str, reason: &str) {
+    assert!(
+        !in_ci(),
+        "{test}: {reason}; under CI every test must run (.ci/run provides the corpus and tools)"
+    );
+    eprintln!("SKIP {test}: {reason}");
+}
+
+/// The corpus folder from `SLIPWAY_CORPUS`, or `None` (the test skips; under CI it fails).
 pub fn corpus(test: &str) -> Option<PathBuf> {
     match std::env::var_os("SLIPWAY_CORPUS").map(PathBuf::from) {
         Some(p) if p.join("expected.tsv").is_file() => Some(p),
         Some(p) => {
-            eprintln!(
-                "SKIP {test}: SLIPWAY_CORPUS={} has no expected.tsv",
-                p.display()
+            skip(
+                test,
+                &format!("SLIPWAY_CORPUS={} has no expected.tsv", p.display()),
             );
             None
         }
         None => {
-            eprintln!("SKIP {test}: SLIPWAY_CORPUS is not set (CI sets it to ../shared/corpus)");
+            skip(
+                test,
+                "SLIPWAY_CORPUS is not set (CI sets it to ../shared/corpus)",
+            );
             None
         }
     }
+}
+
+/// Whether the reference tool `tool` runs (`tool --version`); when it does not, the test
+/// skips (and fails under CI).
+pub fn tool(test: &str, tool: &str) -> bool {
+    let ok = std::process::Command::new(tool)
+        .arg("--version")
+        .output()
+        .is_ok();
+    if !ok {
+        skip(
+            test,
+            &format!("{tool} is not installed (.ci/run installs it)"),
+        );
+    }
+    ok
 }
 
 /// Runs `slipway ARGS…`.

@@ -773,3 +773,37 @@ fn certificates_issued_after_a_roots_not_before_date_are_untrusted() {
         assert_eq!(status_of(&v), "valid", "{date}: {v}");
     }
 }
+
+/// The CLI switch: `inspect` and `verify --require-signature` call the real DirectX web
+/// setup `valid` with the built-in roots and no `--trust`; `--no-builtin-trust` makes it
+/// `untrusted`, and `--require-signature` then fails.
+#[test]
+fn cli_no_builtin_trust_switches_the_builtin_roots_off() {
+    let Some(c) = corpus("cli_no_builtin_trust_switches_the_builtin_roots_off") else {
+        return;
+    };
+    let exe = c.join("FinishedGames/dxwebsetup.exe");
+    let sig = |extra: &[&str]| {
+        let mut args = vec!["inspect".as_ref(), exe.as_os_str(), "--json".as_ref()];
+        args.extend(extra.iter().map(|a| std::ffi::OsStr::new(*a)));
+        let out = slipway(&args);
+        let doc = crate::support::json(&out);
+        doc["items"][0]["signature"]["status"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert_eq!(sig(&[]), "valid");
+    assert_eq!(sig(&["--no-builtin-trust"]), "untrusted");
+    let verify = |extra: &[&str]| {
+        let mut args = vec![
+            "verify".as_ref(),
+            exe.as_os_str(),
+            "--require-signature".as_ref(),
+        ];
+        args.extend(extra.iter().map(|a| std::ffi::OsStr::new(*a)));
+        code(&slipway(&args))
+    };
+    assert_eq!(verify(&[]), 0);
+    assert_eq!(verify(&["--no-builtin-trust"]), 1);
+}
