@@ -29,8 +29,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use slipway::catalog::model::{Catalog, Component, Release, ReleaseFile, ReleaseKind, Role};
-use slipway::identify::names::classify_name;
 use slipway::model::{Arch, Build, Kb, Scope, YearMonth};
+use slipway::names::classify_name;
 
 /// One product of the inventory and how its catalog looks.
 struct Product {

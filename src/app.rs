@@ -9,7 +9,7 @@ use crate::config::{self, Request};
 use crate::error::ExitStatus;
 use crate::extract::{self, NoProgress, Progress};
 use crate::findings::Severity;
-use crate::identify::names;
+use crate::names;
 use crate::pipeline::{self, BuildError, Outcome};
 use crate::ui::{self, Printer, progress::Bar};
 

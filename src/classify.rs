@@ -7,8 +7,8 @@ use std::collections::BTreeSet;
 
 use crate::catalog::model::{Catalog, Component, Release, ReleaseFile};
 use crate::identify::inspect::Item;
-use crate::identify::names::NameKind;
 use crate::model::{Build, Kb, Lang, Scope};
+use crate::names::NameKind;
 
 /// Where a catalog knows an item from.
 #[derive(Clone, Copy, Debug)]
@@ -300,8 +300,8 @@ mod tests {
     use super::*;
     use crate::catalog::model::Role;
     use crate::formats::Format;
-    use crate::identify::names::classify_name;
     use crate::model::{Origin, Sha1, Sha256};
+    use crate::names::classify_name;
 
     fn item(name: &str, depth: usize) -> Item {
         Item {

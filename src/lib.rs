@@ -18,8 +18,8 @@
 //! ```
 //!
 //! [`pipeline`] runs the stages in that order; [`app`] turns a command line into a request,
-//! runs it and decides the exit status. No stage imports a later one; [`model`] and
-//! [`findings`] are the shared vocabulary, [`formats`] the container readers below them all.
+//! runs it and decides the exit status. No stage imports a later one; [`model`], [`names`]
+//! (Microsoft's naming conventions) and [`findings`] are the shared vocabulary, [`formats`] the container readers below them all.
 
 pub mod app;
 pub mod assemble;
@@ -35,6 +35,7 @@ pub mod formats;
 pub mod identify;
 pub mod manifest;
 pub mod model;
+pub mod names;
 pub mod pipeline;
 pub mod plan;
 pub mod scan;

@@ -7,7 +7,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use crate::formats::{Format, read_head, sniff};
-use crate::identify::names::{NameKind, classify_name};
+use crate::names::{NameKind, classify_name};
 
 use crate::model::manifest::MANIFEST;
 

@@ -9,7 +9,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(name) = std::str::from_utf8(data) else {
         return;
     };
-    let _ = slipway::identify::names::classify_name(name);
+    let _ = slipway::names::classify_name(name);
     for is_dir in [false, true] {
         if let Ok(p) = SafePath::new(name, is_dir) {
             for c in p.components() {

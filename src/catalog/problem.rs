@@ -5,7 +5,7 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::findings::Severity;
+use crate::model::Severity;
 
 /// One thing wrong (or suspicious) in a catalog document.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

@@ -12,8 +12,8 @@ use crate::formats::Format;
 use crate::formats::msi::{self, PackageFacts};
 use crate::formats::payload::Source;
 use crate::formats::pe::{self, PeFacts};
-use crate::identify::names::{NameFacts, classify_name, lcid_language};
 use crate::model::{Arch, Origin};
+use crate::names::{NameFacts, classify_name, lcid_language};
 
 /// What one node is.
 #[derive(Debug)]

@@ -20,8 +20,8 @@ use crate::formats::msi::{MsiError, PackageFacts};
 use crate::formats::payload::{Digests, Source};
 use crate::formats::pe::PeFacts;
 use crate::formats::{Format, FormatError};
-use crate::identify::names::{NameFacts, NameKind, classify_name};
 use crate::model::{Origin, Sha1, Sha256};
+use crate::names::{NameFacts, NameKind, classify_name};
 
 /// One package, patch or container found.
 #[derive(Debug)]

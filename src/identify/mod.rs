@@ -2,4 +2,3 @@
 
 pub mod facts;
 pub mod inspect;
-pub mod names;

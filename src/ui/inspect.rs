@@ -7,7 +7,7 @@ use super::{Printer, table};
 use crate::classify::Class;
 use crate::findings::Finding;
 use crate::identify::inspect::{Inspection, Item};
-use crate::identify::names::NameFacts;
+use crate::names::NameFacts;
 
 /// A finding as JSON.
 pub fn finding_json(f: &Finding) -> Value {

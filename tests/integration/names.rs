@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use slipway::identify::names::classify_name;
+use slipway::names::classify_name;
 
 /// Share of names that must be right on all four fields (issue 3, "Done when").
 const REQUIRED: f64 = 0.98;

@@ -110,7 +110,7 @@ mod tests {
 
     use crate::catalog::check::check;
     use crate::catalog::check::tests::{codes, minimal};
-    use crate::findings::Severity;
+    use crate::model::Severity;
 
     #[test]
     fn builds_backwards_are_errors_unless_acknowledged() {

@@ -229,7 +229,7 @@ mod tests {
 
     use crate::catalog::check::check;
     use crate::catalog::check::tests::{codes, minimal};
-    use crate::findings::Severity;
+    use crate::model::Severity;
 
     #[test]
     fn duplicates_are_errors_but_multi_package_releases_are_not() {

@@ -175,7 +175,7 @@ mod tests {
     use super::*;
     use crate::catalog::check::check;
     use crate::catalog::check::tests::minimal;
-    use crate::findings::Severity;
+    use crate::model::Severity;
 
     #[test]
     fn characters_spaces_and_files() {

@@ -134,7 +134,7 @@ fn code_in_slot(t: &Tok) -> Option<(Lang, String)> {
 
 #[cfg(test)]
 mod tests {
-    use crate::identify::names::tests::{Row, check};
+    use crate::names::tests::{Row, check};
 
     #[test]
     fn windows_three_letter_codes_two_letter_codes_and_lcids_in_names() {

@@ -123,9 +123,9 @@ fn split_sha1(stem: &str) -> (&str, Option<Sha1>) {
 
 #[cfg(test)]
 mod tests {
-    use crate::identify::names::tests::{Row, check};
-    use crate::identify::names::{NameKind, classify_name};
     use crate::model::{Arch, Kb, Scope};
+    use crate::names::tests::{Row, check};
+    use crate::names::{NameKind, classify_name};
 
     #[test]
     fn catalog_names_carry_a_sha1() {

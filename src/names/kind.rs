@@ -60,8 +60,8 @@ pub(super) fn decide(
 
 #[cfg(test)]
 mod tests {
-    use crate::identify::names::classify_name;
-    use crate::identify::names::tests::{Row, check};
+    use crate::names::classify_name;
+    use crate::names::tests::{Row, check};
 
     #[test]
     fn hotfix_wrappers_and_other_files() {

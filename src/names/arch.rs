@@ -201,7 +201,7 @@ pub(super) fn with_default(
 
 #[cfg(test)]
 mod tests {
-    use crate::identify::names::tests::{Row, check};
+    use crate::names::tests::{Row, check};
 
     #[test]
     fn architecture_defaults_follow_product_generations() {

@@ -77,8 +77,8 @@ pub(super) fn decide(
 
 #[cfg(test)]
 mod tests {
-    use crate::identify::names::classify_name;
-    use crate::identify::names::tests::{Row, check};
+    use crate::names::classify_name;
+    use crate::names::tests::{Row, check};
 
     #[test]
     fn patch_names() {

@@ -268,7 +268,7 @@ pub(super) fn family(kind: NameKind, d: &Draft, product: &ProductFacts) -> Optio
 
 #[cfg(test)]
 mod tests {
-    use crate::identify::names::classify_name;
+    use crate::names::classify_name;
 
     /// (name, product, release, family)
     type Described = (
