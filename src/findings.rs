@@ -5,7 +5,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::extract::Error;
-use crate::model::manifest::SUMS;
+use crate::model::manifest::{FindingEntry, SUMS};
 use crate::model::{Arch, Build, Kb, Lang, Origin};
 
 pub use crate::model::Severity;
@@ -469,6 +469,18 @@ impl Finding {
     /// The one-line explanation with its remedy (without the origin).
     pub fn message(&self) -> String {
         self.kind.message(&self.origin)
+    }
+}
+
+/// The one serialised form of a finding (JSON reports and the install manifest).
+impl From<&Finding> for FindingEntry {
+    fn from(f: &Finding) -> FindingEntry {
+        FindingEntry {
+            severity: f.severity(),
+            code: f.code().to_owned(),
+            message: f.message(),
+            origin: f.origin.labels(),
+        }
     }
 }
 

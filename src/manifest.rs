@@ -27,16 +27,6 @@ pub use crate::model::manifest::{MANIFEST, SUMS};
 /// The install manifest's JSON Schema, as shipped in `manifests/`.
 pub const MANIFEST_SCHEMA: &str = include_str!("../manifests/install-manifest.schema.json");
 
-/// A finding as the JSON documents write it.
-pub fn finding_entry(f: &Finding) -> FindingEntry {
-    FindingEntry {
-        severity: f.severity(),
-        code: f.code().to_owned(),
-        message: f.message(),
-        origin: f.origin.labels(),
-    }
-}
-
 /// The install manifest of a build.
 pub fn install_manifest(
     product: &str,
@@ -126,7 +116,7 @@ pub fn install_manifest(
         inputs,
         roles,
         superseded,
-        findings: findings.iter().map(finding_entry).collect(),
+        findings: findings.iter().map(FindingEntry::from).collect(),
     }
 }
 

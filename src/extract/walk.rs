@@ -417,69 +417,43 @@ impl Sink<'_, '_, '_> {
             return Ok(());
         }
         let name = member.name.to_owned();
-        match hold.to {
-            Holder::Nowhere => Ok(()),
+        // Each branch keeps what its source borrows alive until the look is over.
+        let memory: BytesSource;
+        let temp: tempfile::NamedTempFile;
+        let pooled: PathBuf;
+        let file: FileSource<'_>;
+        let (source, stored): (&dyn Source, Option<&Path>) = match hold.to {
+            Holder::Nowhere => return Ok(()),
             Holder::Memory(v) => {
-                let source = BytesSource(Arc::from(v));
-                self.look(
-                    origin,
-                    &name,
-                    format,
-                    digests,
-                    None,
-                    &source,
-                    &mut NoVolumes,
-                    &path,
-                )
-                .map(|_| ())
+                memory = BytesSource(Arc::from(v));
+                (&memory, None)
             }
             Holder::Temp(f) => {
-                let source = FileSource(f.path());
-                self.look(
-                    origin,
-                    &name,
-                    format,
-                    digests,
-                    None,
-                    &source,
-                    &mut NoVolumes,
-                    &path,
-                )
-                .map(|_| ())
+                temp = f;
+                file = FileSource(temp.path());
+                (&file, None)
             }
             Holder::Pool(p, f) => {
                 drop(f);
-                let source = FileSource(&p);
-                self.look(
-                    origin,
-                    &name,
-                    format,
-                    digests,
-                    Some(&p),
-                    &source,
-                    &mut NoVolumes,
-                    &path,
-                )
-                .map(|_| ())
+                pooled = p;
+                file = FileSource(&pooled);
+                (&file, Some(&pooled))
             }
-        }
+        };
+        let node = self.member_node(origin, &name, format, digests, stored);
+        self.look(&node, source, &mut NoVolumes, &path).map(|_| ())
     }
 
-    /// Shows a kept member to the visitor, and walks it when the visitor opens it; returns
-    /// whether it was opened and read completely.
-    #[allow(clippy::too_many_arguments)]
-    fn look(
+    /// The node of a kept member of this container.
+    fn member_node<'n>(
         &mut self,
-        origin: &Origin,
-        name: &str,
+        origin: &'n Origin,
+        name: &'n str,
         format: Format,
         digests: Digests,
-        stored: Option<&Path>,
-        source: &dyn Source,
-        volumes: &mut dyn VolumeResolver,
-        path: &SafePath,
-    ) -> Result<bool, Fail> {
-        let node = Node {
+        stored: Option<&'n Path>,
+    ) -> Node<'n> {
+        Node {
             id: self.walker.new_id(),
             parent: Some(self.parent),
             depth: self.depth,
@@ -488,14 +462,26 @@ impl Sink<'_, '_, '_> {
             format,
             digests: Some(digests),
             stored,
-        };
-        if !self.visitor.node(&node, source) {
+        }
+    }
+
+    /// Shows a kept member to the visitor, and walks it (its members placed below
+    /// `<path>.extracted/`) when the visitor opens it; returns whether it was opened and read
+    /// completely.
+    fn look(
+        &mut self,
+        node: &Node<'_>,
+        source: &dyn Source,
+        volumes: &mut dyn VolumeResolver,
+        path: &SafePath,
+    ) -> Result<bool, Fail> {
+        if !self.visitor.node(node, source) {
             return Ok(false);
         }
         let base = Some(path.with_suffix(EXTRACTED_SUFFIX));
         Ok(self
             .walker
-            .open(&node, source, volumes, base, self.visitor)?)
+            .open(node, source, volumes, base, self.visitor)?)
     }
 
     /// One member written into the output tree (extract).
@@ -540,16 +526,8 @@ impl Sink<'_, '_, '_> {
         let digests = tree.complete(index)?;
         let mut volumes = DirVolumes::beside(&disk);
         let source = FileSource(&disk);
-        let unpacked = self.look(
-            origin,
-            member.name,
-            format,
-            digests,
-            Some(&disk),
-            &source,
-            &mut volumes,
-            &path,
-        )?;
+        let node = self.member_node(origin, member.name, format, digests, Some(&disk));
+        let unpacked = self.look(&node, &source, &mut volumes, &path)?;
         if unpacked && let Some(tree) = self.walker.tree_mut() {
             tree.mark_unpacked(index);
         }

@@ -212,3 +212,367 @@ pub fn plan(
         base_language: base,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::classify::ComponentRef;
+    use crate::formats::Format;
+    use crate::model::{Origin, Sha1, Sha256};
+    use crate::names::classify_name;
+
+    fn catalog() -> Catalog {
+        serde_json::from_value(serde_json::json!({
+            "schema_version": 1, "id": "demo", "title": "Demo", "language_packs": true,
+            "components": [
+                {"id": "wss", "title": "WSS", "families": ["sts", "wssmui"],
+                 "localized_families": ["wssmui"]},
+                {"id": "moss", "title": "MOSS", "families": ["coreserver"]}
+            ],
+            "roles": [
+                {"id": "wfe", "title": "WFE", "rollout_rank": 2},
+                {"id": "app", "title": "App", "rollout_rank": 1}
+            ],
+            "releases": [],
+            "quirks": [{"id": "q", "description": "d", "remove_file": "wsssetup.dll",
+                        "when_component": "moss"}],
+            "steps": [{"id": "s", "text": "run the wizard", "role_order": ["app"]}]
+        }))
+        .unwrap()
+    }
+
+    /// An input item (depth 0) or a patch/companion inside the last input.
+    fn item(name: &str, depth: usize, byte: u8, companion: bool) -> Item {
+        Item {
+            origin: Origin::input(name),
+            depth,
+            name: name.to_owned(),
+            size: 1,
+            sha256: Sha256([byte; 32]),
+            sha1: Sha1([0; 20]),
+            format: Format::Unknown,
+            named: classify_name(name),
+            pe: None,
+            package: None,
+            findings: Vec::new(),
+            signature: None,
+            stored: (depth > 0).then(|| format!("/pool/{name}").into()),
+            companion,
+        }
+    }
+
+    /// A row: family, build, language, service pack, component rank, roles.
+    struct Row<'a> {
+        family: &'a str,
+        build: &'a str,
+        language: Option<&'a str>,
+        sp: bool,
+        component: Option<usize>,
+        roles: &'a [&'a str],
+    }
+
+    fn class<'c>(c: &'c Catalog, input: usize, row: Option<&Row<'_>>) -> Class<'c> {
+        let language = row.and_then(|r| r.language).and_then(Lang::parse);
+        Class {
+            input,
+            patch: row.is_some(),
+            package: row.is_some(),
+            families: row.map(|r| vec![r.family.to_owned()]).unwrap_or_default(),
+            family: row.map(|r| r.family.to_owned()),
+            build: row.and_then(|r| Build::parse(r.build)),
+            kb: None,
+            scope: if language.is_some() {
+                Scope::Localized
+            } else {
+                Scope::Global
+            },
+            language,
+            service_pack: row.is_some_and(|r| r.sp),
+            release: None,
+            component: row.and_then(|r| r.component).map(|rank| ComponentRef {
+                rank,
+                component: &c.components[rank],
+            }),
+            roles: row
+                .map(|r| r.roles.iter().map(|s| (*s).to_owned()).collect())
+                .unwrap_or_default(),
+        }
+    }
+
+    /// Items and classes from (file name, row) pairs, all inside one input package.
+    fn inputs<'c>(c: &'c Catalog, rows: &[(&str, Option<Row<'_>>)]) -> (Vec<Item>, Vec<Class<'c>>) {
+        let mut items = vec![item("pkg-kb1-fullfile-x86-glb.exe", 0, 0, false)];
+        let mut classes = vec![class(c, 0, None)];
+        for (n, (name, row)) in rows.iter().enumerate() {
+            let byte = u8::try_from(n + 1).unwrap_or(0);
+            items.push(item(name, 1, byte, row.is_none()));
+            classes.push(class(c, 0, row.as_ref()));
+        }
+        (items, classes)
+    }
+
+    const BOTH: &[&str] = &["app", "wfe"];
+
+    fn files(p: &Plan, role: &str) -> Vec<String> {
+        p.roles
+            .iter()
+            .find(|r| r.role.id == role)
+            .map(|r| r.placed.iter().map(|p| p.file.clone()).collect())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn the_newest_build_of_a_family_is_placed_and_the_rest_superseded() {
+        let c = catalog();
+        let row = |build| Row {
+            family: "sts",
+            build,
+            language: None,
+            sp: false,
+            component: Some(0),
+            roles: BOTH,
+        };
+        let (items, classes) = inputs(
+            &c,
+            &[
+                ("sts-old.msp", Some(row("12.0.6514.5002"))),
+                ("sts-x-none.msp", Some(row("12.0.6520.5000"))),
+            ],
+        );
+        let p = plan(&items, &classes, &c, &Request::default()).unwrap();
+        assert_eq!(files(&p, "app"), ["app/Updates/sts-x-none.msp"]);
+        assert_eq!(p.superseded.len(), 1);
+        assert_eq!(items[p.superseded[0].item].name, "sts-old.msp");
+        // Roles come in rollout order, whatever the catalog's order.
+        let ids: Vec<&str> = p.roles.iter().map(|r| r.role.id.as_str()).collect();
+        assert_eq!(ids, ["app", "wfe"]);
+        assert_eq!(p.roles[0].steps, ["run the wizard"]);
+        assert!(p.roles[1].steps.is_empty());
+    }
+
+    #[test]
+    fn install_order_is_service_packs_then_components_then_global_first() {
+        let c = catalog();
+        let rows = [
+            (
+                "coreserver-x-none.msp",
+                Some(Row {
+                    family: "coreserver",
+                    build: "12.0.6520.5000",
+                    language: None,
+                    sp: false,
+                    component: Some(1),
+                    roles: BOTH,
+                }),
+            ),
+            (
+                "wssmui-en-us.msp",
+                Some(Row {
+                    family: "wssmui",
+                    build: "12.0.6520.5000",
+                    language: Some("en-us"),
+                    sp: false,
+                    component: Some(0),
+                    roles: BOTH,
+                }),
+            ),
+            (
+                "sts-x-none.msp",
+                Some(Row {
+                    family: "sts",
+                    build: "12.0.6520.5000",
+                    language: None,
+                    sp: false,
+                    component: Some(0),
+                    roles: BOTH,
+                }),
+            ),
+            (
+                "stswwsp2.msp",
+                Some(Row {
+                    family: "sts",
+                    build: "12.0.6421.1000",
+                    language: None,
+                    sp: true,
+                    component: Some(0),
+                    roles: BOTH,
+                }),
+            ),
+        ];
+        let (items, classes) = inputs(&c, &rows);
+        let p = plan(&items, &classes, &c, &Request::default()).unwrap();
+        assert_eq!(
+            files(&p, "app"),
+            [
+                "app/Updates/stswwsp2.msp",
+                "app/Updates/sts-x-none.msp",
+                "app/Updates/wssmui-en-us.msp",
+                "app/Updates/coreserver-x-none.msp",
+            ]
+        );
+        let orders: Vec<Option<u32>> = p.roles[0].placed.iter().map(|p| p.order).collect();
+        assert_eq!(orders, [Some(1), Some(2), Some(3), Some(4)]);
+        assert!(p.superseded.is_empty(), "a CU does not supersede its SP");
+    }
+
+    #[test]
+    fn languages_are_chosen_and_other_languages_go_to_language_packs() {
+        let c = catalog();
+        let mui = |language| Row {
+            family: "wssmui",
+            build: "12.0.6520.5000",
+            language: Some(language),
+            sp: false,
+            component: Some(0),
+            roles: BOTH,
+        };
+        let rows = [
+            ("wssmui-de-de.msp", Some(mui("de-de"))),
+            ("wssmui-en-us.msp", Some(mui("en-us"))),
+            ("wssmui-fr-fr.msp", Some(mui("fr-fr"))),
+        ];
+        let (items, classes) = inputs(&c, &rows);
+        let request = Request {
+            roles: vec!["app".into()],
+            languages: vec![Lang::parse("en-us").unwrap(), Lang::parse("de-de").unwrap()],
+        };
+        let p = plan(&items, &classes, &c, &request).unwrap();
+        assert_eq!(
+            files(&p, "app"),
+            [
+                "app/LanguagePacks/de-de/Updates/wssmui-de-de.msp",
+                "app/Updates/wssmui-en-us.msp"
+            ]
+        );
+        assert_eq!(p.base_language.as_ref().map(Lang::as_str), Some("en-us"));
+        let codes: Vec<&str> = p.findings.iter().map(Finding::code).collect();
+        assert_eq!(codes, ["language-not-chosen"]);
+        assert!(files(&p, "wfe").is_empty(), "only the requested role");
+    }
+
+    #[test]
+    fn roles_get_only_what_classify_assigned_and_quirks_remove_companions() {
+        let c = catalog();
+        let rows = [
+            (
+                "coreserver-x-none.msp",
+                Some(Row {
+                    family: "coreserver",
+                    build: "12.0.6520.5000",
+                    language: None,
+                    sp: false,
+                    component: Some(1),
+                    roles: &["app"],
+                }),
+            ),
+            (
+                "sts-x-none.msp",
+                Some(Row {
+                    family: "sts",
+                    build: "12.0.6520.5000",
+                    language: None,
+                    sp: false,
+                    component: Some(0),
+                    roles: BOTH,
+                }),
+            ),
+            ("wsssetup.dll", None),
+            ("readme.htm", None),
+        ];
+        let (items, classes) = inputs(&c, &rows);
+        let p = plan(&items, &classes, &c, &Request::default()).unwrap();
+        assert_eq!(
+            files(&p, "app"),
+            [
+                "app/Updates/sts-x-none.msp",
+                "app/Updates/coreserver-x-none.msp",
+                "app/Updates/readme.htm"
+            ]
+        );
+        // The quirk applies where the role's updates include MOSS: not on this WSS-only role.
+        assert_eq!(
+            files(&p, "wfe"),
+            [
+                "wfe/Updates/sts-x-none.msp",
+                "wfe/Updates/wsssetup.dll",
+                "wfe/Updates/readme.htm"
+            ]
+        );
+        let quirks = p
+            .findings
+            .iter()
+            .filter(|f| f.code() == "quirk-applied")
+            .count();
+        assert_eq!(quirks, 1, "wsssetup.dll left out of the MOSS role only");
+    }
+
+    #[test]
+    fn colliding_names_are_numbered_and_duplicates_placed_once() {
+        let c = catalog();
+        let row = |family, build| Row {
+            family,
+            build,
+            language: None,
+            sp: false,
+            component: None,
+            roles: BOTH,
+        };
+        let rows = [
+            ("x.msp", Some(row("a", "1.0.0.0"))),
+            ("X.msp", Some(row("b", "1.0.0.0"))),
+        ];
+        let (items, classes) = inputs(&c, &rows);
+        let p = plan(
+            &items,
+            &classes,
+            &c,
+            &Request {
+                roles: vec!["app".into()],
+                ..Request::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            files(&p, "app"),
+            ["app/Updates/01-x.msp", "app/Updates/02-X.msp"]
+        );
+        let codes: Vec<&str> = p.findings.iter().map(Finding::code).collect();
+        assert_eq!(codes, ["unknown-family", "unknown-family"]);
+        // The same bytes twice under one family and build: placed once.
+        let (mut items, classes) = inputs(
+            &c,
+            &[
+                ("x.msp", Some(row("a", "1.0.0.0"))),
+                ("y.msp", Some(row("a", "1.0.0.0"))),
+            ],
+        );
+        items[2].sha256 = items[1].sha256;
+        let p = plan(
+            &items,
+            &classes,
+            &c,
+            &Request {
+                roles: vec!["app".into()],
+                ..Request::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(files(&p, "app"), ["app/Updates/x.msp"]);
+        assert!(p.findings.iter().any(|f| f.code() == "duplicate"));
+    }
+
+    #[test]
+    fn unknown_roles_and_no_patches_are_errors() {
+        let c = catalog();
+        let request = Request {
+            roles: vec!["db".into()],
+            ..Request::default()
+        };
+        assert_eq!(roles(&c, &request).unwrap_err().code(), "unknown-role");
+        let (items, classes) = inputs(&c, &[("readme.htm", None)]);
+        assert_eq!(
+            plan(&items, &classes, &c, &Request::default()).unwrap_err(),
+            PlanError::NoPatches
+        );
+    }
+}

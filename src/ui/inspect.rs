@@ -7,16 +7,12 @@ use super::{Printer, table};
 use crate::classify::Class;
 use crate::findings::Finding;
 use crate::identify::inspect::{Inspection, Item};
+use crate::model::manifest::FindingEntry;
 use crate::names::NameFacts;
 
-/// A finding as JSON.
+/// A finding as JSON (the install manifest's form).
 pub fn finding_json(f: &Finding) -> Value {
-    json!({
-        "code": f.code(),
-        "severity": f.severity(),
-        "message": f.message(),
-        "origin": f.origin.labels(),
-    })
+    serde_json::to_value(FindingEntry::from(f)).unwrap_or(Value::Null)
 }
 
 fn names_json(facts: &NameFacts) -> Map<String, Value> {
