@@ -214,7 +214,18 @@ pub fn unpack(
             Ok(Payload::Extracted)
         }
         Format::CompoundFile => {
-            match msi::extract(source.open().map_err(read_err)?, origin, volumes, sink) {
+            let mut file = source.open().map_err(read_err)?;
+            let len = source.size().map_err(read_err)?;
+            if let Some(cut) = msi::shortfall(&mut *file, len).map_err(read_err)? {
+                return Err(ReadError::format(
+                    origin,
+                    msi::MsiError::Truncated {
+                        required: cut.required,
+                        len: cut.len,
+                    },
+                ));
+            }
+            match msi::extract(file, origin, volumes, sink) {
                 Ok(()) => Ok(Payload::Extracted),
                 Err(ReadError::Format { source, .. }) if source.is_no_payload() => {
                     Ok(Payload::None(source))
@@ -226,11 +237,24 @@ pub fn unpack(
             let mut file = source.open().map_err(read_err)?;
             let len = source.size().map_err(read_err)?;
             let mut spans = if format == Format::Executable {
+                // A cut download is damage, whatever it still holds.
+                if let Some(cut) = pe::truncation(&mut *file, len).map_err(read_err)? {
+                    return Err(ReadError::format(origin, cut));
+                }
                 pe::locate(&mut *file, len).map_err(read_err)?
             } else {
                 Vec::new()
             };
             for span in cab::scan(&mut *file, len).map_err(read_err)? {
+                if !span.complete {
+                    return Err(ReadError::format(
+                        &origin.child(OriginStep::Offset(span.offset)),
+                        cab::CabError::CabinetCut {
+                            declared: span.len,
+                            available: len - span.offset,
+                        },
+                    ));
+                }
                 let inside_known = spans
                     .iter()
                     .any(|s| span.offset >= s.offset && span.offset < s.offset + s.len);

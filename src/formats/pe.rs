@@ -6,7 +6,9 @@
 //! `windows/win32/debug/pe-format`), cited as "PE spec §…".
 //!
 //! Malformed input never makes [`locate`] or [`facts`] fail or panic: whatever cannot be parsed
-//! is simply not reported. Only a genuine I/O error of the reader is an `Err`.
+//! is simply not reported. Only a genuine I/O error of the reader is an `Err`. [`truncation`]
+//! is the exception that makes a cut download damage: the headers declare parts (sections,
+//! the certificate table) that the file does not reach.
 
 use std::collections::HashSet;
 use std::io::{self, SeekFrom};
@@ -19,6 +21,13 @@ use crate::model::{Arch, Build, OriginStep};
 pub enum PeError {
     #[error("no cabinet or archive found in executable")]
     NoPayload,
+    /// The headers declare data past the end of the file: a cut download.
+    #[error("truncated executable: {part} end at byte {end}, but the file has {len} bytes")]
+    Truncated {
+        part: &'static str,
+        end: u64,
+        len: u64,
+    },
 }
 
 /// An archive embedded in an executable.
@@ -63,6 +72,52 @@ pub fn locate(r: &mut dyn ReadSeek, len: u64) -> io::Result<Vec<Embedded>> {
     let mut seen = HashSet::new();
     found.retain(|e| seen.insert(e.offset));
     Ok(found)
+}
+
+/// Where an executable whose headers start like a PE ends before what they declare: the
+/// MS-DOS header, the PE headers, the section table, a section's raw data, or the certificate
+/// table (PE spec §2–§5.7). `None` for a complete file, and for one that is not a PE at all.
+pub fn truncation(r: &mut dyn ReadSeek, len: u64) -> io::Result<Option<PeError>> {
+    let cut = |part, end: u64| Some(PeError::Truncated { part, end, len });
+    let Some(dos) = read_array::<0x40>(r, len, 0)? else {
+        return Ok(cut("the MS-DOS header", 0x40));
+    };
+    if !dos.starts_with(b"MZ") {
+        return Ok(None);
+    }
+    let pe = u64::from(u32_at(&dos, 0x3c));
+    let coff_end = pe + 24;
+    if coff_end > len {
+        return Ok(cut("the PE headers", coff_end));
+    }
+    let Some(coff) = read_array::<24>(r, len, pe)? else {
+        return Ok(cut("the PE headers", coff_end));
+    };
+    if !coff.starts_with(b"PE\0\0") {
+        // An MS-DOS program, not a PE: nothing is declared beyond its own header.
+        return Ok(None);
+    }
+    let optional_end = coff_end + u64::from(u16_at(&coff, 20));
+    if optional_end > len {
+        return Ok(cut("the optional header", optional_end));
+    }
+    let table_end = optional_end + u64::from(u16_at(&coff, 6).min(MAX_SECTIONS)) * 40;
+    if table_end > len {
+        return Ok(cut("the section table", table_end));
+    }
+    let Some(image) = Headers::read(r, len)? else {
+        return Ok(None);
+    };
+    if image.image_end > len {
+        return Ok(cut("the sections' raw data", image.image_end));
+    }
+    if let Some((offset, size)) = image.certificate {
+        let end = offset.saturating_add(size);
+        if end > len {
+            return Ok(cut("the certificate table", end));
+        }
+    }
+    Ok(None)
 }
 
 /// `RT_VERSION` (winuser.h): the VS_VERSIONINFO resource.

@@ -71,6 +71,8 @@ pub enum CabError {
     BlockTooLarge { block: u32, compressed: usize },
     #[error("data block {block}: uncompressed size {cb_uncomp} exceeds 32768")]
     UncompressedTooLarge { block: u32, cb_uncomp: u16 },
+    #[error("cabinet cut short: it declares {declared} bytes, the file holds {available}")]
+    CabinetCut { declared: u64, available: u64 },
     #[error("data block {block}: bad checksum (stored {stored:#010x}, computed {computed:#010x})")]
     BadChecksum {
         block: u32,
@@ -218,11 +220,14 @@ impl VolumeResolver for NoVolumes {
     }
 }
 
-/// A complete cabinet found inside a larger file.
+/// A cabinet found inside a larger file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Span {
     pub offset: u64,
+    /// Its `cbCabinet`.
     pub len: u64,
+    /// False when the file ends before `len` bytes: a cabinet cut short.
+    pub complete: bool,
 }
 
 /// How much is decoded between two interrupt checks while skipping within a folder.

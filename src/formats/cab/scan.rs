@@ -13,7 +13,10 @@ const CHUNK: usize = 256 * 1024;
 ///
 /// Every `MSCF` is a candidate; it counts when its header is plausible (version 1.3,
 /// `cbCabinet` inside the file, `coffFiles` inside the cabinet, at least one folder and one
-/// file) and its header, folder and file tables parse within `cbCabinet`. The reserved
+/// file) and its header, folder and file tables parse within `cbCabinet`. A candidate whose
+/// header is plausible but whose `cbCabinet` runs past the end of the file is a cabinet cut
+/// short (a truncated download, an appended container that starts but does not finish): it is
+/// reported with `complete: false`, and the search ends there. The reserved
 /// header fields are *not* required to be zero: cabextract ignores them, and real test
 /// files (libmspack's search_tricky1.cab) have cabinets with non-zero ones. The search resumes after each cabinet found, and one byte after a
 /// false signature.
@@ -32,13 +35,26 @@ pub(crate) fn scan(r: &mut dyn ReadSeek, len: u64) -> io::Result<Vec<Span>> {
         let mut i = 0;
         while let Some(hit) = find_mscf(chunk, i) {
             let offset = pos + hit as u64;
-            if let Some(cb) = validate(r, offset, len)? {
-                spans.push(Span {
-                    offset,
-                    len: u64::from(cb),
-                });
-                pos = offset + u64::from(cb);
-                continue 'chunks;
+            match validate(r, offset, len)? {
+                Found::Cabinet(cb) => {
+                    spans.push(Span {
+                        offset,
+                        len: u64::from(cb),
+                        complete: true,
+                    });
+                    pos = offset + u64::from(cb);
+                    continue 'chunks;
+                }
+                Found::Cut(cb) => {
+                    // Everything from here on belongs to the cut cabinet.
+                    spans.push(Span {
+                        offset,
+                        len: u64::from(cb),
+                        complete: false,
+                    });
+                    break 'chunks;
+                }
+                Found::Nothing => {}
             }
             i = hit + 1;
         }
@@ -77,31 +93,56 @@ fn find_mscf(hay: &[u8], from: usize) -> Option<usize> {
     None
 }
 
-/// `Some(cbCabinet)` when a complete, plausible cabinet starts at `offset`.
-fn validate(r: &mut dyn ReadSeek, offset: u64, len: u64) -> io::Result<Option<u32>> {
+/// What starts at a signature.
+enum Found {
+    Nothing,
+    /// A complete, plausible cabinet of `cbCabinet` bytes.
+    Cabinet(u32),
+    /// A plausible header whose `cbCabinet` runs past the end of the file.
+    Cut(u32),
+}
+
+fn validate(r: &mut dyn ReadSeek, offset: u64, len: u64) -> io::Result<Found> {
     let mut head = [0u8; HEADER_LEN as usize];
     r.seek(SeekFrom::Start(offset))?;
     if fill(r, &mut head)? < head.len() {
-        return Ok(None);
+        return Ok(Found::Nothing);
     }
     let Ok(fixed) = Fixed::parse(&head) else {
-        return Ok(None);
+        return Ok(Found::Nothing);
     };
     let plausible = fixed.version == (1, 3)
         && fixed.cb_cabinet >= HEADER_LEN
-        && offset
-            .checked_add(u64::from(fixed.cb_cabinet))
-            .is_some_and(|end| end <= len)
         && fixed.coff_files >= HEADER_LEN
         && fixed.coff_files < fixed.cb_cabinet
         && fixed.c_folders > 0
         && fixed.c_files > 0;
     if !plausible {
-        return Ok(None);
+        return Ok(Found::Nothing);
+    }
+    let fits = offset
+        .checked_add(u64::from(fixed.cb_cabinet))
+        .is_some_and(|end| end <= len);
+    // A cut cabinet must still show its file table (cabinets are written header, folders,
+    // files, data): otherwise a stray `MSCF` with plausible numbers is not evidence enough.
+    if !fits {
+        let tables_present = offset
+            .checked_add(u64::from(fixed.coff_files))
+            .is_some_and(|end| end < len);
+        let parses = tables_present
+            && matches!(
+                header::parse(r, offset, len - offset),
+                Ok(_) | Err(Fail::Cab(super::CabError::Truncated { .. }))
+            );
+        return Ok(if parses {
+            Found::Cut(fixed.cb_cabinet)
+        } else {
+            Found::Nothing
+        });
     }
     match header::parse(r, offset, u64::from(fixed.cb_cabinet)) {
-        Ok(_) => Ok(Some(fixed.cb_cabinet)),
-        Err(Fail::Cab(_)) => Ok(None),
+        Ok(_) => Ok(Found::Cabinet(fixed.cb_cabinet)),
+        Err(Fail::Cab(_)) => Ok(Found::Nothing),
         Err(Fail::Io(e)) => Err(e),
     }
 }

@@ -20,6 +20,7 @@
 //! `string.c` (cited as "Wine").
 
 mod cabinets;
+mod complete;
 mod database;
 mod facts;
 mod summary;
@@ -31,6 +32,7 @@ use crate::formats::{ReadError, ReadSeek};
 use crate::model::Origin;
 
 pub use cabinets::extract;
+pub use complete::{Shortfall, shortfall};
 pub use database::Database;
 pub use facts::{PackageFacts, PackageKind, PatchFacts, PatchFamily};
 pub use summary::{FileTime, SummaryInfo};
@@ -41,6 +43,9 @@ pub use table::{Cell, ColumnKind, Table, TableColumn};
 pub enum MsiError {
     #[error("external cabinet {0} not found")]
     ExternalCabinetNotFound(String),
+    /// The file is shorter than its allocation table says: a cut download.
+    #[error("truncated package: its allocation table needs {required} bytes, the file has {len}")]
+    Truncated { required: u64, len: u64 },
     /// Neither an embedded cabinet stream nor an external cabinet in the Media table.
     #[error("no cabinet in package")]
     NoCabinet,
