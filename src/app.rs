@@ -45,6 +45,12 @@ pub fn run(output: OutputConfig, config: Config) -> ExitStatus {
     }
 }
 
+/// Ctrl-C or SIGTERM: one line (and the one JSON document) saying so, no partial report.
+fn interrupted(printer: &Printer, command: &str, message: &str) -> ExitStatus {
+    ui::report::print_fatal(printer, command, "interrupted", &message);
+    ExitStatus::Interrupted
+}
+
 fn run_request(printer: &Printer, request: Request) -> ExitStatus {
     match request {
         Request::Completions(shell) => {
@@ -98,10 +104,11 @@ fn run_request(printer: &Printer, request: Request) -> ExitStatus {
             let (insp, classes) = with_progress(printer, "unpacked", |p| {
                 pipeline::inspect(&req, p, &INTERRUPTED)
             });
-            ui::inspect::print_inspection(printer, &insp, &classes);
             if insp.interrupted {
-                ExitStatus::Interrupted
-            } else if !insp.failed.is_empty() {
+                return interrupted(printer, "inspect", "interrupted; nothing was checked");
+            }
+            ui::inspect::print_inspection(printer, &insp, &classes);
+            if !insp.failed.is_empty() {
                 ExitStatus::Fatal
             } else if insp.findings().any(|f| f.severity() == Severity::Error) {
                 ExitStatus::Findings
@@ -118,6 +125,9 @@ fn run_request(printer: &Printer, request: Request) -> ExitStatus {
                 pipeline::verify(&req, &list, p, &INTERRUPTED)
             });
             match verified {
+                Ok(v) if v.downloads.as_ref().is_some_and(|d| d.0.interrupted) => {
+                    interrupted(printer, "verify", "interrupted; nothing was verified")
+                }
                 Ok(v) => ui::verify::print_verified(printer, &v, req.verify.strict),
                 Err(e) => {
                     ui::report::print_fatal(printer, "verify", e.code(), &e);
@@ -146,9 +156,7 @@ fn run_request(printer: &Printer, request: Request) -> ExitStatus {
                     }
                 }
                 Err(BuildError::Run(extract::Error::Interrupted)) => {
-                    let message = "interrupted; nothing was written";
-                    ui::report::print_fatal(printer, "build", "interrupted", &message);
-                    ExitStatus::Interrupted
+                    interrupted(printer, "build", "interrupted; nothing was written")
                 }
                 Err(e) => {
                     ui::report::print_fatal(printer, "build", e.code(), &e);

@@ -99,8 +99,9 @@ pub enum SetupError {
     Plan(#[from] PlanError),
     #[error("no catalog for product {product:?} (known: {known})")]
     UnknownProduct { product: String, known: String },
-    #[error("no package among the downloads")]
-    NoInput,
+    /// Nothing to work on among the inputs: what was found instead.
+    #[error("{0}")]
+    NoPackage(String),
 }
 
 impl SetupError {
@@ -113,7 +114,7 @@ impl SetupError {
             SetupError::Scan(e) => e.code(),
             SetupError::Plan(e) => e.code(),
             SetupError::UnknownProduct { .. } => "unknown-product",
-            SetupError::NoInput => "no-input",
+            SetupError::NoPackage(_) => "no-input",
         }
     }
 }
@@ -159,6 +160,11 @@ pub fn load(config: Config) -> Result<Request, SetupError> {
                 .into_iter()
                 .partition(|p| scan::is_built_folder(p) || scan::is_bundle(p));
             let (downloads, skipped) = scan::downloads(&inputs)?;
+            if downloads.is_empty() && outputs.is_empty() {
+                return Err(SetupError::NoPackage(scan::nothing_found(
+                    &inputs, &skipped,
+                )));
+            }
             Request::Verify(VerifyRequest {
                 downloads,
                 skipped,
@@ -214,7 +220,10 @@ fn build(req: BuildConfig) -> Result<BuildRequest, SetupError> {
     let trust = load_trust(&req.trust)?;
     let (inputs, skipped) = scan::downloads(&req.inputs)?;
     if inputs.is_empty() {
-        return Err(SetupError::NoInput);
+        return Err(SetupError::NoPackage(scan::nothing_found(
+            &req.inputs,
+            &skipped,
+        )));
     }
     let timestamp = req.timestamp.then(|| {
         std::time::SystemTime::now()

@@ -85,6 +85,8 @@ pub enum FindingKind {
     MissingGlobalPartner { family: String, build: Build },
     /// `build`: a localized patch of a language that was not chosen with `--lang`.
     LanguageNotChosen { language: Lang },
+    /// `build`: a language asked for with `--lang` for which the downloads hold no patch.
+    LanguageMissing { language: Lang, present: Vec<Lang> },
     /// `build`: a patch family no catalog component declares: placed in every role.
     UnknownFamily { family: String },
     /// `build`: a catalog setup quirk removed a file from a role's source.
@@ -177,6 +179,7 @@ impl FindingKind {
             FindingKind::MissingGlobalPartner { .. } => "missing-global-partner",
             FindingKind::LevelMismatch { .. } => "level-mismatch",
             FindingKind::LanguageNotChosen { .. } => "language-not-chosen",
+            FindingKind::LanguageMissing { .. } => "language-missing",
             FindingKind::UnknownFamily { .. } => "unknown-family",
             FindingKind::QuirkApplied { .. } => "quirk-applied",
             FindingKind::DuplicatePatch { .. } => "duplicate",
@@ -209,6 +212,7 @@ impl FindingKind {
             | FindingKind::QuirkApplied { .. }
             | FindingKind::DuplicatePatch { .. } => Severity::Info,
             FindingKind::UnknownFamily { .. } => Severity::Warning,
+            FindingKind::LanguageMissing { .. } => Severity::Error,
             FindingKind::OutputMissing { .. }
             | FindingKind::UnsafeFileName { .. }
             | FindingKind::OutputModified { .. }
@@ -385,6 +389,18 @@ impl fmt::Display for FindingKind {
                 f,
                 "localized for {language}, which was not chosen with --lang; left out"
             ),
+            FindingKind::LanguageMissing { language, present } => {
+                let present: Vec<&str> = present.iter().map(Lang::as_str).collect();
+                write!(
+                    f,
+                    "--lang {language}: no patch among the downloads is localized for it (present: {}); download the {language} packages, or leave {language} out",
+                    if present.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        present.join(", ")
+                    }
+                )
+            }
             FindingKind::UnknownFamily { family } => write!(
                 f,
                 "family {family} is in no catalog component; placed in every role (check the catalog)"

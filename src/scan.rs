@@ -99,6 +99,34 @@ pub fn downloads(inputs: &[PathBuf]) -> Result<(Vec<PathBuf>, Vec<PathBuf>), Sca
     Ok((out, skipped))
 }
 
+/// What the inputs hold instead of a package, in one line: a folder inside a built source
+/// (verify its root), a folder of other files, an empty folder.
+pub fn nothing_found(inputs: &[PathBuf], skipped: &[PathBuf]) -> String {
+    for input in inputs {
+        let built = input
+            .ancestors()
+            .skip(1)
+            .find(|a| !a.as_os_str().is_empty() && is_built_folder(a));
+        if let Some(root) = built {
+            return format!(
+                "{} is part of the built source {}, not a download; verify {} itself",
+                input.display(),
+                root.display(),
+                root.display()
+            );
+        }
+    }
+    let shown: Vec<String> = inputs.iter().map(|p| p.display().to_string()).collect();
+    match skipped.len() {
+        0 => format!("no package or patch in {}: it is empty", shown.join(", ")),
+        n => format!(
+            "no package or patch in {}: {n} other file{} (not a cabinet, zip, MSI/MSP or executable, nor named like a package)",
+            shown.join(", "),
+            if n == 1 { "" } else { "s" }
+        ),
+    }
+}
+
 /// Whether `path` is a built folder: it has an install manifest.
 pub fn is_built_folder(path: &Path) -> bool {
     path.is_dir() && path.join(MANIFEST).is_file()

@@ -137,7 +137,7 @@ fn compare(
             .and_then(|p| p.properties.get("ProductLanguage"))
             .and_then(|v| v.trim().parse::<u32>().ok()),
     ) && let Some(content_lang) = lcid_language(lcid)
-        && !same_language(name_lang.as_str(), content_lang.as_str())
+        && !name_lang.agrees_with(&content_lang)
     {
         findings.push(Finding::new(
             origin,
@@ -177,7 +177,7 @@ fn compare(
             ));
         }
         if let (Some(mine), Some(theirs)) = (&named.language, &parent.language)
-            && !same_language(mine.as_str(), theirs.as_str())
+            && !mine.agrees_with(theirs)
         {
             findings.push(Finding::new(
                 origin,
@@ -195,10 +195,4 @@ fn compare(
 /// package holds both).
 fn covers(outer: Arch, inner: Arch) -> bool {
     outer == Arch::X86X64 && matches!(inner, Arch::X86 | Arch::X64)
-}
-
-/// `en` and `en-us` agree (a two-letter name is less specific, not different).
-fn same_language(a: &str, b: &str) -> bool {
-    let primary = |s: &str| s.split('-').next().unwrap_or(s).to_owned();
-    a == b || ((!a.contains('-') || !b.contains('-')) && primary(a) == primary(b))
 }

@@ -206,6 +206,11 @@ impl Visitor for Identify<'_> {
         };
         let finding = match outcome {
             Walked::Complete => return Ok(()),
+            // An input that is no known format and holds no cabinet is not a package at all
+            // (a text file, an error page saved under a package's name): nothing to verify.
+            Walked::NoPayload(why) if node.depth == 0 && node.format == Format::Unknown => {
+                return Err(Error::format(node.origin, why));
+            }
             Walked::NoPayload(_) => {
                 // A DLL or tool inside a package is not a package: an executable member is
                 // reported only when it is named like one or carries a payload.

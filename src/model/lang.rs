@@ -42,6 +42,25 @@ impl Lang {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The language without its region or script (`de` of `de-de`).
+    pub fn primary(&self) -> &str {
+        self.0.split('-').next().unwrap_or(&self.0)
+    }
+
+    /// Whether two names denote the same language: equal, or one is only a language (`en`,
+    /// as Exchange rollup names say `EN`) and the other a culture of it (`en-us`): a
+    /// two-letter name is less specific, not different.
+    pub fn agrees_with(&self, other: &Lang) -> bool {
+        self == other
+            || ((!self.0.contains('-') || !other.0.contains('-'))
+                && self.primary() == other.primary())
+    }
+
+    /// Whether it names a culture (a language and a region or script), not just a language.
+    pub fn is_culture(&self) -> bool {
+        self.0.contains('-')
+    }
 }
 
 impl<'de> Deserialize<'de> for Lang {

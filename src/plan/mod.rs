@@ -34,8 +34,8 @@ use crate::model::{Build, Lang, Scope};
 pub struct Request {
     /// Role ids; empty means every role of the product.
     pub roles: Vec<String>,
-    /// Languages; empty means every language present in the inputs. The first is the base
-    /// language (see [`base_language`]).
+    /// Languages (cultures); empty means every language present in the inputs. The first is
+    /// the base language (see [`base_language`]).
     pub languages: Vec<Lang>,
 }
 
@@ -50,6 +50,12 @@ pub enum PlanError {
     },
     #[error("no patch among the inputs: nothing to place")]
     NoPatches,
+    #[error("--lang {language} is a language, not a culture: give one of {present}")]
+    NotACulture { language: String, present: String },
+    #[error(
+        "product {product} has no language packs: a server has one installation language; build one source per language (--lang {first})"
+    )]
+    OneLanguage { product: String, first: String },
     #[error("role id {role:?} of product {product} cannot be a folder name ({reason})")]
     UnsafeRole {
         product: String,
@@ -64,6 +70,8 @@ impl PlanError {
         match self {
             PlanError::UnknownRole { .. } => "unknown-role",
             PlanError::NoPatches => "no-patches",
+            PlanError::NotACulture { .. } => "lang-not-a-culture",
+            PlanError::OneLanguage { .. } => "one-language",
             PlanError::UnsafeRole { .. } => "unsafe-role",
         }
     }
@@ -153,17 +161,14 @@ pub struct Plan {
     pub base_language: Option<Lang>,
 }
 
-/// The base language: the first chosen one; else `en-us` when present; else the first in
-/// alphabetical order.
-pub fn base_language(chosen: &[Lang], present: &BTreeSet<Lang>) -> Option<Lang> {
-    if let Some(first) = chosen.first() {
-        return Some(first.clone());
-    }
-    present
-        .iter()
-        .find(|l| l.as_str() == "en-us")
-        .or_else(|| present.iter().next())
+/// The base language: the first chosen one, else `en-us` — never whatever the downloads
+/// happen to hold, so a German language pack never becomes a farm's base language by accident.
+pub fn base_language(chosen: &[Lang]) -> Lang {
+    chosen
+        .first()
         .cloned()
+        .or_else(|| Lang::parse("en-us"))
+        .unwrap_or_else(|| unreachable!("en-us is a culture"))
 }
 
 /// Makes the plan for the items `classes` describe.
@@ -184,13 +189,62 @@ pub fn plan(
         .iter()
         .filter_map(|&i| classes[i].language.clone())
         .collect();
-    let languages: Vec<Lang> = if request.languages.is_empty() {
+    let listed = || {
+        present
+            .iter()
+            .map(Lang::as_str)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if let Some(l) = request.languages.iter().find(|l| !l.is_culture()) {
+        return Err(PlanError::NotACulture {
+            language: l.to_string(),
+            present: if present.is_empty() {
+                "en-us, de-de, …".to_owned()
+            } else {
+                listed()
+            },
+        });
+    }
+    if !catalog.language_packs && request.languages.len() > 1 {
+        return Err(PlanError::OneLanguage {
+            product: catalog.id.clone(),
+            first: request.languages[0].to_string(),
+        });
+    }
+    let base = base_language(&request.languages);
+    // Every language present, where the product has language packs; else the one
+    // installation language (Exchange: one rollup per server, in its language).
+    let languages: Vec<Lang> = if !request.languages.is_empty() {
+        request.languages.clone()
+    } else if catalog.language_packs {
         present.iter().cloned().collect()
     } else {
-        request.languages.clone()
+        vec![base.clone()]
     };
-    let base = base_language(&request.languages, &present);
+    let base = Some(base);
     let mut findings = Vec::new();
+    // A language asked for must be there where the product has localized patches: without
+    // them a server of that language ends at mixed levels (vendor document 004: localized
+    // patches are installed for every language pack).
+    let localized_product = !present.is_empty()
+        || catalog
+            .components
+            .iter()
+            .any(|c| !c.localized_families.is_empty());
+    if localized_product {
+        for l in &request.languages {
+            if !present.iter().any(|p| p.agrees_with(l)) {
+                findings.push(Finding::new(
+                    &crate::model::Origin::input(format!("--lang {l}")),
+                    crate::findings::FindingKind::LanguageMissing {
+                        language: l.clone(),
+                        present: present.iter().cloned().collect(),
+                    },
+                ));
+            }
+        }
+    }
     let newest = newest::newest(items, classes, &patches, &languages, &mut findings);
     let ctx = role::Context {
         items,

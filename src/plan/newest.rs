@@ -33,7 +33,7 @@ pub(super) fn newest(
     for &i in patches {
         let class = &classes[i];
         if let Some(l) = &class.language
-            && !languages.contains(l)
+            && !languages.iter().any(|c| c.agrees_with(l))
         {
             findings.push(Finding::new(
                 &items[i].origin,

@@ -26,7 +26,7 @@ pub(super) struct Context<'a, 'c> {
 /// Where a package's files go for a role: `Updates/` or a language pack's.
 fn folder(catalog: &Catalog, base: Option<&Lang>, language: Option<&Lang>) -> String {
     match language {
-        Some(lang) if catalog.language_packs && Some(lang) != base => {
+        Some(lang) if catalog.language_packs && !base.is_some_and(|b| b.agrees_with(lang)) => {
             format!("LanguagePacks/{lang}/Updates")
         }
         _ => "Updates".to_owned(),

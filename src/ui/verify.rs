@@ -220,9 +220,7 @@ pub fn print_verified(p: &Printer, v: &Verified<'_>, strict: bool) -> ExitStatus
         };
     };
     print_verification(p, insp, classes, ver, strict, &v.outputs);
-    if insp.interrupted {
-        ExitStatus::Interrupted
-    } else if !insp.failed.is_empty() {
+    if !insp.failed.is_empty() {
         ExitStatus::Fatal
     } else if ver.failed(insp, strict) || output_failed {
         ExitStatus::Findings

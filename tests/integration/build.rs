@@ -198,7 +198,8 @@ fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 fn each_role_gets_exactly_its_patches_in_install_order() {
     let d = Downloads::new();
     let out = d.dir.path().join("out");
-    let (status, doc, stderr) = d.build(&out, &["--lang", "en-us", "--lang", "de-de"]);
+    // No --lang: every language present (de-de), the base language en-us.
+    let (status, doc, stderr) = d.build(&out, &[]);
     assert_eq!(status, 0, "{stderr}");
     assert_eq!(doc["outcome"], "built");
     let m = manifest(&out);
@@ -464,10 +465,13 @@ fn roles_and_languages_can_be_chosen() {
     // de-de is the base language now: its patches go to Updates.
     assert!(role_files(&m, "wfe").contains(&"wfe/Updates/wssmui-de-de.msp".to_owned()));
     let out2 = d.dir.path().join("out2");
-    let (status, _, _) = d.build(&out2, &["--lang", "en-us", "--lang", "fr-fr"]);
+    let (status, _, _) = d.build(
+        &out2,
+        &["--lang", "de-de", "--lang", "fr-fr", "--allow-findings"],
+    );
     assert_eq!(status, 0);
     let m = manifest(&out2);
-    assert!(!role_files(&m, "app").iter().any(|f| f.contains("de-de")));
+    assert!(!role_files(&m, "app").iter().any(|f| f.contains("fr-fr")));
     let (status, doc, _) = d.build(&d.dir.path().join("out3"), &["--role", "mailbox"]);
     assert_eq!(status, 2);
     assert!(
@@ -568,7 +572,7 @@ fn service_packs_come_first_and_are_not_superseded_by_cumulative_updates() {
     )
     .unwrap();
     let out = d.dir.path().join("out");
-    let (status, _, stderr) = d.build(&out, &["--role", "app", "--lang", "en-us"]);
+    let (status, _, stderr) = d.build(&out, &["--role", "app", "--lang", "de-de"]);
     assert_eq!(status, 0, "{stderr}");
     let m = manifest(&out);
     // The vendor's sequence: WSS SP2 → MOSS SP2 → WSS CU → MOSS CU.
@@ -578,8 +582,10 @@ fn service_packs_come_first_and_are_not_superseded_by_cumulative_updates() {
             "app/Updates/stswwsp2.msp",
             "app/Updates/coreserverwwsp2.msp",
             "app/Updates/sts-x-none.msp",
+            "app/Updates/wssmui-de-de.msp",
             "app/Updates/coreserver-x-none.msp",
             "app/Updates/xlsrvapp-x-none.msp",
+            "app/Updates/coreservermui-de-de.msp",
         ]
     );
     let superseded: Vec<&str> = m["superseded"]
@@ -741,4 +747,37 @@ fn regression_build_walk_is_budgeted() {
         );
         assert!(!out.exists());
     }
+}
+
+/// Languages on purpose: a language asked for that the downloads do not hold is an error
+/// (nothing written), a bare language is refused with the cultures present, and without
+/// --lang the base language is en-us, not whatever the downloads hold.
+#[test]
+fn regression_languages_are_chosen_on_purpose() {
+    let d = Downloads::new();
+    let out = d.dir.path().join("out");
+    let (status, doc, stderr) = d.build(&out, &["--lang", "fr-fr"]);
+    assert_eq!(status, 1, "{stderr}");
+    assert_eq!(doc["outcome"], "refused");
+    let missing: Vec<&Value> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "language-missing")
+        .collect();
+    assert_eq!(missing.len(), 1, "{:#}", doc["findings"]);
+    assert!(
+        missing[0]["message"].as_str().unwrap().contains("de-de"),
+        "names the languages present: {}",
+        missing[0]["message"]
+    );
+    assert!(!out.exists());
+    let (status, doc, _) = d.build(&out, &["--lang", "de"]);
+    assert_eq!(status, 2);
+    assert_eq!(doc["error"]["code"], "lang-not-a-culture");
+    assert!(doc["error"]["message"].as_str().unwrap().contains("de-de"));
+    assert!(!out.exists());
+    let (status, doc, _) = d.build(&out, &["--dry-run"]);
+    assert_eq!(status, 0);
+    assert_eq!(doc["manifest"]["languages"]["base"], "en-us");
 }
