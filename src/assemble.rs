@@ -11,7 +11,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use crate::extract::Error;
-use crate::extract::staging::{Staging, ensure_outside};
+use crate::extract::staging::{Staging, ensure_not_input, ensure_outside};
 use crate::identify::inspect::Item;
 use crate::model::manifest::{MANIFEST, SUMS};
 use crate::plan::Plan;
@@ -34,16 +34,23 @@ fn write_err(path: &Path) -> impl FnOnce(io::Error) -> Error + '_ {
 }
 
 impl Stage {
-    /// Checks that no input (nor the bundle) is OUT or inside it and that an existing bundle
-    /// may be replaced, then prepares the staging folder (or, for a dry run, a temporary one)
-    /// and the pool inside it.
+    /// Checks that no input (nor the bundle) is OUT or inside it, that neither OUT nor the
+    /// bundle is an input or inside one of the folders given (`given`), and that an existing
+    /// bundle may be replaced; then prepares the staging folder (or, for a dry run, a
+    /// temporary one) and the pool inside it.
     pub fn prepare(
         out: &Path,
         inputs: &[PathBuf],
+        given: &[PathBuf],
         bundle: Option<&Path>,
         force: bool,
         dry_run: bool,
     ) -> Result<Stage, Error> {
+        let sources: Vec<&Path> = inputs.iter().chain(given).map(PathBuf::as_path).collect();
+        ensure_not_input(out, &sources)?;
+        if let Some(bundle) = bundle {
+            ensure_not_input(bundle, &sources)?;
+        }
         let mut outside: Vec<&Path> = inputs.iter().map(PathBuf::as_path).collect();
         if let Some(bundle) = bundle {
             outside.push(bundle);

@@ -112,9 +112,8 @@ struct VerifyArgs {
     /// built-in roots, --trust): an absent or untrusted signature is an error, not a warning.
     #[arg(long)]
     require_signature: bool,
-    /// How deep nested archives may go (an input is depth 0).
-    #[arg(long, value_name = "N", default_value_t = Limits::default().max_depth)]
-    max_depth: u32,
+    #[command(flatten)]
+    budgets: BudgetArgs,
 }
 
 #[derive(Debug, Args)]
@@ -165,12 +164,8 @@ struct BuildArgs {
     /// built-in roots, --trust).
     #[arg(long)]
     require_signature: bool,
-    /// Most bytes to unpack in all, and per member (bytes, or with a K/M/G/T suffix).
-    #[arg(long, value_name = "SIZE", default_value = "64G", value_parser = size_arg)]
-    max_size: u64,
-    /// Most members to unpack in all.
-    #[arg(long, value_name = "N", default_value_t = Limits::default().max_entries)]
-    max_entries: u64,
+    #[command(flatten)]
+    budgets: BudgetArgs,
 }
 
 fn lang_arg(s: &str) -> Result<Lang, String> {
@@ -213,15 +208,8 @@ struct ExtractArgs {
     /// Also unpack nested archives, each into a folder `<member>.extracted/` beside it.
     #[arg(short, long)]
     recursive: bool,
-    /// How deep nested archives may go (an input is depth 0).
-    #[arg(long, value_name = "N", default_value_t = Limits::default().max_depth)]
-    max_depth: u32,
-    /// Most bytes to write in all (bytes, or with a K/M/G/T suffix: 64M, 2G).
-    #[arg(long, value_name = "SIZE", default_value = "64G", value_parser = size_arg)]
-    max_size: u64,
-    /// Most members (files and folders) to write in all.
-    #[arg(long, value_name = "N", default_value_t = Limits::default().max_entries)]
-    max_entries: u64,
+    #[command(flatten)]
+    budgets: BudgetArgs,
     /// Replace the content of a non-empty output directory (only once the new content is
     /// complete).
     #[arg(long)]
@@ -236,12 +224,38 @@ struct InspectArgs {
     /// Classify the names alone, by Microsoft's naming conventions (no file access).
     #[arg(long)]
     names: bool,
+    #[command(flatten)]
+    budgets: BudgetArgs,
+}
+
+/// The decompression budgets, the same in every command that reads archives.
+#[derive(Debug, Args)]
+struct BudgetArgs {
     /// How deep nested archives may go (an input is depth 0).
     #[arg(long, value_name = "N", default_value_t = Limits::default().max_depth)]
     max_depth: u32,
-    /// Largest member to look into (bytes, or with a K/M/G/T suffix).
+    /// Most bytes to unpack in all, and per member (bytes, or with a K/M/G/T suffix: 64M, 2G).
     #[arg(long, value_name = "SIZE", default_value = "64G", value_parser = size_arg)]
     max_size: u64,
+    /// Most members (files and folders) to unpack in all.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_entries)]
+    max_entries: u64,
+    /// Most bytes unpacked per byte of input, over the whole run (runs unpacking less than
+    /// 256 MiB are not held to it): stops decompression bombs.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_ratio)]
+    max_ratio: u64,
+}
+
+impl BudgetArgs {
+    fn limits(&self) -> Limits {
+        Limits {
+            max_depth: self.max_depth,
+            max_total_bytes: self.max_size,
+            max_entry_bytes: self.max_size,
+            max_entries: self.max_entries,
+            max_ratio: self.max_ratio,
+        }
+    }
 }
 
 fn size_arg(s: &str) -> Result<u64, String> {
@@ -387,24 +401,14 @@ impl Cli {
                 output: a.output,
                 options: ExtractOptions {
                     recursive: a.recursive,
-                    limits: Limits {
-                        max_depth: a.max_depth,
-                        max_total_bytes: a.max_size,
-                        max_entry_bytes: a.max_size,
-                        max_entries: a.max_entries,
-                    },
+                    limits: a.budgets.limits(),
                     force: a.force,
                 },
             },
             Command::Inspect(a) if a.names => Config::InspectNames { names: a.paths },
             Command::Inspect(a) => Config::Inspect {
                 inputs: a.paths.into_iter().map(PathBuf::from).collect(),
-                limits: Limits {
-                    max_depth: a.max_depth,
-                    max_total_bytes: a.max_size,
-                    max_entry_bytes: a.max_size,
-                    ..Limits::default()
-                },
+                limits: a.budgets.limits(),
                 trust,
             },
             Command::Build(a) => Config::Build(BuildConfig {
@@ -424,22 +428,14 @@ impl Cli {
                 catalogs: catalogs.clone(),
                 trust: trust.clone(),
                 require_signature: a.require_signature,
-                limits: Limits {
-                    max_total_bytes: a.max_size,
-                    max_entry_bytes: a.max_size,
-                    max_entries: a.max_entries,
-                    ..Limits::default()
-                },
+                limits: a.budgets.limits(),
             }),
             Command::Verify(a) => Config::Verify {
                 inputs: a.paths,
                 sums: a.sums,
                 baseline: a.baseline,
                 strict: a.strict,
-                limits: Limits {
-                    max_depth: a.max_depth,
-                    ..Limits::default()
-                },
+                limits: a.budgets.limits(),
                 catalogs,
                 trust,
                 require_signature: a.require_signature,

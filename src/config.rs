@@ -66,6 +66,8 @@ pub struct BuildRequest {
     pub inputs: Vec<PathBuf>,
     /// Files in download folders that are not packages.
     pub skipped: Vec<PathBuf>,
+    /// The DOWNLOADS as given (files and folders).
+    pub given: Vec<PathBuf>,
     pub output: PathBuf,
     pub catalogs: Catalogs,
     /// The product's catalog id (known to `catalogs`).
@@ -233,6 +235,7 @@ fn build(req: BuildConfig) -> Result<BuildRequest, SetupError> {
     Ok(BuildRequest {
         inputs,
         skipped,
+        given: req.inputs,
         output: req.output,
         product: req.product,
         catalogs,

@@ -154,6 +154,7 @@ pub fn build<'c>(
     let stage = Stage::prepare(
         &req.output,
         &req.inputs,
+        &req.given,
         req.bundle.as_deref(),
         req.force,
         req.dry_run,

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use super::limits::BudgetExceeded;
 use super::safe_path::PathRefusal;
+use super::staging::LOCK;
 use crate::formats::{FormatError, ReadError};
 use crate::model::Origin;
 
@@ -68,6 +69,12 @@ pub enum Error {
     /// The output directory exists and is not empty.
     #[error("output directory {} is not empty (use --force to replace it)", .0.display())]
     OutputNotEmpty(PathBuf),
+    /// Another slipway run holds the output directory's lock.
+    #[error("output directory {} is being written by another slipway run{}; wait for it (or, if none is running, remove {}/{LOCK})", out.display(), pid.map_or_else(String::new, |p| format!(" (process {p})")), out.display())]
+    OutputBusy { out: PathBuf, pid: Option<u32> },
+    /// The output directory holds what an interrupted run left behind.
+    #[error("output directory {} holds {} left by an interrupted slipway run; remove {} (or use --force)", out.display(), names.join(", "), if names.len() == 1 { "it" } else { "them" })]
+    OutputLeftovers { out: PathBuf, names: Vec<String> },
     /// Two inputs would be extracted to the same folder of the output directory.
     #[error("inputs {} and {} would both be extracted to {folder:?}", first.display(), second.display())]
     InputNameClash {
@@ -79,6 +86,9 @@ pub enum Error {
     /// replace: refused, so no input is ever modified.
     #[error("{} is inside the output directory {} (choose an output folder that holds no input)", path.display(), output.display())]
     InsideOutput { path: PathBuf, output: PathBuf },
+    /// An output (OUT, the bundle) is an input or inside one.
+    #[error("{} is an input or inside one ({}): choose an output outside the downloads", output.display(), input.display())]
+    OutputIsInput { output: PathBuf, input: PathBuf },
     /// The bundle file exists already.
     #[error("bundle {} exists (use --force to replace it)", .0.display())]
     BundleExists(PathBuf),
@@ -125,8 +135,11 @@ impl Error {
             Error::Collision { .. } => "name-collision",
             Error::Budget { .. } => "budget-exceeded",
             Error::OutputNotEmpty(_) => "output-not-empty",
+            Error::OutputBusy { .. } => "output-busy",
+            Error::OutputLeftovers { .. } => "output-leftovers",
             Error::InputNameClash { .. } => "input-name-clash",
             Error::InsideOutput { .. } => "inside-output",
+            Error::OutputIsInput { .. } => "output-is-input",
             Error::BundleExists(_) => "bundle-exists",
             Error::Interrupted => "interrupted",
         }
@@ -143,8 +156,11 @@ impl Error {
             | Error::Budget { origin, .. } => Some(origin),
             Error::Write { .. }
             | Error::OutputNotEmpty(_)
+            | Error::OutputBusy { .. }
+            | Error::OutputLeftovers { .. }
             | Error::InputNameClash { .. }
             | Error::InsideOutput { .. }
+            | Error::OutputIsInput { .. }
             | Error::BundleExists(_)
             | Error::Interrupted => None,
         }
@@ -169,8 +185,11 @@ impl Error {
             | Error::Collision { .. }
             | Error::Budget { .. }
             | Error::OutputNotEmpty(_)
+            | Error::OutputBusy { .. }
+            | Error::OutputLeftovers { .. }
             | Error::InputNameClash { .. }
             | Error::InsideOutput { .. }
+            | Error::OutputIsInput { .. }
             | Error::BundleExists(_)
             | Error::Interrupted => false,
         }

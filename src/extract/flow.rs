@@ -10,7 +10,7 @@ use sha2::Digest as _;
 
 use super::Progress;
 use super::error::Error;
-use super::limits::{BudgetExceeded, Limits};
+use super::limits::{BudgetExceeded, Limits, RATIO_FLOOR};
 use crate::formats::ReadError;
 use crate::formats::payload::Digests;
 use crate::model::{Origin, Sha1, Sha256};
@@ -27,9 +27,16 @@ const MIN_CHUNK: usize = 4096;
 pub struct Spent {
     entries: AtomicU64,
     bytes: AtomicU64,
+    /// Bytes of the inputs walked (the ratio budget's denominator).
+    input_bytes: AtomicU64,
 }
 
 impl Spent {
+    /// Charges an input's size to the ratio budget's denominator.
+    pub fn add_input(&self, len: u64) {
+        self.input_bytes.fetch_add(len, Ordering::Relaxed);
+    }
+
     /// Bytes unpacked so far, in all.
     pub fn bytes(&self) -> u64 {
         self.bytes.load(Ordering::Relaxed)
@@ -95,6 +102,20 @@ impl Meter<'_> {
         Ok(())
     }
 
+    /// Refuses a container that declares more members than the entry budget has left.
+    pub(super) fn check_announced(&self, entries: u64, origin: &Origin) -> Result<(), Error> {
+        let spent = self.spent.entries.load(Ordering::Relaxed);
+        if spent.saturating_add(entries) > self.limits.max_entries {
+            return Err(budget(
+                origin,
+                BudgetExceeded::Entries {
+                    limit: self.limits.max_entries,
+                },
+            ));
+        }
+        Ok(())
+    }
+
     /// Refuses a member whose declared size alone exceeds a size budget.
     pub(super) fn check_declared(&self, size: u64, origin: &Origin) -> Result<(), Error> {
         if size > self.limits.max_entry_bytes {
@@ -157,11 +178,26 @@ impl Meter<'_> {
                 .into());
             }
             let total = self.spent.bytes.fetch_add(filled as u64, Ordering::Relaxed);
-            if total + filled as u64 > self.limits.max_total_bytes {
+            let total = total + filled as u64;
+            if total > self.limits.max_total_bytes {
                 return Err(budget(
                     origin,
                     BudgetExceeded::TotalBytes {
                         limit: self.limits.max_total_bytes,
+                    },
+                )
+                .into());
+            }
+            let allowed = self
+                .limits
+                .max_ratio
+                .saturating_mul(self.spent.input_bytes.load(Ordering::Relaxed))
+                .max(RATIO_FLOOR);
+            if total > allowed {
+                return Err(budget(
+                    origin,
+                    BudgetExceeded::Ratio {
+                        limit: self.limits.max_ratio,
                     },
                 )
                 .into());

@@ -1,4 +1,5 @@
-//! Decompression budgets: nesting depth, total bytes, bytes per entry, entry count.
+//! Decompression budgets: nesting depth, total bytes, bytes per entry, entry count, ratio of
+//! bytes unpacked to bytes of input.
 //!
 //! A budget is checked before a member is written (declared size) and again while its bytes
 //! flow (actual size), so a header that lies about sizes cannot get past it.
@@ -16,7 +17,14 @@ pub struct Limits {
     pub max_entry_bytes: u64,
     /// Members (files and directories) in all.
     pub max_entries: u64,
+    /// Bytes unpacked per byte of input, over the whole run (a decompression bomb unpacks
+    /// thousands); not applied below [`RATIO_FLOOR`] bytes unpacked.
+    pub max_ratio: u64,
 }
+
+/// Runs that unpack less than this are not held to the ratio budget (small, highly
+/// compressible packages are legitimate).
+pub const RATIO_FLOOR: u64 = 256 << 20;
 
 impl Default for Limits {
     fn default() -> Self {
@@ -25,6 +33,7 @@ impl Default for Limits {
             max_total_bytes: 64 << 30,
             max_entry_bytes: 64 << 30,
             max_entries: 1_000_000,
+            max_ratio: 100,
         }
     }
 }
@@ -40,6 +49,10 @@ pub enum BudgetExceeded {
     EntryBytes { limit: u64 },
     #[error("more than {limit} members (--max-entries)")]
     Entries { limit: u64 },
+    #[error(
+        "unpacks more than {limit} bytes per byte of input (--max-ratio): a decompression bomb"
+    )]
+    Ratio { limit: u64 },
 }
 
 /// A byte count printed the way `--max-size` takes it.

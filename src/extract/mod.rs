@@ -129,7 +129,14 @@ pub fn run(
     )?;
     let staging = Staging::prepare(out, opts.force)?;
     let spent = Spent::default();
-    let mut walker = Walker::writing(staging.path(), opts.limits, &spent, interrupt, progress);
+    let mut walker = Walker::writing(
+        staging.path(),
+        staging.scratch(),
+        opts.limits,
+        &spent,
+        interrupt,
+        progress,
+    );
     let mut outcomes = Vec::with_capacity(inputs.len());
     let mut interrupted = false;
     for (input, folder) in inputs.iter().zip(folders) {

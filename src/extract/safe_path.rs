@@ -29,6 +29,10 @@ pub enum PathRefusal {
     EmptyComponent,
     #[error("it is longer than {MAX_NAME_BYTES} bytes")]
     TooLong,
+    #[error("{0:?} ends in a dot or a space, which Windows drops (it would become another name)")]
+    TrailingDotOrSpace(String),
+    #[error("it contains {0:?}, which Windows does not allow in a file name")]
+    WindowsChar(char),
 }
 
 /// Longest accepted entry name, in bytes (well above MAX_PATH; stops pathological names).
@@ -118,7 +122,7 @@ impl SafePath {
     }
 
     /// The key two names collide under: components lower-cased (Windows and macOS file systems
-    /// are case-insensitive), trailing dots and spaces dropped (Windows drops them too).
+    /// are case-insensitive); trailing dots and spaces, which Windows drops, never get this far.
     pub fn collision_key(&self) -> String {
         let mut key = String::new();
         for (i, c) in self.components.iter().enumerate() {
@@ -132,7 +136,7 @@ impl SafePath {
 
     /// The collision key of one component (see [`SafePath::collision_key`]).
     pub fn key_of(component: &str) -> String {
-        component.trim_end_matches(['.', ' ']).to_lowercase()
+        component.to_lowercase()
     }
 }
 
@@ -161,6 +165,14 @@ fn check_component(part: &str) -> Result<(), PathRefusal> {
     if part.chars().any(char::is_control) {
         return Err(PathRefusal::ControlChar);
     }
+    // Characters no Windows file name may hold ("Naming Files, Paths, and Namespaces",
+    // learn.microsoft.com/windows/win32/fileio/naming-a-file).
+    if let Some(c) = part
+        .chars()
+        .find(|c| matches!(c, '<' | '>' | '"' | '|' | '?' | '*'))
+    {
+        return Err(PathRefusal::WindowsChar(c));
+    }
     // Windows ignores trailing dots and spaces and everything after the first dot when it
     // matches device names: `con`, `CON.txt`, `Con .log` all mean the console.
     let stem = part
@@ -177,18 +189,32 @@ fn check_component(part: &str) -> Result<(), PathRefusal> {
     if part != "." && part.chars().all(|c| c == '.' || c == ' ') {
         return Err(PathRefusal::ParentDir);
     }
+    // Windows drops trailing dots and spaces ("Do not end a file or directory name with a
+    // space or a period", same page): `evil. ` and `evil` would be one file there.
+    if part != "." && part.ends_with(['.', ' ']) {
+        return Err(PathRefusal::TrailingDotOrSpace(part.to_owned()));
+    }
     Ok(())
 }
 
+/// The device names Windows reserves, also with the superscript digits it treats as digits
+/// (`COM¹`, `LPT²`; same page: "COM¹, COM², COM³, LPT¹, LPT², LPT³").
 fn is_reserved(stem: &str) -> bool {
-    let upper = stem.to_ascii_uppercase();
+    let upper = stem.to_uppercase();
     match upper.as_str() {
         "CON" | "PRN" | "AUX" | "NUL" | "CONIN$" | "CONOUT$" => true,
         _ => {
-            let b = upper.as_bytes();
-            b.len() == 4
-                && (upper.starts_with("COM") || upper.starts_with("LPT"))
-                && (b'1'..=b'9').contains(&b[3])
+            let Some(port) = upper
+                .strip_prefix("COM")
+                .or_else(|| upper.strip_prefix("LPT"))
+            else {
+                return false;
+            };
+            let mut digits = port.chars();
+            matches!(
+                (digits.next(), digits.next()),
+                (Some('1'..='9' | '¹' | '²' | '³'), None)
+            )
         }
     }
 }
@@ -228,6 +254,21 @@ mod tests {
         assert_eq!(refused(r"a\..\..\x"), PathRefusal::ParentDir);
         assert_eq!(refused("a/.."), PathRefusal::ParentDir);
         assert_eq!(refused("..."), PathRefusal::ParentDir);
+        assert_eq!(
+            refused("evil. "),
+            PathRefusal::TrailingDotOrSpace("evil. ".into())
+        );
+        assert_eq!(
+            refused("dir./x"),
+            PathRefusal::TrailingDotOrSpace("dir.".into())
+        );
+        assert_eq!(refused("COM¹"), PathRefusal::ReservedName("COM¹".into()));
+        assert_eq!(
+            refused("lpt³.txt"),
+            PathRefusal::ReservedName("lpt³.txt".into())
+        );
+        assert_eq!(refused("a?b"), PathRefusal::WindowsChar('?'));
+        assert_eq!(refused("x|y"), PathRefusal::WindowsChar('|'));
         assert_eq!(refused(r"C:\x"), PathRefusal::Colon);
         assert_eq!(refused("c:x"), PathRefusal::Colon);
         assert_eq!(refused("file.txt:stream"), PathRefusal::Colon);
@@ -256,10 +297,12 @@ mod tests {
     }
 
     #[test]
-    fn collision_key_folds_case_and_trailing_dots() {
+    fn collision_key_folds_case() {
         let a = SafePath::new("Dir/File.TXT", false).unwrap();
-        let b = SafePath::new(r"dir\file.txt.", false).unwrap();
+        let b = SafePath::new(r"dir\file.txt", false).unwrap();
         assert_eq!(a.collision_key(), b.collision_key());
+        // The other name Windows would fold into it is refused outright.
+        assert!(SafePath::new(r"dir\file.txt.", false).is_err());
     }
 
     #[test]

@@ -12,31 +12,99 @@ use std::path::{Path, PathBuf};
 use super::error::Error;
 
 const STAGING_PREFIX: &str = ".slipway-staging-";
+const SCRATCH_PREFIX: &str = ".slipway-scratch-";
+const OLD_PREFIX: &str = ".slipway-old-";
+/// The lock a run holds on its output directory: created exclusively, holding the run's
+/// process id, removed when the run ends.
+pub const LOCK: &str = ".slipway-lock";
 
-/// A staging folder inside the output directory.
+/// A staging folder inside the output directory, and the run's lock on it.
 #[derive(Debug)]
 pub struct Staging {
     out: PathBuf,
     dir: Option<tempfile::TempDir>,
+    /// Scratch files (members compared before they are kept) live here, outside the staged
+    /// tree, so no member name can meet one.
+    scratch: Option<tempfile::TempDir>,
     created_out: bool,
     force: bool,
 }
 
+/// Whether the process `pid` is running (on Linux, by `/proc`; elsewhere it is assumed to be).
+fn alive(pid: u32) -> bool {
+    let proc = Path::new("/proc");
+    !proc.is_dir() || proc.join(pid.to_string()).exists()
+}
+
+/// Takes the lock on `out`. A lock left by a run that is no longer running is taken over,
+/// and what that run left behind (its staging, scratch and set-aside folders) removed.
+fn lock(out: &Path) -> Result<(), Error> {
+    let path = out.join(LOCK);
+    let write_err = |source| Error::Write {
+        path: path.clone(),
+        source,
+    };
+    for _ in 0..2 {
+        match fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+        {
+            Ok(mut f) => {
+                use std::io::Write as _;
+                return f
+                    .write_all(std::process::id().to_string().as_bytes())
+                    .map_err(write_err);
+            }
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                let holder = fs::read_to_string(&path)
+                    .ok()
+                    .and_then(|t| t.trim().parse::<u32>().ok());
+                match holder {
+                    Some(pid) if !alive(pid) => {
+                        remove_leftovers(out);
+                        fs::remove_file(&path).map_err(write_err)?;
+                    }
+                    _ => {
+                        return Err(Error::OutputBusy {
+                            out: out.to_path_buf(),
+                            pid: holder,
+                        });
+                    }
+                }
+            }
+            Err(e) => return Err(write_err(e)),
+        }
+    }
+    Err(Error::OutputBusy {
+        out: out.to_path_buf(),
+        pid: None,
+    })
+}
+
+/// Removes the folders a dead run left in `out` (only ever called under its stale lock).
+fn remove_leftovers(out: &Path) {
+    for entry in fs::read_dir(out).into_iter().flatten().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if [STAGING_PREFIX, SCRATCH_PREFIX, OLD_PREFIX]
+            .iter()
+            .any(|p| name.starts_with(p))
+        {
+            let _ = fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
 impl Staging {
-    /// Prepares `out`: it must be absent, an empty directory, or (with `force`) any directory.
+    /// Prepares `out`: it must be absent, an empty directory, or (with `force`) any directory,
+    /// and no other run may be writing it.
     pub fn prepare(out: &Path, force: bool) -> Result<Staging, Error> {
         let write_err = |source: io::Error| Error::Write {
             path: out.to_path_buf(),
             source,
         };
         let created_out = match fs::metadata(out) {
-            Ok(meta) if meta.is_dir() => {
-                let non_empty = fs::read_dir(out).map_err(write_err)?.next().is_some();
-                if non_empty && !force {
-                    return Err(Error::OutputNotEmpty(out.to_path_buf()));
-                }
-                false
-            }
+            Ok(meta) if meta.is_dir() => false,
             Ok(_) => {
                 return Err(write_err(io::Error::new(
                     io::ErrorKind::AlreadyExists,
@@ -49,16 +117,71 @@ impl Staging {
             }
             Err(e) => return Err(write_err(e)),
         };
+        let undo = |e: Error| {
+            if created_out {
+                let _ = fs::remove_dir(out);
+            }
+            e
+        };
+        lock(out).map_err(undo)?;
+        let mut unlock = Unlock(Some(out.join(LOCK)));
+        let mut left = Vec::new();
+        let mut other = false;
+        for entry in fs::read_dir(out).map_err(write_err).map_err(undo)? {
+            let name = entry
+                .map_err(write_err)
+                .map_err(undo)?
+                .file_name()
+                .to_string_lossy()
+                .into_owned();
+            if name == LOCK {
+                continue;
+            }
+            if [STAGING_PREFIX, SCRATCH_PREFIX, OLD_PREFIX]
+                .iter()
+                .any(|p| name.starts_with(p))
+            {
+                left.push(name);
+            } else {
+                other = true;
+            }
+        }
+        if !left.is_empty() && !force {
+            drop(unlock);
+            return Err(undo(Error::OutputLeftovers {
+                out: out.to_path_buf(),
+                names: left,
+            }));
+        }
+        if other && !force {
+            drop(unlock);
+            return Err(undo(Error::OutputNotEmpty(out.to_path_buf())));
+        }
+        // We hold the lock, so no other run is writing here: what is left is dead.
+        remove_leftovers(out);
         let dir = tempfile::Builder::new()
             .prefix(STAGING_PREFIX)
             .tempdir_in(out)
-            .map_err(write_err)?;
+            .map_err(write_err)
+            .map_err(undo)?;
+        let scratch = tempfile::Builder::new()
+            .prefix(SCRATCH_PREFIX)
+            .tempdir_in(out)
+            .map_err(write_err)
+            .map_err(undo)?;
+        unlock.0 = None;
         Ok(Staging {
             out: out.to_path_buf(),
             dir: Some(dir),
+            scratch: Some(scratch),
             created_out,
             force,
         })
+    }
+
+    /// Where scratch files go (outside the staged tree).
+    pub fn scratch(&self) -> &Path {
+        self.scratch.as_ref().map_or(&self.out, |d| d.path())
     }
 
     /// Where members are written until commit.
@@ -96,7 +219,11 @@ impl Staging {
                 let entry = entry.map_err(|e| write_err(&self.out, e))?;
                 let name = entry.file_name();
                 // Compare names, not paths: `out` may be relative, the staging path absolute.
-                if Some(&name) == staged_name.as_ref() || Some(&name) == aside_name.as_ref() {
+                if Some(&name) == staged_name.as_ref()
+                    || Some(&name) == aside_name.as_ref()
+                    || name == LOCK
+                    || name.to_string_lossy().starts_with(SCRATCH_PREFIX)
+                {
                     continue;
                 }
                 let from = entry.path();
@@ -142,7 +269,10 @@ impl Staging {
         if let Some(aside) = aside {
             aside.close().map_err(|e| write_err(&self.out, e))?;
         }
-        Ok(())
+        if let Some(scratch) = self.scratch.take() {
+            scratch.close().map_err(|e| write_err(&self.out, e))?;
+        }
+        fs::remove_file(self.out.join(LOCK)).map_err(|e| write_err(&self.out, e))
     }
 }
 
@@ -181,11 +311,43 @@ pub fn ensure_outside(out: &Path, paths: &[&Path]) -> Result<(), Error> {
     Ok(())
 }
 
+/// Refuses an output (OUT, the bundle) that is one of the inputs or lies inside one (a
+/// folder of downloads): writing it would modify an input, or plant a file among the next
+/// run's downloads.
+pub fn ensure_not_input(output: &Path, inputs: &[&Path]) -> Result<(), Error> {
+    let resolved_output = resolved(output);
+    for input in inputs {
+        if resolved_output.starts_with(resolved(input)) {
+            return Err(Error::OutputIsInput {
+                output: output.to_path_buf(),
+                input: input.to_path_buf(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Removes the lock file when dropped (unless disarmed).
+struct Unlock(Option<PathBuf>);
+
+impl Drop for Unlock {
+    fn drop(&mut self) {
+        if let Some(p) = self.0.take() {
+            let _ = fs::remove_file(p);
+        }
+    }
+}
+
 impl Drop for Staging {
     fn drop(&mut self) {
-        // Not committed: remove the staging tree, and the output directory if we made it.
+        // Not committed: remove the staging tree and the lock, and the output directory if we
+        // made it.
+        if let Some(scratch) = self.scratch.take() {
+            let _ = scratch.close();
+        }
         if let Some(dir) = self.dir.take() {
             let _ = dir.close();
+            let _ = fs::remove_file(self.out.join(LOCK));
             if self.created_out {
                 let _ = fs::remove_dir(&self.out);
             }

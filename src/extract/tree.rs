@@ -20,6 +20,9 @@ use crate::model::{Origin, Sha1, Sha256};
 #[derive(Debug)]
 pub(super) struct TreeStore {
     root: PathBuf,
+    /// Where members are written before they are compared with an earlier one of the same
+    /// name: outside the tree, so no member name can meet a scratch file.
+    scratch: PathBuf,
     names: Names,
     writers: Writers,
     members: Vec<Member>,
@@ -50,9 +53,10 @@ impl Out for ToWriter<'_> {
 }
 
 impl TreeStore {
-    pub(super) fn new(root: &Path) -> TreeStore {
+    pub(super) fn new(root: &Path, scratch: &Path) -> TreeStore {
         TreeStore {
             root: root.to_path_buf(),
+            scratch: scratch.to_path_buf(),
             names: Names::new(Some(root.to_path_buf())),
             writers: Writers::new(),
             members: Vec::new(),
@@ -268,9 +272,7 @@ impl TreeStore {
     fn scratch_path(&mut self) -> PathBuf {
         loop {
             self.scratch_counter += 1;
-            let path = self
-                .root
-                .join(format!(".slipway-dup-{}", self.scratch_counter));
+            let path = self.scratch.join(format!("dup-{}", self.scratch_counter));
             if !path.exists() {
                 return path;
             }

@@ -176,12 +176,13 @@ impl<'a> Walker<'a> {
     /// A walk that writes every member into the tree at `root` (extract).
     pub(super) fn writing(
         root: &Path,
+        scratch: &Path,
         limits: Limits,
         spent: &'a Spent,
         interrupt: &'a AtomicBool,
         progress: &'a dyn Progress,
     ) -> Walker<'a> {
-        let store = Store::Tree(Box::new(TreeStore::new(root)));
+        let store = Store::Tree(Box::new(TreeStore::new(root, scratch)));
         Walker::with(store, limits, spent, interrupt, progress)
     }
 
@@ -219,7 +220,9 @@ impl<'a> Walker<'a> {
         self.meter.progress.input(path);
         let origin = Origin::input(path);
         let (file, head) = open_input(path, &origin)?;
+        let len = file.metadata().map_or(0, |m| m.len());
         drop(file);
+        self.meter.spent.add_input(len);
         // Hashed by the readers that parse it: one pass for what they read in order.
         let hashed = HashedFile::new(path);
         let name = path
@@ -575,6 +578,13 @@ impl EntrySink for Sink<'_, '_, '_> {
             }
         });
         result.map_err(|e| self.stop(e))
+    }
+
+    fn announce(&mut self, origin: &Origin, entries: u64) -> Result<(), ReadError> {
+        match self.walker.meter.check_announced(entries, origin) {
+            Ok(()) => Ok(()),
+            Err(e) => Err(self.stop(e)),
+        }
     }
 
     fn check_interrupt(&self) -> Result<(), ReadError> {

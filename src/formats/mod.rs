@@ -204,6 +204,12 @@ pub trait EntrySink {
     fn check_interrupt(&self) -> Result<(), ReadError> {
         Ok(())
     }
+    /// Told, before anything is allocated for them, how many members a container declares:
+    /// a sink with an entry budget refuses a container that could not fit in it, so a
+    /// million-entry table is never read.
+    fn announce(&mut self, _origin: &Origin, _entries: u64) -> Result<(), ReadError> {
+        Ok(())
+    }
 }
 
 #[cfg(test)]

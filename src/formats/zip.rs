@@ -31,12 +31,65 @@ pub enum ZipError {
 /// DOS `FILE_ATTRIBUTE_DIRECTORY`, in the low byte of a zip entry's external attributes.
 const DOS_DIRECTORY: u32 = 0x10;
 
+/// End-of-central-directory record: fixed part and longest comment (APPNOTE 4.3.16).
+const EOCD_LEN: u64 = 22;
+const EOCD_MAX_COMMENT: u64 = 0xFFFF;
+
+/// The number of entries the end-of-central-directory record declares (the zip64 record's
+/// when the classic one says 0xFFFF), read from the archive's tail only.
+fn declared_entries(r: &mut dyn ReadSeek) -> io::Result<Option<u64>> {
+    let len = r.seek(io::SeekFrom::End(0))?;
+    let from = len.saturating_sub(EOCD_LEN + EOCD_MAX_COMMENT);
+    r.seek(io::SeekFrom::Start(from))?;
+    let mut tail = Vec::new();
+    r.take(len - from).read_to_end(&mut tail)?;
+    let Some(at) = (0..tail.len().saturating_sub(EOCD_LEN as usize - 1))
+        .rev()
+        .find(|&i| tail[i..].starts_with(b"PK\x05\x06"))
+    else {
+        return Ok(None);
+    };
+    let field = |b: &[u8], at: usize, n: usize| {
+        b.get(at..at + n).map(|s| {
+            s.iter()
+                .rev()
+                .fold(0u64, |acc, &x| (acc << 8) | u64::from(x))
+        })
+    };
+    let total = field(&tail, at + 10, 2);
+    if total != Some(0xFFFF) {
+        return Ok(total);
+    }
+    // Zip64: locator (20 bytes) before the record, pointing at the zip64 end record.
+    let Some(locator) = (at as u64 + from).checked_sub(20) else {
+        return Ok(None);
+    };
+    let mut buf = [0u8; 20];
+    r.seek(io::SeekFrom::Start(locator))?;
+    if r.read_exact(&mut buf).is_err() || !buf.starts_with(b"PK\x06\x07") {
+        return Ok(None);
+    }
+    let Some(record) = field(&buf, 8, 8) else {
+        return Ok(None);
+    };
+    let mut z64 = [0u8; 56];
+    r.seek(io::SeekFrom::Start(record))?;
+    if r.read_exact(&mut z64).is_err() || !z64.starts_with(b"PK\x06\x06") {
+        return Ok(None);
+    }
+    Ok(field(&z64, 32, 8))
+}
+
 /// Extracts every member of the zip read from `reader` (offset 0 = start of the archive).
 pub fn extract(
-    reader: Box<dyn ReadSeek>,
+    mut reader: Box<dyn ReadSeek>,
     origin: &Origin,
     sink: &mut dyn EntrySink,
 ) -> Result<(), ReadError> {
+    // The central directory is read whole by the zip crate: announce its size first.
+    if let Some(n) = declared_entries(&mut *reader).map_err(|e| ReadError::reading(origin, e))? {
+        sink.announce(origin, n)?;
+    }
     let mut archive = zip::ZipArchive::new(reader)
         .map_err(|e| ReadError::format(origin, ZipError::Archive(e)))?;
     for index in 0..archive.len() {

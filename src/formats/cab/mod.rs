@@ -251,6 +251,7 @@ pub fn extract(
         folders,
         files,
     } = set::open_set(reader, origin, volumes)?;
+    sink.announce(origin, files.len() as u64)?;
 
     let mut buffers = Buffers::default();
     let mut current: Option<(usize, FolderStream<'_>)> = None;
