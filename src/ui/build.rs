@@ -97,13 +97,7 @@ pub fn print_build(p: &Printer, req: &BuildRequest, b: &Built<'_>) {
             }
         }
     }
-    for f in &findings {
-        match f.severity() {
-            Severity::Error => p.error(f),
-            Severity::Warning => p.warn(f),
-            Severity::Info => p.detail(f),
-        }
-    }
+    super::print_findings(p, &findings, req.verify.strict);
     let errors = findings
         .iter()
         .filter(|f| f.severity() == Severity::Error)

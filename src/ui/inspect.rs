@@ -198,11 +198,6 @@ pub fn print_inspection(p: &Printer, insp: &Inspection, classes: &[Class<'_>]) {
             &rows,
         );
     }
-    for f in insp.findings() {
-        match f.severity() {
-            crate::findings::Severity::Error => p.error(f),
-            crate::findings::Severity::Warning => p.warn(f),
-            crate::findings::Severity::Info => p.detail(f),
-        }
-    }
+    let findings: Vec<&Finding> = insp.findings().collect();
+    super::print_findings(p, &findings, false);
 }

@@ -11,6 +11,7 @@ use std::fmt::Display;
 use std::io::{IsTerminal, Write};
 
 use crate::cli::{ColorChoice, OutputConfig};
+use crate::findings::{Finding, Severity};
 
 /// Prints messages (stderr) and data (stdout) according to the output settings.
 #[derive(Debug, Clone)]
@@ -61,21 +62,21 @@ impl Printer {
     /// `error: …` on stderr (always shown, even with -q).
     pub fn error(&self, msg: impl Display) {
         let label = self.paint("1;31", "error:");
-        let _ = writeln!(std::io::stderr().lock(), "{label} {msg}");
+        let _ = writeln!(std::io::stderr().lock(), "{label} {}", visible(&msg));
     }
 
     /// `warning: …` on stderr (hidden by -q).
     pub fn warn(&self, msg: impl Display) {
         if self.verbosity >= 0 {
             let label = self.paint("1;33", "warning:");
-            let _ = writeln!(std::io::stderr().lock(), "{label} {msg}");
+            let _ = writeln!(std::io::stderr().lock(), "{label} {}", visible(&msg));
         }
     }
 
     /// A plain message on stderr (hidden by -q).
     pub fn info(&self, msg: impl Display) {
         if self.verbosity >= 0 {
-            let _ = writeln!(std::io::stderr().lock(), "{msg}");
+            let _ = writeln!(std::io::stderr().lock(), "{}", visible(&msg));
         }
     }
 
@@ -83,13 +84,13 @@ impl Printer {
     pub fn detail(&self, msg: impl Display) {
         if self.verbosity >= 1 {
             let label = self.paint("2", "note:");
-            let _ = writeln!(std::io::stderr().lock(), "{label} {msg}");
+            let _ = writeln!(std::io::stderr().lock(), "{label} {}", visible(&msg));
         }
     }
 
-    /// One line of data on stdout.
+    /// One line of data on stdout (for people: control characters shown escaped).
     pub fn data_line(&self, line: impl Display) {
-        let _ = writeln!(std::io::stdout().lock(), "{line}");
+        let _ = writeln!(std::io::stdout().lock(), "{}", visible(&line));
     }
 
     /// Raw bytes on stdout (completion scripts, man page).
@@ -107,8 +108,77 @@ impl Printer {
     }
 }
 
+/// A line for a person: every control character (ESC, BEL, CR, newline, …) shown as a
+/// visible escape (`\x1b`, `\r`), as `ls` and `fd` do, so a name inside an archive can
+/// never rewrite what the administrator sees. `--json` carries the exact strings instead.
+pub fn visible(text: &dyn Display) -> String {
+    let text = text.to_string();
+    if !text.chars().any(char::is_control) {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => out.push_str(&format!("\\x{:02x}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// More findings of one code than this are collapsed into one line (unless `-v`).
+const COLLAPSE_OVER: usize = 2;
+
+/// Prints findings on stderr by severity (with `strict`, warnings as errors). Many of one code
+/// collapse: the first in full, then one line with how many more there are, so a score of
+/// unsigned-sample warnings cannot hide the finding that matters. `-v` lists every one.
+pub fn print_findings(p: &Printer, findings: &[&Finding], strict: bool) {
+    let mut by_code: Vec<(&str, Vec<&Finding>)> = Vec::new();
+    for f in findings {
+        match by_code.iter_mut().find(|(c, _)| *c == f.code()) {
+            Some((_, group)) => group.push(f),
+            None => by_code.push((f.code(), vec![f])),
+        }
+    }
+    let print = |f: &Finding| {
+        let severity = if strict && f.severity() == Severity::Warning {
+            Severity::Error
+        } else {
+            f.severity()
+        };
+        match severity {
+            Severity::Error => p.error(f),
+            Severity::Warning => p.warn(f),
+            Severity::Info => p.detail(f),
+        }
+    };
+    for (code, group) in by_code {
+        if group.len() <= COLLAPSE_OVER || p.verbosity() >= 1 {
+            group.iter().for_each(|f| print(f));
+            continue;
+        }
+        print(group[0]);
+        let more = group.len() - 1;
+        let line = format!("… and {more} more [{code}] like it (-v lists them all)");
+        match group[0].severity() {
+            Severity::Error => p.error(line),
+            Severity::Warning if strict => p.error(line),
+            Severity::Warning => p.warn(line),
+            Severity::Info => p.detail(line),
+        }
+    }
+}
+
 /// Prints a table: a header and rows, columns padded to their widest cell.
 pub fn table(p: &Printer, header: &[&str], rows: &[Vec<String>]) {
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| r.iter().map(|c| visible(c)).collect())
+        .collect();
+    let rows = &rows;
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for r in rows {
         for (w, c) in widths.iter_mut().zip(r) {
@@ -153,6 +223,16 @@ pub fn human_size(n: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_characters_are_shown_escaped() {
+        assert_eq!(visible(&"plain name.msp"), "plain name.msp");
+        assert_eq!(
+            visible(&"evil\x1b[31mred\x07\r\nx"),
+            "evil\\x1b[31mred\\x07\\r\\nx"
+        );
+        assert_eq!(visible(&"\u{85}"), "\\x85");
+    }
 
     #[test]
     fn human_sizes() {

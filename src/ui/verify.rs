@@ -124,18 +124,7 @@ pub fn print_verification(
         );
     }
     let all = all_findings(insp, ver);
-    for f in &all {
-        let severity = if strict && f.severity() == Severity::Warning {
-            Severity::Error
-        } else {
-            f.severity()
-        };
-        match severity {
-            Severity::Error => p.error(f),
-            Severity::Warning => p.warn(f),
-            Severity::Info => p.detail(f),
-        }
-    }
+    super::print_findings(p, &all, strict);
     let errors = all
         .iter()
         .filter(|f| f.severity() == Severity::Error)
@@ -186,9 +175,8 @@ pub fn outputs_json(checks: &[OutputCheck]) -> Value {
 
 /// Prints the re-check of a built folder or bundle.
 pub fn print_output_check(p: &Printer, check: &OutputCheck) {
-    for f in &check.findings {
-        p.error(f);
-    }
+    let findings: Vec<&Finding> = check.findings.iter().collect();
+    super::print_findings(p, &findings, false);
     p.info(format_args!(
         "verify {}: {} ({} files re-hashed against the install manifest, {} difference{})",
         if check.findings.is_empty() {
