@@ -18,7 +18,10 @@ static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
 fn install_interrupt_handler() {
     // A second installation (tests calling `run` twice) fails harmlessly.
-    let _ = ctrlc::set_handler(|| INTERRUPTED.store(true, Ordering::SeqCst));
+    let _ = ctrlc::set_handler(|| {
+        INTERRUPTED.store(true, Ordering::SeqCst);
+        crate::formats::payload::STOP_READING.store(true, Ordering::SeqCst);
+    });
 }
 
 /// Runs `work` with a progress bar on a terminal (counting bytes `what`), nothing elsewhere.
@@ -57,10 +60,17 @@ fn run_request(printer: &Printer, request: Request) -> ExitStatus {
             printer.raw(&cli::completions(shell));
             ExitStatus::Ok
         }
-        Request::Man => match cli::man_page() {
-            Ok(page) => {
+        Request::Man(command) => match cli::man_page(command.as_deref()) {
+            Ok(Some(page)) => {
                 printer.raw(&page);
                 ExitStatus::Ok
+            }
+            Ok(None) => {
+                printer.error(format_args!(
+                    "slipway has no command {:?}; `slipway man` lists them",
+                    command.unwrap_or_default()
+                ));
+                ExitStatus::Fatal
             }
             Err(e) => {
                 printer.error(format_args!("cannot render the man page: {e}"));

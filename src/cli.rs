@@ -88,8 +88,13 @@ enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff).
-    Man,
+    /// Print a man page (roff): slipway(1), or with COMMAND that command's page
+    /// (`slipway man build` is slipway-build(1)); every page lists the exit codes.
+    Man {
+        /// extract, inspect, verify, build, catalog, completions or man.
+        #[arg(value_name = "COMMAND")]
+        command: Option<String>,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -352,7 +357,8 @@ pub enum Config {
         file: PathBuf,
     },
     Completions(clap_complete::Shell),
-    Man,
+    /// `man [COMMAND]`.
+    Man(Option<String>),
 }
 
 impl Config {
@@ -367,7 +373,7 @@ impl Config {
             Config::CatalogShow { .. } => "catalog show",
             Config::CatalogCheck { .. } => "catalog check",
             Config::Completions(_) => "completions",
-            Config::Man => "man",
+            Config::Man(_) => "man",
         }
     }
 }
@@ -446,7 +452,7 @@ impl Cli {
             }
             Command::Catalog(CatalogCommand::Check { file }) => Config::CatalogCheck { file },
             Command::Completions { shell } => Config::Completions(shell),
-            Command::Man => Config::Man,
+            Command::Man { command } => Config::Man(command),
         };
         (output, config)
     }
@@ -460,11 +466,41 @@ pub fn completions(shell: clap_complete::Shell) -> Vec<u8> {
     out
 }
 
-/// The man page, generated from the clap definitions.
-pub fn man_page() -> std::io::Result<Vec<u8>> {
+/// The exit codes, as every man page lists them (README: "Exit codes").
+const EXIT_STATUS: &str = r#".SH "EXIT STATUS"
+.TP
+\fB0\fR
+All good (also with warnings).
+.TP
+\fB1\fR
+Finished, but verification failed: findings of severity error (verify, build, inspect);
+the catalog has errors (catalog check).
+.TP
+\fB2\fR
+Fatal or usage error: an input that cannot be read or that the walk refuses (damaged,
+unsafe name, collision, budget), a request that cannot start (catalog, trust, sums, unknown
+product, role or language, output not empty or in use); nothing was written.
+.TP
+\fB130\fR
+Interrupted (Ctrl-C or SIGTERM); staging was cleaned up.
+"#;
+
+/// A man page generated from the clap definitions: slipway(1), or a command's
+/// (`slipway-build(1)`), with the exit codes. `None` for a command slipway does not have.
+pub fn man_page(command: Option<&str>) -> std::io::Result<Option<Vec<u8>>> {
+    let mut root = Cli::command();
+    root.build();
+    let cmd = match command {
+        None => root,
+        Some(name) => match root.find_subcommand(name) {
+            Some(sub) => sub.clone(),
+            None => return Ok(None),
+        },
+    };
     let mut out = Vec::new();
-    clap_mangen::Man::new(Cli::command()).render(&mut out)?;
-    Ok(out)
+    clap_mangen::Man::new(cmd).render(&mut out)?;
+    out.extend_from_slice(EXIT_STATUS.as_bytes());
+    Ok(Some(out))
 }
 
 #[cfg(test)]
@@ -474,6 +510,24 @@ mod tests {
     #[test]
     fn cli_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn every_command_has_a_man_page_with_exit_codes() {
+        let names: Vec<String> = Cli::command()
+            .get_subcommands()
+            .map(|c| c.get_name().to_owned())
+            .collect();
+        assert!(names.len() >= 7, "{names:?}");
+        for name in names.iter().map(|n| Some(n.as_str())).chain([None]) {
+            let page = man_page(name).unwrap().expect("a page");
+            let text = String::from_utf8(page).unwrap();
+            assert!(text.contains("EXIT STATUS"), "{name:?}");
+            if let Some(n) = name {
+                assert!(text.contains(&format!("slipway\\-{n}")), "{name:?}: {text}");
+            }
+        }
+        assert!(man_page(Some("frobnicate")).unwrap().is_none());
     }
 
     #[test]

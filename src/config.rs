@@ -33,7 +33,7 @@ pub enum Request {
     },
     CatalogCheck(PathBuf),
     Completions(clap_complete::Shell),
-    Man,
+    Man(Option<String>),
 }
 
 /// `inspect PATH…`.
@@ -190,7 +190,7 @@ pub fn load(config: Config) -> Result<Request, SetupError> {
         },
         Config::CatalogCheck { file } => Request::CatalogCheck(file),
         Config::Completions(shell) => Request::Completions(shell),
-        Config::Man => Request::Man,
+        Config::Man(command) => Request::Man(command),
     })
 }
 

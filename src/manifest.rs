@@ -27,6 +27,44 @@ pub use crate::model::manifest::{MANIFEST, SUMS};
 /// The install manifest's JSON Schema, as shipped in `manifests/`.
 pub const MANIFEST_SCHEMA: &str = include_str!("../manifests/install-manifest.schema.json");
 
+/// How the manifest names each input: its file name (relative to the download folder it came
+/// from), so the same downloads give the same manifest whatever the current directory; the
+/// path as given when two inputs share a file name.
+struct InputLabels(BTreeMap<String, String>);
+
+impl InputLabels {
+    fn new(insp: &Inspection) -> InputLabels {
+        let given: Vec<String> = insp
+            .items
+            .iter()
+            .filter(|i| i.depth == 0)
+            .filter_map(|i| i.origin.labels().into_iter().next())
+            .collect();
+        let name = |p: &str| {
+            std::path::Path::new(p)
+                .file_name()
+                .map_or_else(|| p.to_owned(), |n| n.to_string_lossy().into_owned())
+        };
+        let mut map = BTreeMap::new();
+        for g in &given {
+            let unique = given.iter().filter(|o| name(o) == name(g)).count() == 1;
+            map.insert(g.clone(), if unique { name(g) } else { g.clone() });
+        }
+        InputLabels(map)
+    }
+
+    /// An Origin chain's labels with its input relabelled.
+    fn chain(&self, origin: &crate::model::Origin) -> Vec<String> {
+        let mut labels = origin.labels();
+        if let Some(first) = labels.first_mut()
+            && let Some(label) = self.0.get(first)
+        {
+            first.clone_from(label);
+        }
+        labels
+    }
+}
+
 /// The install manifest of a build.
 pub fn install_manifest(
     product: &str,
@@ -37,12 +75,17 @@ pub fn install_manifest(
     created: Option<String>,
 ) -> InstallManifest {
     let items = &insp.items;
+    let labels = InputLabels::new(insp);
     let inputs = items
         .iter()
         .zip(classes)
         .filter(|(i, _)| i.depth == 0)
         .map(|(item, class)| Input {
-            path: item.origin.labels().first().cloned().unwrap_or_default(),
+            path: labels
+                .chain(&item.origin)
+                .first()
+                .cloned()
+                .unwrap_or_default(),
             size: item.size,
             sha256: item.sha256,
             sha1: item.sha1,
@@ -82,7 +125,7 @@ pub fn install_manifest(
                         scope: p.scope,
                         language: p.language.clone(),
                         order: p.order,
-                        from: item.origin.labels(),
+                        from: labels.chain(&item.origin),
                     }
                 })
                 .collect(),
@@ -97,8 +140,8 @@ pub fn install_manifest(
             family: s.family.clone(),
             build: s.build,
             sha256: items[s.item].sha256,
-            by: items[s.by].origin.labels(),
-            from: items[s.item].origin.labels(),
+            by: labels.chain(&items[s.by].origin),
+            from: labels.chain(&items[s.item].origin),
         })
         .collect();
     InstallManifest {
@@ -116,7 +159,13 @@ pub fn install_manifest(
         inputs,
         roles,
         superseded,
-        findings: findings.iter().map(FindingEntry::from).collect(),
+        findings: findings
+            .iter()
+            .map(|f| FindingEntry {
+                origin: labels.chain(&f.origin),
+                ..FindingEntry::from(f)
+            })
+            .collect(),
     }
 }
 
@@ -166,6 +215,14 @@ pub fn write_bundle(out: &Path, bundle: &Path) -> io::Result<()> {
             io::copy(&mut File::open(&path)?, &mut zip)?;
         }
         zip.finish().map_err(io::Error::other)?.flush()?;
+    }
+    // A temporary file is private to its owner (0600); the bundle is a normal file that the
+    // people carrying it can read.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        tmp.as_file()
+            .set_permissions(fs::Permissions::from_mode(0o644))?;
     }
     tmp.persist(bundle).map_err(|e| e.error)?;
     Ok(())

@@ -240,10 +240,13 @@ impl<'a> Walker<'a> {
             stored: Some(path),
         };
         if visitor.node(&node, &hashed) {
+            self.meter.check_interrupt()?;
             let mut volumes = DirVolumes::beside(path);
             self.open(&node, &hashed, &mut volumes, base, visitor)?;
         }
-        hashed.finish().map_err(|e| Error::reading(&origin, e))
+        let digests = hashed.finish();
+        self.meter.check_interrupt()?;
+        digests.map_err(|e| Error::reading(&origin, e))
     }
 
     /// Opens a node as a container and walks its members (`base`: their folder in the
@@ -275,6 +278,8 @@ impl<'a> Walker<'a> {
         };
         let result = unpack(source, node.format, node.origin, volumes, &mut sink);
         let Sink { visitor, .. } = sink;
+        // A read that failed because of Ctrl-C is not damage.
+        self.meter.check_interrupt()?;
         let outcome = match result {
             Ok(Payload::Extracted) => Walked::Complete,
             Ok(Payload::None(why)) => Walked::NoPayload(why),

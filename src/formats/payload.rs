@@ -4,6 +4,7 @@
 use std::fs::File;
 use std::io::{self, Cursor, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use sha1::Digest as _;
@@ -75,6 +76,18 @@ pub struct HashedFile {
     state: Arc<Mutex<HashState>>,
 }
 
+/// Set by the Ctrl-C / SIGTERM handler: every read of a [`HashedFile`] then fails, so the
+/// longest passes over an input (a signature's digest, the final hash of a file of
+/// gigabytes) end within one chunk. Signals are process-wide; so is this flag.
+pub static STOP_READING: AtomicBool = AtomicBool::new(false);
+
+/// The error a read of a [`HashedFile`] returns once [`STOP_READING`] is set.
+fn stopped() -> Option<io::Error> {
+    STOP_READING
+        .load(Ordering::Relaxed)
+        .then(|| io::Error::other("interrupted"))
+}
+
 impl std::fmt::Debug for HashedFile {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("HashedFile")
@@ -102,6 +115,9 @@ impl HashedFile {
         f.seek(SeekFrom::Start(state.upto))?;
         let mut buf = vec![0u8; 256 * 1024];
         loop {
+            if let Some(e) = stopped() {
+                return Err(e);
+            }
             let n = f.read(&mut buf)?;
             if n == 0 {
                 break;
@@ -126,6 +142,9 @@ struct HashingReader {
 
 impl Read for HashingReader {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if let Some(e) = stopped() {
+            return Err(e);
+        }
         let n = self.file.read(buf)?;
         self.state
             .lock()
