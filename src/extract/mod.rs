@@ -69,6 +69,8 @@ pub struct Member {
     pub origin: Origin,
     /// Set when `--recursive` unpacked this member into `<path>.extracted/`.
     pub unpacked: bool,
+    /// How its stored name was decoded.
+    pub decoding: crate::formats::NameDecoding,
 }
 
 /// Something worth telling that is not an error.

@@ -157,6 +157,7 @@ impl TreeStore {
             sha256: Sha256([0; 32]),
             origin: origin.clone(),
             unpacked: false,
+            decoding: entry.decoding,
         });
         self.member_of.insert(id, index);
         self.tickets.push(id);

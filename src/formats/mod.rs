@@ -178,11 +178,30 @@ impl ReadError {
     }
 }
 
+/// How a member's stored name became text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NameDecoding {
+    /// UTF-8: flagged so (cabinet `_A_NAME_IS_UTF`, zip bit 11), or unflagged but valid.
+    Utf8,
+    /// An unflagged cabinet name that is not UTF-8: Windows-1252, the ANSI code page of
+    /// Western Windows, each byte to its character; the five bytes Windows-1252 leaves
+    /// undefined (0x81, 0x8D, 0x8F, 0x90, 0x9D) to U+F781, U+F78D, … (private use). Lossless
+    /// (the bytes can be recovered) and free of control characters. A name written in another
+    /// code page (Shift-JIS, KOI8-R) reads as other characters than its author saw, but every
+    /// member is extracted with its bytes; cabextract writes the raw bytes as the name.
+    Windows1252,
+    /// An unflagged zip name: the zip crate's code page 437 (APPNOTE appendix D).
+    Cp437,
+}
+
 /// One member handed out by a container reader.
 #[derive(Debug)]
 pub struct Entry<'a> {
     /// The name as stored (`\` or `/` separated), decoded to text; not yet checked.
     pub name: &'a str,
+    /// How the stored name was decoded.
+    pub decoding: NameDecoding,
     /// The declared uncompressed size.
     pub size: u64,
     /// Where the member is: the container's origin plus a [`crate::model::OriginStep::Member`].

@@ -7,7 +7,7 @@
 
 use std::io::{self, Read};
 
-use crate::formats::{Entry, EntrySink, FormatError, ReadError, ReadSeek};
+use crate::formats::{Entry, EntrySink, FormatError, NameDecoding, ReadError, ReadSeek};
 use crate::model::{Origin, OriginStep};
 
 /// Something wrong with a zip archive.
@@ -101,6 +101,12 @@ pub fn extract(
             .name()
             .map_err(|e| ReadError::format(origin, ZipError::Archive(e)))?
             .into_owned();
+        // The zip crate reads an unflagged name that is not UTF-8 as code page 437.
+        let decoding = if std::str::from_utf8(file.name_raw()).is_ok() {
+            NameDecoding::Utf8
+        } else {
+            NameDecoding::Cp437
+        };
         let member_origin = origin.child(OriginStep::Member(name.clone()));
         let is_dir = name.ends_with(['/', '\\'])
             || file.unix_mode().is_some_and(|m| m & 0o170000 == 0o040000)
@@ -116,6 +122,7 @@ pub fn extract(
         drop(file);
         let entry = Entry {
             name: &name,
+            decoding,
             size,
             origin: &member_origin,
         };

@@ -64,6 +64,7 @@ pub fn extract_json(out: &Path, report: &Report) -> Value {
             "sha256": m.sha256,
             "origin": origin_json(&m.origin),
             "unpacked": m.unpacked,
+            "name_decoding": m.decoding,
         })).collect::<Vec<_>>(),
         "notes": report.notes.iter().map(note_json).collect::<Vec<_>>(),
     })

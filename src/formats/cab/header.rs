@@ -3,6 +3,7 @@
 use std::io::{self, BufRead, BufReader, Read, SeekFrom};
 
 use super::{CabError, Direction, Fail, Part};
+use crate::formats::NameDecoding;
 use crate::formats::ReadSeek;
 
 /// Size of the fixed part of CFHEADER.
@@ -80,6 +81,7 @@ pub(crate) struct FileEntry {
     pub offset: u32,
     pub folder: u16,
     pub name: String,
+    pub decoding: NameDecoding,
 }
 
 /// Everything in a cabinet before its CFDATA blocks.
@@ -140,18 +142,35 @@ fn truncated(e: io::Error, part: Part) -> Fail {
     }
 }
 
-/// Decodes a stored name: UTF-8 when `_A_NAME_IS_UTF` is set and the bytes are valid UTF-8,
-/// ISO-8859-1 otherwise (every byte is the code point of the same value).
-pub(crate) fn decode_name(bytes: &[u8], utf8: bool) -> String {
-    if utf8 && let Ok(s) = std::str::from_utf8(bytes) {
-        return s.to_owned();
+/// Windows-1252 at 0x80..=0x9F; the five bytes it leaves undefined map to U+F700 + byte
+/// (private use) instead of the C1 controls ISO-8859-1 would give them.
+const CP1252_HIGH: [char; 32] = [
+    '\u{20AC}', '\u{F781}', '\u{201A}', '\u{192}', '\u{201E}', '\u{2026}', '\u{2020}', '\u{2021}',
+    '\u{2C6}', '\u{2030}', '\u{160}', '\u{2039}', '\u{152}', '\u{F78D}', '\u{17D}', '\u{F78F}',
+    '\u{F790}', '\u{2018}', '\u{2019}', '\u{201C}', '\u{201D}', '\u{2022}', '\u{2013}', '\u{2014}',
+    '\u{2DC}', '\u{2122}', '\u{161}', '\u{203A}', '\u{153}', '\u{F79D}', '\u{17E}', '\u{178}',
+];
+
+/// Decodes a stored name (see [`NameDecoding`]): UTF-8 when the bytes are valid UTF-8 (flagged
+/// or not: many cabinet writers store UTF-8 without the flag), else Windows-1252 with the
+/// undefined bytes in the private use area. Never a control character that was not stored.
+pub(crate) fn decode_name(bytes: &[u8]) -> (String, NameDecoding) {
+    if let Ok(s) = std::str::from_utf8(bytes) {
+        return (s.to_owned(), NameDecoding::Utf8);
     }
-    bytes.iter().map(|&b| char::from(b)).collect()
+    let text = bytes
+        .iter()
+        .map(|&b| match b {
+            0x80..=0x9F => CP1252_HIGH[usize::from(b - 0x80)],
+            _ => char::from(b),
+        })
+        .collect();
+    (text, NameDecoding::Windows1252)
 }
 
-/// Decodes a neighbour's cabinet name (no flag says how): UTF-8 when valid, else Latin-1.
+/// Decodes a neighbour's cabinet name (no flag says how), by the same rule.
 fn decode_cabinet_name(bytes: &[u8]) -> String {
-    decode_name(bytes, true)
+    decode_name(bytes).0
 }
 
 /// Parses the cabinet starting at `base` in `r`, of which `avail` bytes may be read.
@@ -277,11 +296,15 @@ pub(crate) fn parse(r: &mut dyn ReadSeek, base: u64, avail: u64) -> Result<Cabin
                 .into());
             }
         }
+        // `_A_NAME_IS_UTF` promises UTF-8; valid UTF-8 is read as such with or without it.
+        let _ = attribs & ATTR_NAME_IS_UTF;
+        let (name, decoding) = decode_name(&buf);
         files.push(FileEntry {
             size: u32::from_le_bytes([b[0], b[1], b[2], b[3]]),
             offset: u32::from_le_bytes([b[4], b[5], b[6], b[7]]),
             folder,
-            name: decode_name(&buf, attribs & ATTR_NAME_IS_UTF != 0),
+            name,
+            decoding,
         });
     }
 
@@ -447,15 +470,35 @@ mod tests {
     }
 
     #[test]
-    fn names_decode_as_utf8_or_latin1() {
-        assert_eq!(decode_name(b"abc", false), "abc");
-        assert_eq!(decode_name(&[0xE9, b't', 0xE9], false), "été");
-        assert_eq!(decode_name("été".as_bytes(), true), "été");
-        // Not UTF-8 despite the flag: Latin-1.
-        assert_eq!(decode_name(&[0xFF, 0xA0], true), "\u{ff}\u{a0}");
-        // Without the flag, UTF-8 bytes are taken as Latin-1 (as stored).
-        assert_eq!(decode_name("é".as_bytes(), false), "Ã©");
-        assert_eq!(decode_name(b"dir\\file", false), "dir\\file");
-        assert_eq!(decode_name(b"", false), "");
+    fn names_decode_as_utf8_or_windows_1252_without_control_characters() {
+        let text = |b: &[u8]| decode_name(b).0;
+        assert_eq!(decode_name(b"abc"), ("abc".to_owned(), NameDecoding::Utf8));
+        assert_eq!(text("été".as_bytes()), "été");
+        assert_eq!(
+            decode_name(&[0xE9, b't', 0xE9]),
+            ("été".to_owned(), NameDecoding::Windows1252)
+        );
+        assert_eq!(text(&[0xFF, 0xA0]), "\u{ff}\u{a0}");
+        assert_eq!(text(b"dir\\file"), "dir\\file");
+        assert_eq!(text(b""), "");
+        // Shift-JIS テスト.txt, KOI8-R тест, CP932 、 (0x81 lead byte): no control characters,
+        // and every byte recoverable.
+        for bytes in [
+            &b"\x83\x65\x83\x58\x83\x67.txt"[..],
+            b"\xd4\xc5\xd3\xd4",
+            b"\x81\x41\x8d\x8f\x90\x9d",
+        ] {
+            let (name, decoding) = decode_name(bytes);
+            assert_eq!(decoding, NameDecoding::Windows1252);
+            assert!(!name.chars().any(char::is_control), "{name:?}");
+            let back: Vec<u8> = name
+                .chars()
+                .map(|c| match CP1252_HIGH.iter().position(|h| *h == c) {
+                    Some(i) => 0x80 + u8::try_from(i).unwrap(),
+                    None => u8::try_from(u32::from(c)).unwrap(),
+                })
+                .collect();
+            assert_eq!(back, bytes);
+        }
     }
 }

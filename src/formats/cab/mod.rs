@@ -261,6 +261,7 @@ pub fn extract(
         let member_origin = base.child(OriginStep::Member(file.name.clone()));
         let entry = Entry {
             name: &file.name,
+            decoding: file.decoding,
             size: u64::from(file.size),
             origin: &member_origin,
         };

@@ -16,6 +16,7 @@ pub(crate) const MAX_VOLUMES: usize = 1024;
 #[derive(Debug)]
 pub(crate) struct SetFile {
     pub name: String,
+    pub decoding: crate::formats::NameDecoding,
     pub size: u32,
     pub offset: u32,
     pub folder: usize,
@@ -245,6 +246,7 @@ fn merge(chain: Vec<Opened>) -> Result<CabSet, ReadError> {
             };
             files.push(SetFile {
                 name: f.name,
+                decoding: f.decoding,
                 size: f.size,
                 offset: f.offset,
                 folder,
