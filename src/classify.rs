@@ -92,14 +92,6 @@ pub fn build_of(item: &Item) -> Option<Build> {
         .or(v.fixed_file_version)
 }
 
-/// The input (depth 0) the item at `index` comes from: the nearest earlier item of depth 0.
-fn input_of(items: &[Item], index: usize) -> usize {
-    (0..=index.min(items.len().saturating_sub(1)))
-        .rev()
-        .find(|&i| items[i].depth == 0)
-        .unwrap_or(0)
-}
-
 fn sequence_families(item: &Item) -> Vec<String> {
     item.package
         .as_ref()
@@ -228,8 +220,13 @@ pub fn classify<'c>(
     product: Option<&'c Catalog>,
 ) -> Vec<Class<'c>> {
     let mut out: Vec<Class<'c>> = Vec::with_capacity(items.len());
+    // The input each item comes from: the nearest earlier item of depth 0 (items are in
+    // walk order, each input followed by what it holds).
+    let mut input = 0;
     for (index, item) in items.iter().enumerate() {
-        let input = input_of(items, index);
+        if item.depth == 0 {
+            input = index;
+        }
         let patch = !item.companion
             && (item.package.as_ref().is_some_and(|p| p.patch.is_some())
                 || item.named.kind == NameKind::PatchMsp);

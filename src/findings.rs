@@ -38,8 +38,6 @@ pub enum FindingKind {
     /// An MSI's files are in an external cabinet that is not beside it (a nested MSI, or an
     /// MSI downloaded alone): the package is identified, its files are not listed.
     ExternalCabinetMissing { cabinet: String },
-    /// Nesting deeper than the depth budget: not looked into.
-    TooDeep { limit: u32 },
     /// The bytes' digest differs from a recorded one.
     HashMismatch {
         algorithm: HashAlgorithm,
@@ -169,7 +167,6 @@ impl FindingKind {
             FindingKind::MetadataUnreadable(_) => "metadata-unreadable",
             FindingKind::Damaged(_) => "damaged",
             FindingKind::ExternalCabinetMissing { .. } => "external-cabinet-missing",
-            FindingKind::TooDeep { .. } => "too-deep",
             FindingKind::HashMismatch { .. } => "hash-mismatch",
             FindingKind::BuildMismatch { .. } => "build-mismatch",
             FindingKind::Superseded { .. } | FindingKind::KbReReleased { .. } => "superseded",
@@ -236,8 +233,7 @@ impl FindingKind {
             | FindingKind::ArchMismatch { .. }
             | FindingKind::LanguageMismatch { .. }
             | FindingKind::StdPackageNameMismatch { .. }
-            | FindingKind::MetadataUnreadable(_)
-            | FindingKind::TooDeep { .. } => Severity::Warning,
+            | FindingKind::MetadataUnreadable(_) => Severity::Warning,
         }
     }
 }
@@ -323,10 +319,6 @@ impl fmt::Display for FindingKind {
             FindingKind::ExternalCabinetMissing { cabinet } => write!(
                 f,
                 "its files are in the external cabinet {cabinet:?}, which is not beside it; put the cabinet next to it to list them"
-            ),
-            FindingKind::TooDeep { limit } => write!(
-                f,
-                "nested deeper than {limit} levels; not looked into (raise --max-depth)"
             ),
             FindingKind::HashMismatch {
                 algorithm,

@@ -18,7 +18,7 @@ pub(crate) use lang::{culture_from_subtags, is_language_subtag};
 /// One step on the way from an input file to a node inside it.
 ///
 /// Rendered with `Display` as a short human label; the whole chain is joined with ` › `.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(tag = "kind", content = "name", rename_all = "kebab-case")]
 pub enum OriginStep {
     /// The file given on the command line (or found beside it).
@@ -52,7 +52,7 @@ impl fmt::Display for OriginStep {
 }
 
 /// Where a node came from: the input file, then every container step down to the node.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize)]
 #[serde(transparent)]
 pub struct Origin(Vec<OriginStep>);
 

@@ -134,12 +134,13 @@ pub fn is_built_folder(path: &Path) -> bool {
 
 /// Whether `path` is a zip holding an install manifest at its root (a bundle).
 pub fn is_bundle(path: &Path) -> bool {
+    // Looked at before it is opened: opening a FIFO blocks.
+    if !fs::metadata(path).is_ok_and(|m| m.is_file()) {
+        return false;
+    }
     let Ok(f) = fs::File::open(path) else {
         return false;
     };
-    if !f.metadata().is_ok_and(|m| m.is_file()) {
-        return false;
-    }
     zip::ZipArchive::new(f).is_ok_and(|z| z.index_for_name(MANIFEST).is_some())
 }
 

@@ -225,17 +225,11 @@ impl TrustStore {
 }
 
 fn read_anchors(path: &Path) -> Result<Vec<Anchor>, TrustError> {
-    use std::io::Read as _;
-    let err = |source| TrustError::Read {
-        path: path.to_owned(),
-        source,
-    };
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)
-        .map_err(err)?
-        .take(MAX_TRUST_FILE)
-        .read_to_end(&mut bytes)
-        .map_err(err)?;
+    let bytes =
+        crate::formats::read_small(path, MAX_TRUST_FILE).map_err(|source| TrustError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
     anchors_in(&bytes, false).map_err(|(line, message)| TrustError::Metadata {
         path: path.to_owned(),
         line,

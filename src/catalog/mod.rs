@@ -89,6 +89,9 @@ pub fn builtin() -> Vec<Catalog> {
         .collect()
 }
 
+/// Largest catalog file read (the largest built-in one is about 100 KiB).
+pub const MAX_CATALOG_BYTES: u64 = 16 << 20;
+
 /// Where a catalog came from.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Source {
@@ -203,7 +206,7 @@ pub enum FileCheck {
 
 /// Reads and checks one catalog file (`slipway catalog check FILE`).
 pub fn check_file(path: &Path) -> FileCheck {
-    let bytes = match std::fs::read(path) {
+    let bytes = match crate::formats::read_small(path, MAX_CATALOG_BYTES) {
         Ok(b) => b,
         Err(source) => {
             return FileCheck::Unreadable(CatalogError::Read {
@@ -239,9 +242,11 @@ pub fn check_bytes(bytes: &[u8]) -> Vec<Problem> {
 /// Loads a user catalog file: read, parse, check (errors refuse it), deserialize.
 pub fn load_file(path: &Path) -> Result<Catalog, CatalogError> {
     let source_name = Source::File(path.to_owned());
-    let text = std::fs::read(path).map_err(|source| CatalogError::Read {
-        path: path.to_owned(),
-        source,
+    let text = crate::formats::read_small(path, MAX_CATALOG_BYTES).map_err(|source| {
+        CatalogError::Read {
+            path: path.to_owned(),
+            source,
+        }
     })?;
     let value: serde_json::Value =
         serde_json::from_slice(&text).map_err(|e| syntax(&source_name, e))?;

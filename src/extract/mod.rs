@@ -29,7 +29,7 @@ use crate::formats::payload::Source;
 use crate::formats::{Format, read_head};
 use crate::model::{Origin, Sha256};
 
-use self::limits::{BudgetExceeded, Limits};
+use self::limits::Limits;
 use self::safe_path::SafePath;
 use self::staging::Staging;
 use self::walk::{Node, Spent, Visitor, Walked, Walker};
@@ -225,10 +225,6 @@ impl Visitor for Extracting {
             // A nested executable without payload (a DLL, a tool) stays a plain file.
             Walked::NoPayload(_) if node.depth > 0 => Ok(()),
             Walked::NoPayload(why) => Err(Error::format(node.origin, why)),
-            Walked::TooDeep { limit } => Err(Error::Budget {
-                origin: node.origin.clone(),
-                source: BudgetExceeded::Depth { limit },
-            }),
             Walked::Damaged(e) => Err(e),
         }
     }

@@ -21,7 +21,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use super::error::Error;
 pub use super::flow::Spent;
 use super::flow::{Fail, Hold, Holder, Meter};
-use super::limits::Limits;
+use super::limits::{BudgetExceeded, Limits};
 use super::names::{Digest, Names};
 use super::safe_path::SafePath;
 use super::tree::TreeStore;
@@ -80,8 +80,6 @@ pub enum Walked {
     /// Nothing to unpack (an executable without payload, an MSI without cabinets, a file of
     /// no known format): the reason. Fine for a member; an input's caller decides.
     NoPayload(FormatError),
-    /// Not opened: deeper than the depth budget.
-    TooDeep { limit: u32 },
     /// The container could not be read completely: damaged (format or read error).
     Damaged(Error),
 }
@@ -260,11 +258,15 @@ impl<'a> Walker<'a> {
         base: Option<SafePath>,
         visitor: &mut dyn Visitor,
     ) -> Result<bool, Error> {
+        // The depth budget holds in every command: a container nested deeper ends the walk
+        // (a nested bomb is refused at its first level too many, whatever it fans out to).
         if node.depth >= self.meter.limits.max_depth {
-            let limit = self.meter.limits.max_depth;
-            return visitor
-                .walked(node, Walked::TooDeep { limit })
-                .map(|()| false);
+            return Err(Error::Budget {
+                origin: node.origin.clone(),
+                source: BudgetExceeded::Depth {
+                    limit: self.meter.limits.max_depth,
+                },
+            });
         }
         let tree = matches!(self.store, Store::Tree(_));
         let mut sink = Sink {

@@ -68,6 +68,30 @@ impl Format {
     }
 }
 
+/// Reads a small file the user names (a catalog, a trust anchor, a checksum file): only a
+/// regular file (a FIFO would block, a device never end), and at most `max` bytes (a larger
+/// one is an `InvalidData` error, not read further).
+pub fn read_small(path: &std::path::Path, max: u64) -> io::Result<Vec<u8>> {
+    let meta = std::fs::metadata(path)?;
+    if !meta.is_file() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "not a regular file (a folder, FIFO, device or socket)",
+        ));
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(max.saturating_add(1))
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > max {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("larger than {max} bytes"),
+        ));
+    }
+    Ok(bytes)
+}
+
 /// Reads up to [`SNIFF_LEN`] bytes from the start of `r` and rewinds it.
 pub fn read_head(r: &mut dyn ReadSeek) -> io::Result<Vec<u8>> {
     r.seek(io::SeekFrom::Start(0))?;
@@ -180,9 +204,9 @@ impl ReadError {
 
 /// How a member's stored name became text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
 pub enum NameDecoding {
     /// UTF-8: flagged so (cabinet `_A_NAME_IS_UTF`, zip bit 11), or unflagged but valid.
+    #[serde(rename = "utf-8")]
     Utf8,
     /// An unflagged cabinet name that is not UTF-8: Windows-1252, the ANSI code page of
     /// Western Windows, each byte to its character; the five bytes Windows-1252 leaves
@@ -190,8 +214,10 @@ pub enum NameDecoding {
     /// (the bytes can be recovered) and free of control characters. A name written in another
     /// code page (Shift-JIS, KOI8-R) reads as other characters than its author saw, but every
     /// member is extracted with its bytes; cabextract writes the raw bytes as the name.
+    #[serde(rename = "windows-1252")]
     Windows1252,
     /// An unflagged zip name: the zip crate's code page 437 (APPNOTE appendix D).
+    #[serde(rename = "cp437")]
     Cp437,
 }
 

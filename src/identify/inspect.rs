@@ -197,7 +197,9 @@ impl Visitor for Identify<'_> {
             stored: node.stored.map(Path::to_path_buf),
             companion: false,
         });
-        node.format.is_container()
+        // An input of no known format is opened too: it may embed a cabinet, and if it does
+        // not it is no package at all (see `walked`).
+        node.format.is_container() || (node.depth == 0 && node.format == Format::Unknown)
     }
 
     fn walked(&mut self, node: &Node<'_>, outcome: Walked) -> Result<(), Error> {
@@ -223,7 +225,6 @@ impl Visitor for Identify<'_> {
                 }
                 return Ok(());
             }
-            Walked::TooDeep { limit } => FindingKind::TooDeep { limit },
             Walked::Damaged(Error::Format {
                 source: FormatError::Msi(MsiError::ExternalCabinetNotFound(name)),
                 ..

@@ -25,13 +25,12 @@ fn mark(c: Check) -> &'static str {
 /// Every finding: the inspection's (on its items) and verify's own, in item order.
 fn all_findings<'a>(insp: &'a Inspection, ver: &'a Verification) -> Vec<&'a Finding> {
     let mut all: Vec<&Finding> = insp.findings().chain(ver.findings.iter()).collect();
-    let position = |f: &Finding| {
-        insp.items
-            .iter()
-            .position(|i| i.origin == f.origin)
-            .unwrap_or(usize::MAX)
-    };
-    all.sort_by_key(|f| position(f));
+    let mut position: std::collections::HashMap<&crate::model::Origin, usize> =
+        std::collections::HashMap::with_capacity(insp.items.len());
+    for (i, item) in insp.items.iter().enumerate() {
+        position.entry(&item.origin).or_insert(i);
+    }
+    all.sort_by_key(|f| position.get(&f.origin).copied().unwrap_or(usize::MAX));
     all
 }
 

@@ -1,7 +1,6 @@
 //! Checksum files (`--sums`): `sha256sum`/`sha1sum` output and the BSD form, matched by file
 //! name against the downloads.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use crate::findings::HashAlgorithm;
@@ -63,13 +62,13 @@ pub fn read_sums(files: &[PathBuf]) -> Result<Vec<SumEntry>, SumsError> {
             path: file.clone(),
             source,
         };
-        let mut bytes = Vec::new();
-        std::fs::File::open(file)
-            .and_then(|f| f.take(MAX_SUMS_BYTES + 1).read_to_end(&mut bytes))
-            .map_err(read_err)?;
-        if bytes.len() as u64 > MAX_SUMS_BYTES {
-            return Err(SumsError::TooLarge { path: file.clone() });
-        }
+        let bytes = crate::formats::read_small(file, MAX_SUMS_BYTES).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::InvalidData {
+                SumsError::TooLarge { path: file.clone() }
+            } else {
+                read_err(e)
+            }
+        })?;
         let text = String::from_utf8(bytes)
             .map_err(|e| read_err(std::io::Error::new(std::io::ErrorKind::InvalidData, e)))?;
         sums.append(&mut parse_sums(&text, &display(file))?);

@@ -14,6 +14,7 @@ mod extract_cli;
 mod facts;
 #[path = "../fixtures/mod.rs"]
 mod fixtures;
+mod hostile;
 mod inspect;
 mod mutation;
 mod names;
