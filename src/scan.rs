@@ -132,15 +132,24 @@ pub fn is_built_folder(path: &Path) -> bool {
     path.is_dir() && path.join(MANIFEST).is_file()
 }
 
+/// Most entries a zip may declare to be looked at as a bundle.
+const MAX_BUNDLE_ENTRIES: u64 = 100_000;
+
 /// Whether `path` is a zip holding an install manifest at its root (a bundle).
 pub fn is_bundle(path: &Path) -> bool {
     // Looked at before it is opened: opening a FIFO blocks.
     if !fs::metadata(path).is_ok_and(|m| m.is_file()) {
         return false;
     }
-    let Ok(f) = fs::File::open(path) else {
+    let Ok(mut f) = fs::File::open(path) else {
         return false;
     };
+    // A bundle holds a few thousand files; a zip that declares more is not read whole just
+    // to ask (a million-entry bomb would cost seconds and hundreds of MiB).
+    let declared = crate::formats::zip::declared_entries(&mut f).ok().flatten();
+    if declared.is_none_or(|n| n > MAX_BUNDLE_ENTRIES) {
+        return false;
+    }
     zip::ZipArchive::new(f).is_ok_and(|z| z.index_for_name(MANIFEST).is_some())
 }
 

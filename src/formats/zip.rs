@@ -37,7 +37,7 @@ const EOCD_MAX_COMMENT: u64 = 0xFFFF;
 
 /// The number of entries the end-of-central-directory record declares (the zip64 record's
 /// when the classic one says 0xFFFF), read from the archive's tail only.
-fn declared_entries(r: &mut dyn ReadSeek) -> io::Result<Option<u64>> {
+pub fn declared_entries(r: &mut dyn ReadSeek) -> io::Result<Option<u64>> {
     let len = r.seek(io::SeekFrom::End(0))?;
     let from = len.saturating_sub(EOCD_LEN + EOCD_MAX_COMMENT);
     r.seek(io::SeekFrom::Start(from))?;

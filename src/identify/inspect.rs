@@ -107,7 +107,11 @@ pub fn walk_with(
                 }
             }
             Err(Error::Interrupted) => out.interrupted = true,
-            Err(e) => out.failed.push((input.clone(), e)),
+            Err(e) => {
+                // An input whose walk failed has no items: what was seen of it is not it.
+                out.failed.push((input.clone(), e));
+                continue;
+            }
         }
         out.items.append(&mut visitor.items);
     }

@@ -46,11 +46,7 @@ pub fn build_json(req: &BuildRequest, b: &Built<'_>) -> Value {
 pub fn print_build(p: &Printer, req: &BuildRequest, b: &Built<'_>) {
     let (product, out, bundle) = (&req.product, &req.output, req.bundle.as_deref());
     for (path, e) in &b.inspection.failed {
-        p.error(format_args!(
-            "{}: {}",
-            path.display(),
-            super::report::error_line(e)
-        ));
+        p.error(super::report::input_error_line(path, e));
     }
     let findings = all_findings(b);
     if p.json_mode() {

@@ -161,11 +161,7 @@ pub fn print_names(p: &Printer, facts: &[NameFacts]) {
 /// Prints the result of `inspect PATH…`.
 pub fn print_inspection(p: &Printer, insp: &Inspection, classes: &[Class<'_>]) {
     for (path, e) in &insp.failed {
-        p.error(format_args!(
-            "{}: {}",
-            path.display(),
-            super::report::error_line(e)
-        ));
+        p.error(super::report::input_error_line(path, e));
     }
     if p.json_mode() {
         p.json(&inspection_json(insp, classes));

@@ -18,6 +18,15 @@ pub fn error_line(err: &Error) -> String {
     crate::error::line(err)
 }
 
+/// The line for an input that failed: the error's own line when it names where it is (its
+/// Origin chain starts at the input), else prefixed with the input.
+pub fn input_error_line(path: &Path, err: &Error) -> String {
+    match err.origin() {
+        Some(_) => error_line(err),
+        None => format!("{}: {}", path.display(), error_line(err)),
+    }
+}
+
 /// The JSON form of an error: code, one-line message, origin chain.
 pub fn error_json(err: &Error) -> Value {
     json!({

@@ -78,11 +78,7 @@ pub fn print_verification(
     outputs: &[OutputCheck],
 ) {
     for (path, e) in &insp.failed {
-        p.error(format_args!(
-            "{}: {}",
-            path.display(),
-            super::report::error_line(e)
-        ));
+        p.error(super::report::input_error_line(path, e));
     }
     if p.json_mode() {
         p.json(&verification_json(insp, classes, ver, strict, outputs));

@@ -569,3 +569,49 @@ fn regression_legacy_code_page_names_extract_like_cabextract() {
         assert_eq!(ours, theirs);
     }
 }
+
+/// Interrupts are honoured within a second in every command, and an interrupted command
+/// prints no success line and no partial report (exit 130).
+#[test]
+fn regression_interrupts_are_honoured_within_a_second() {
+    if !tool("regression_interrupts_are_honoured_within_a_second", "kill") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    // Big enough to take many seconds once the budgets are lifted.
+    let bomb = tmp.path().join("overlap.zip");
+    fs::write(&bomb, hostile::overlapping_bomb(400, 256 << 20)).unwrap();
+    let lifted = ["--max-ratio", "1000000000", "--max-size", "1T"];
+    for (name, mut args) in every_command(&bomb, &tmp.path().join("out")) {
+        args.extend(lifted.iter().map(Into::into));
+        let child = Command::new(env!("CARGO_BIN_EXE_slipway"))
+            .args(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(700));
+        let sent = Instant::now();
+        let killed = Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success(), "{name}");
+        let out = child.wait_with_output().unwrap();
+        let took = sent.elapsed();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(130), "{name}: {stderr}");
+        assert!(
+            took < Duration::from_secs(1),
+            "{name}: took {took:?} after SIGINT"
+        );
+        assert!(
+            out.stdout.is_empty() && !stderr.contains(" ok") && !stderr.contains("built"),
+            "{name}: {stderr}"
+        );
+        assert!(
+            absent_or_empty(&tmp.path().join("out")),
+            "{name} left output"
+        );
+    }
+}

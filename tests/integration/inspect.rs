@@ -326,7 +326,16 @@ fn inspect_never_panics_on_any_corpus_file() {
                 .is_some_and(|m| m.contains("not a cabinet, zip, MSI/MSP or executable"));
         assert!(refused, "{e:#}");
     }
-    assert!(doc["items"].as_array().unwrap().len() >= files.len());
+    let listed = doc["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["depth"] == 0)
+        .count();
+    assert_eq!(
+        listed + doc["errors"].as_array().unwrap().len(),
+        files.len()
+    );
     let damaged = doc["findings"]
         .as_array()
         .unwrap()
