@@ -3,7 +3,7 @@
 //! - [`header`] parses CFHEADER/CFFOLDER/CFFILE with every bound checked;
 //! - [`set`] walks a cabinet set to its first volume and merges continued folders;
 //! - [`folder`] turns a folder's CFDATA blocks (checksummed, split blocks joined) into bytes,
-//!   with [`codec`] doing stored, MSZIP (flate2) and LZX (lzxd) blocks;
+//!   with [`codec`] doing stored, MSZIP (flate2) and LZX ([`lzx`], our own decoder) blocks;
 //! - [`scan`](fn@scan) finds cabinets embedded in other files.
 //!
 //! Memory is bounded by one compressed block, one decoded block and the LZX window (≤ 2 MiB),
@@ -13,6 +13,7 @@ mod checksum;
 mod codec;
 mod folder;
 mod header;
+pub mod lzx;
 mod scan;
 mod set;
 
@@ -98,10 +99,8 @@ pub enum CabError {
     Lzx {
         block: u32,
         #[source]
-        source: lzxd::DecompressError,
+        source: lzx::LzxError,
     },
-    #[error("data block {block}: LZX decompression failed (decoder rejected the data)")]
-    LzxPanicked { block: u32 },
     #[error("{direction} cabinet {name} not found")]
     MissingVolume { name: String, direction: Direction },
     #[error("cabinet set id {found} differs from {expected}")]
