@@ -189,7 +189,7 @@ mod tests {
                 bitsv.push((v >> k) & 1);
             }
         }
-        while bitsv.len() % 16 != 0 {
+        while !bitsv.len().is_multiple_of(16) {
             bitsv.push(0);
         }
         bitsv

@@ -19,7 +19,7 @@ impl Writer {
 
     fn bytes(&self) -> Vec<u8> {
         let mut bits = self.bits.clone();
-        while bits.len() % 16 != 0 {
+        while !bits.len().is_multiple_of(16) {
             bits.push(0);
         }
         bits.chunks(16)
