@@ -43,15 +43,11 @@ impl<'a> Bits<'a> {
                 | ((x >> 16 & 0xFFFF) << 32)
                 | ((x >> 32 & 0xFFFF) << 16)
                 | (x >> 48);
+            // Bits of a word that only partly fits land below `count`: they are the
+            // stream's own next bits, which the next refill ORs in again at the same place.
+            self.buf |= words >> self.count;
             let n = (64 - self.count) / 16; // 1..=4 whole words fit
-            let take = n * 16;
-            let top = if take == 64 {
-                words
-            } else {
-                words & !(u64::MAX >> take)
-            };
-            self.buf |= top >> self.count;
-            self.count += take;
+            self.count += n * 16;
             self.pos += 2 * n as usize;
         } else {
             while self.count <= 48 {
@@ -79,6 +75,12 @@ impl<'a> Bits<'a> {
         }
     }
 
+    /// Bits buffered (real or past the end).
+    #[inline(always)]
+    pub(super) fn available(&self) -> u32 {
+        self.count
+    }
+
     /// The whole buffer (for table lookups that index by its top bits).
     #[inline(always)]
     pub(super) fn buffer(&self) -> u64 {
@@ -88,9 +90,9 @@ impl<'a> Bits<'a> {
     /// Drops `n` bits (n ≤ the bits available).
     #[inline(always)]
     pub(super) fn consume(&mut self, n: u32) {
-        let n = n.min(self.count);
-        self.buf = if n >= 64 { 0 } else { self.buf << n };
-        self.count -= n;
+        // Callers consume at most 17 bits, never more than are buffered.
+        self.buf = self.buf.wrapping_shl(n & 63);
+        self.count = self.count.saturating_sub(n);
     }
 
     /// Reads `n` bits (n ≤ 17) after a refill.

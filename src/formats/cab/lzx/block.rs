@@ -178,16 +178,22 @@ impl LzxDecoder {
         let [mut r0, mut r1, mut r2] = self.r;
         let base_total = self.total;
         let at = |pos: usize| base_total + (pos - frame_start) as u64;
-        while pos < end {
+        'symbols: while pos < end {
             bits.refill();
-            let sym = main.decode(bits)?;
-            if sym < NUM_CHARS {
+            let mut sym = main.decode(bits)?;
+            // Literals: after a refill at least 49 bits are buffered, enough for two more
+            // main tree codes (≤ 16 bits each) before the next refill.
+            while sym < NUM_CHARS {
                 if let Some(b) = window.get_mut(pos) {
                     *b = sym as u8;
                 }
                 pos += 1;
-                continue;
+                if pos >= end || bits.available() < 16 {
+                    continue 'symbols;
+                }
+                sym = main.decode(bits)?;
             }
+            bits.refill();
             let s = usize::from(sym - NUM_CHARS);
             let slot = s >> 3;
             let mut len = s & 7;
@@ -256,16 +262,38 @@ impl LzxDecoder {
 /// the source may wrap around the window's start and may overlap the destination).
 #[inline(always)]
 fn copy_match(window: &mut [u8], pos: usize, offset: usize, len: usize, mask: usize) {
-    if offset >= len && offset <= pos {
-        // Source wholly before the destination: one memcpy.
-        if let Some((before, after)) = window.split_at_mut_checked(pos)
-            && let (Some(dst), Some(src)) = (
-                after.get_mut(..len),
-                before.get(pos - offset..pos - offset + len),
-            )
-        {
-            dst.copy_from_slice(src);
-            return;
+    if offset <= pos && offset >= 8 {
+        // Source before the destination and at least 8 bytes back: 8-byte words, each
+        // reading only bytes that are final. Most matches are short, where a memcpy call
+        // costs more than the copy itself.
+        let src = pos - offset;
+        if len <= 8 {
+            // One word: the match's bytes blended into what the window holds after them
+            // (old data that a later match may still refer to).
+            if let (Some(s), Some(d)) = (load8(window, src), load8(window, pos)) {
+                let keep = if len >= 8 { 0 } else { u64::MAX << (8 * len) };
+                store8(window, pos, (s & !keep) | (d & keep));
+                return;
+            }
+        } else {
+            let mut k = 0;
+            while k + 8 <= len {
+                match load8(window, src + k) {
+                    Some(w) => store8(window, pos + k, w),
+                    None => break,
+                }
+                k += 8;
+            }
+            if k == len {
+                return;
+            }
+            // The last word again, ending exactly at the match's end.
+            if k + 8 > len
+                && let Some(w) = load8(window, src + len - 8)
+            {
+                store8(window, pos + len - 8, w);
+                return;
+            }
         }
     }
     if offset == 1 && pos >= 1 {
@@ -275,7 +303,8 @@ fn copy_match(window: &mut [u8], pos: usize, offset: usize, len: usize, mask: us
             return;
         }
     }
-    // Overlapping (a repeating pattern) or wrapping: byte by byte, as the format defines it.
+    // Short-period patterns and sources wrapping around the window: byte by byte, as the
+    // format defines a match.
     let mut src = pos.wrapping_sub(offset) & mask;
     for i in pos..pos + len {
         let b = window.get(src).copied().unwrap_or(0);
@@ -283,6 +312,21 @@ fn copy_match(window: &mut [u8], pos: usize, offset: usize, len: usize, mask: us
             *d = b;
         }
         src = (src + 1) & mask;
+    }
+}
+
+#[inline(always)]
+fn load8(window: &[u8], at: usize) -> Option<u64> {
+    window
+        .get(at..at.wrapping_add(8))
+        .and_then(|s| <[u8; 8]>::try_from(s).ok())
+        .map(u64::from_le_bytes)
+}
+
+#[inline(always)]
+fn store8(window: &mut [u8], at: usize, word: u64) {
+    if let Some(d) = window.get_mut(at..at.wrapping_add(8)) {
+        d.copy_from_slice(&word.to_le_bytes());
     }
 }
 
@@ -374,6 +418,28 @@ mod tests {
         assert_eq!(&w[..10], b"abcabcabca");
         copy_match(&mut w, 10, 1, 3, 15);
         assert_eq!(&w[..13], b"abcabcabcaaaa");
+        // Chunked copies, overlapping and not, with tails.
+        let mut w: Vec<u8> = (0..64).collect();
+        copy_match(&mut w, 20, 9, 30, 63);
+        let want: Vec<u8> = (0..30).map(|i| (11 + i % 9) as u8).collect();
+        assert_eq!(&w[20..50], &want[..]);
+        let mut w: Vec<u8> = (0..64).collect();
+        copy_match(&mut w, 40, 40, 21, 63);
+        assert_eq!(&w[40..61], &(0..21).collect::<Vec<u8>>()[..]);
+        assert_eq!(w[61], 61);
+        // Short matches leave the bytes after them alone.
+        for len in 2..=8 {
+            let mut w: Vec<u8> = (0..64).collect();
+            copy_match(&mut w, 30, 20, len, 63);
+            assert_eq!(
+                &w[30..30 + len],
+                &(10..10 + len as u8).collect::<Vec<u8>>()[..]
+            );
+            assert_eq!(
+                &w[30 + len..],
+                &(30 + len as u8..64).collect::<Vec<u8>>()[..]
+            );
+        }
         // Source wraps: 4 bytes from 14 back at position 2 start at 12.
         let mut w: Vec<u8> = (0..16).collect();
         copy_match(&mut w, 2, 6, 5, 15);

@@ -14,13 +14,22 @@ pub(super) fn undo(frame: &mut [u8], frame_offset: u32, size: i32) {
     };
     let mut i = 0;
     while i < limit {
-        let Some(found) = frame
-            .get(i..limit)
-            .and_then(|s| s.iter().position(|&b| b == 0xE8))
-        else {
-            return;
-        };
-        i += found;
+        // Skip eight bytes at a time while none is 0xE8 (text and data have few).
+        if let Some(word) = frame.get(i..i + 8) {
+            match find_e8(word) {
+                None => {
+                    i += 8;
+                    continue;
+                }
+                Some(k) => i += k,
+            }
+            if i >= limit {
+                return;
+            }
+        } else if frame.get(i) != Some(&0xE8) {
+            i += 1;
+            continue;
+        }
         let current = i64::from(frame_offset) + i as i64;
         if let Some(bytes) = frame.get_mut(i + 1..i + 5) {
             let value = i64::from(i32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]));
@@ -38,6 +47,30 @@ pub(super) fn undo(frame: &mut [u8], frame_offset: u32, size: i32) {
         }
         i += 5;
     }
+}
+
+/// Index of the first 0xE8 byte of `bytes`, eight bytes at a time.
+fn find_e8(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let mut words = bytes.chunks_exact(8);
+    let mut at = 0;
+    for w in &mut words {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(w);
+        // A zero byte of x marks an E8 byte; the lowest flagged byte is exact.
+        let x = u64::from_le_bytes(b) ^ (ONES * 0xE8);
+        let zero = x.wrapping_sub(ONES) & !x & HIGHS;
+        if zero != 0 {
+            return Some(at + (zero.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    words
+        .remainder()
+        .iter()
+        .position(|&b| b == 0xE8)
+        .map(|p| at + p)
 }
 
 #[cfg(test)]
@@ -96,6 +129,26 @@ mod tests {
         let mut short = vec![0xE8u8; 10];
         undo(&mut short, 0, 1000);
         assert_eq!(short, vec![0xE8u8; 10]);
+    }
+
+    #[test]
+    fn e8_search_finds_the_first_one() {
+        for len in 0..40 {
+            for at in 0..len {
+                let mut v: Vec<u8> = (0..len).map(|i| (i * 37 % 200) as u8 ^ 0x11).collect();
+                v.iter_mut().for_each(|b| {
+                    if *b == 0xE8 {
+                        *b = 0
+                    }
+                });
+                v[at] = 0xE8;
+                if at + 3 < len {
+                    v[at + 3] = 0xE8;
+                }
+                assert_eq!(find_e8(&v), Some(at), "len {len} at {at}");
+            }
+            assert_eq!(find_e8(&vec![0xE7; len]), None);
+        }
     }
 
     #[test]
