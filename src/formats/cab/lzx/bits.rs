@@ -38,17 +38,17 @@ impl<'a> Bits<'a> {
             let mut b = [0u8; 8];
             b.copy_from_slice(chunk);
             let x = u64::from_le_bytes(b);
-            // Four little-endian words, first word most significant.
-            let words = ((x & 0xFFFF) << 48)
-                | ((x >> 16 & 0xFFFF) << 32)
-                | ((x >> 32 & 0xFFFF) << 16)
-                | (x >> 48);
+            // Four little-endian words, first word most significant: swap the 32-bit
+            // halves, then the 16-bit halves of each.
+            let y = x.rotate_left(32);
+            let words = ((y & 0x0000_FFFF_0000_FFFF) << 16) | ((y >> 16) & 0x0000_FFFF_0000_FFFF);
             // Bits of a word that only partly fits land below `count`: they are the
             // stream's own next bits, which the next refill ORs in again at the same place.
             self.buf |= words >> self.count;
-            let n = (64 - self.count) / 16; // 1..=4 whole words fit
-            self.count += n * 16;
-            self.pos += 2 * n as usize;
+            // Whole words that fit: 1 to 4.
+            let add = (64 - self.count) & !15;
+            self.count += add;
+            self.pos += (add / 8) as usize;
         } else {
             while self.count <= 48 {
                 let lo = self.input.get(self.pos).copied().unwrap_or(0);
@@ -68,11 +68,8 @@ impl<'a> Bits<'a> {
     /// The next `n` bits (n ≤ 32) without consuming them; needs a preceding [`refill`].
     #[inline(always)]
     pub(super) fn peek(&self, n: u32) -> u32 {
-        if n == 0 {
-            0
-        } else {
-            (self.buf >> (64 - n)) as u32
-        }
+        // Two shifts, so that n = 0 needs no branch (a shift by 64 would overflow).
+        ((self.buf >> 1) >> (63 - n.min(32))) as u32
     }
 
     /// Bits buffered (real or past the end).
