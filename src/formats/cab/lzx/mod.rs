@@ -95,6 +95,8 @@ pub enum LzxError {
     OutputOverrun { position: u64, len: usize },
     #[error("match of {len} bytes at output offset {position} runs past the end of its block")]
     MatchPastBlock { position: u64, len: usize },
+    #[error("the folder's last frame ends inside a block that declares {remaining} more bytes")]
+    BlockLongerThanFrame { remaining: u32 },
     #[error("input ends inside the frame (truncated or corrupt data)")]
     Truncated,
     #[error("the stream failed earlier; it must be reset before more frames are decoded")]
@@ -279,6 +281,13 @@ impl LzxDecoder {
         self.pos = end;
         self.total += frame_len as u64;
         if frame_len < FRAME_MAX {
+            // Only the folder's last frame is short: a block that goes on past it declares
+            // bytes the stream never holds.
+            if self.block_remaining > 0 {
+                return Err(LzxError::BlockLongerThanFrame {
+                    remaining: self.block_remaining,
+                });
+            }
             self.short_frame = true;
         }
         Ok(start)

@@ -126,6 +126,22 @@ fn regression_match_before_window_start_is_refused() {
 }
 
 #[test]
+fn a_block_longer_than_the_last_frame_is_refused() {
+    let mut w = Writer::default();
+    w.put(0, 1);
+    verbatim_header(&mut w, 5);
+    w.put(u32::from(b'a'), 8)
+        .put(u32::from(b'b'), 8)
+        .put(u32::from(b'c'), 8);
+    let mut d = LzxDecoder::new(15).unwrap();
+    let mut out = Vec::new();
+    assert_eq!(
+        d.decode_frame(&w.bytes(), 3, &mut out),
+        Err(LzxError::BlockLongerThanFrame { remaining: 2 })
+    );
+}
+
+#[test]
 fn matches_past_the_frame_end_are_refused() {
     let mut w = Writer::default();
     w.put(0, 1);
