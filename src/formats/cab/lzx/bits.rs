@@ -1,6 +1,6 @@
 //! Bit input of one LZX frame: 16-bit little-endian words read most significant bit first
-//! (MS-PATCH 2.1 "the bitstream is a sequence of 16-bit integers … bits are read from the most
-//! significant bit"), buffered up to 64 bits at a time.
+//! (MS-PATCH 3, "Structure Examples": the bitstream is a sequence of 16-bit integers stored
+//! least significant byte first), buffered up to 64 bits at a time.
 //!
 //! Reading past the end of the input yields zero bits instead of failing at once, so the hot
 //! loops need no end check; [`Bits::overrun`] tells afterwards whether bits that do not exist

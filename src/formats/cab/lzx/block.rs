@@ -5,8 +5,8 @@ use super::bits::Bits;
 use super::huffman::Huffman;
 use super::{BlockType, LENGTH_SYMS, LzxDecoder, LzxError, TreeKind};
 
-/// Position slot → number of extra (footer) bits (MS-PATCH 2.3.2.2): 0 for slots 0–3, then
-/// (slot − 2) / 2, at most 17.
+/// Position slot → number of extra (footer) bits (MS-PATCH 2.3, match offsets): 0 for
+/// slots 0–3, then (slot − 2) / 2, at most 17.
 const EXTRA_BITS: [u8; 50] = {
     let mut t = [0u8; 50];
     let mut i = 4;
@@ -29,7 +29,7 @@ const POSITION_BASE: [u32; 50] = {
     t
 };
 
-/// Main tree symbols of a match: 256 + slot × 8 + length header (MS-PATCH 2.3.2.2).
+/// Main tree symbols of a match: 256 + slot × 8 + length header (MS-PATCH 2.3, match offsets).
 const NUM_CHARS: u16 = 256;
 /// A length header of 7 means "more length in the length tree".
 const LEN_HEADER_MORE: usize = 7;
@@ -88,8 +88,8 @@ impl LzxDecoder {
         Ok(())
     }
 
-    /// Reads a block header (MS-PATCH 2.3.1): 3-bit type, 24-bit size, then the type's own
-    /// header.
+    /// Reads a block header (MS-PATCH 2.3, block header): 3-bit type, 24-bit size, then the
+    /// type's own header.
     fn read_block_header(&mut self, bits: &mut Bits<'_>) -> Result<(), LzxError> {
         let block_type = bits.read(3) as u8;
         let hi = bits.read(16);
@@ -101,7 +101,8 @@ impl LzxDecoder {
         match block_type {
             1 | 2 => {
                 if block_type == 2 {
-                    // MS-PATCH 2.3.1.1: the aligned offset tree, 8 lengths of 3 bits.
+                    // MS-PATCH 2.3, aligned offset block: the aligned offset tree, 8 lengths
+                    // of 3 bits.
                     for l in self.aligned.lens.iter_mut() {
                         *l = bits.read(3) as u8;
                     }
@@ -112,8 +113,9 @@ impl LzxDecoder {
                         });
                     }
                 }
-                // MS-PATCH 2.3.1.2: the main tree in two parts (literals, then matches), then
-                // the length tree, each coded as deltas through its own pretree.
+                // MS-PATCH 2.3, main and length trees: the main tree in two parts (literals,
+                // then matches), then the length tree, each coded as deltas through its own
+                // pretree.
                 let main_syms = self.main_syms;
                 let (literals, matches) = self.main.lens.split_at_mut(NUM_CHARS as usize);
                 read_lengths(bits, &mut self.pre, literals, TreeKind::Main)?;
@@ -201,8 +203,8 @@ impl LzxDecoder {
                 len += usize::from(length.decode(bits)?);
             }
             len += MIN_MATCH;
-            // MS-PATCH 2.3.2.2: slots 0–2 repeat R0, R1, R2 (the one used moves to R0);
-            // other slots code a new offset, which pushes R0 and R1 down.
+            // MS-PATCH 2.3, match offsets: slots 0–2 repeat R0, R1, R2 (the one used moves to
+            // R0); other slots code a new offset, which pushes R0 and R1 down.
             let offset = match slot {
                 0 => r0,
                 1 => {
@@ -331,10 +333,11 @@ fn store8(window: &mut [u8], at: usize, word: u64) {
 }
 
 /// Reads code lengths `lens` coded as deltas against their previous values through a pretree
-/// (MS-PATCH 2.3.3): first the pretree's 20 lengths of 4 bits, then pretree symbols
-/// 0–16: new length = (previous − symbol) mod 17; 17: 4 + 4-bit count zeros; 18: 20 + 5-bit
-/// count zeros; 19: 4 + 1-bit count copies of one delta-coded length (the next symbol, taken
-/// against the first element's previous length).
+/// (MS-PATCH 2.3, tree encoding): first the pretree's 20 lengths of 4 bits, then pretree
+/// symbols 0–16: new length = (previous − symbol) mod 17; 17: 4 + 4-bit count zeros; 18:
+/// 20 + 5-bit count zeros; 19: 4 + 1-bit count copies of one delta-coded length (the next
+/// symbol, taken against the first element's previous length, as cabextract and lzxd read
+/// it; our fixture compressor uses code 19 only where every reading agrees).
 fn read_lengths<const N: usize, const B: u32, const T: usize>(
     bits: &mut Bits<'_>,
     pre: &mut Huffman<N, B, T>,

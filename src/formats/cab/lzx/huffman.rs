@@ -1,5 +1,5 @@
-//! Canonical Huffman codes of LZX (MS-PATCH 2.3.1.2 and 2.3.3): validation of code lengths
-//! and table-driven decoding.
+//! Canonical Huffman codes of LZX (MS-PATCH 2.3, main and length trees, tree encoding):
+//! validation of code lengths and table-driven decoding.
 //!
 //! Codes are canonical and read most significant bit first: shorter codes first, and among
 //! codes of one length, symbols in increasing order. Codes up to `BITS` long are decoded with
@@ -9,7 +9,7 @@
 use super::bits::Bits;
 use super::{LzxError, TreeKind};
 
-/// Longest code LZX can describe (lengths are 0..=16, MS-PATCH 2.3.3).
+/// Longest code LZX can describe (lengths are 0..=16, MS-PATCH 2.3, tree encoding).
 const MAX_LEN: usize = 16;
 /// Table entry: no code starts with these bits (only in an empty tree).
 const NONE: u16 = 0;
@@ -20,7 +20,7 @@ const LONG: u16 = 0x1F;
 #[derive(Debug, Clone)]
 pub(super) struct Huffman<const SYMS: usize, const BITS: u32, const TABLE: usize> {
     /// Code lengths of the current block; also the "previous lengths" the next block's tree
-    /// is coded against (MS-PATCH 2.3.3).
+    /// is coded against (MS-PATCH 2.3, tree encoding).
     pub(super) lens: [u8; SYMS],
     /// `symbol << 5 | length` for codes of at most `BITS` bits, else `LONG` or `NONE`.
     table: [u16; TABLE],
@@ -82,8 +82,8 @@ impl<const SYMS: usize, const BITS: u32, const TABLE: usize> Huffman<SYMS, BITS,
             self.table = [NONE; TABLE];
             return Ok(());
         }
-        // Kraft: the codes must fill the code space exactly (MS-PATCH 2.3.3: the lengths
-        // describe a canonical Huffman tree).
+        // Kraft: the codes must fill the code space exactly (MS-PATCH 2.3, tree encoding:
+        // the lengths describe a canonical Huffman tree).
         let mut left: i64 = 1;
         for &c in &count[1..] {
             left = left * 2 - i64::from(c);

@@ -30,9 +30,9 @@ pub const WINDOW_BITS_MIN: u8 = 15;
 pub const WINDOW_BITS_MAX: u8 = 21;
 
 /// Main tree symbols: 256 literals + 8 length headers per position slot; 50 slots at most
-/// for a 2 MiB window (MS-PATCH 2.3.1.2).
+/// for a 2 MiB window (MS-PATCH 2.3, main and length trees).
 const MAIN_MAX: usize = 256 + 50 * 8;
-/// Length tree symbols (MS-PATCH 2.3.1.2: 249 secondary lengths).
+/// Length tree symbols (MS-PATCH 2.3, main and length trees: 249 secondary lengths).
 const LENGTH_SYMS: usize = 249;
 
 type MainTree = Huffman<MAIN_MAX, 12, 4096>;
@@ -123,7 +123,7 @@ pub struct LzxDecoder {
     pos: usize,
     /// Bytes output since the folder started.
     total: u64,
-    /// Repeated offsets R0, R1, R2 (MS-PATCH 2.3.2.2: all 1 at the start).
+    /// Repeated offsets R0, R1, R2 (MS-PATCH 2.3, match offsets: all 1 at the start).
     r: [u32; 3],
     /// The E8 translation size from the stream header, once read (None: translation off).
     header_read: bool,
@@ -149,7 +149,8 @@ impl LzxDecoder {
         if !(WINDOW_BITS_MIN..=WINDOW_BITS_MAX).contains(&window_bits) {
             return Err(LzxError::BadWindow { bits: window_bits });
         }
-        // MS-PATCH 2.3.1.2: 30, 32, 34, 36, 38, 42 and 50 position slots for 2^15..2^21.
+        // MS-PATCH 2.3, main and length trees: 30, 32, 34, 36, 38, 42 and 50 position
+        // slots for 2^15..2^21.
         let slots = match window_bits {
             15 => 30,
             16 => 32,
