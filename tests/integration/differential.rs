@@ -147,13 +147,16 @@ fn gcab_cabinets_agree_three_ways() {
 
 // ------------------------------------------------------------------ LZX (our encoder)
 
-use crate::fixtures::lzx::{BlockKind, LzxFolder, LzxOptions, e8_translate, lzx_cabinet};
+use crate::fixtures::lzx::{
+    BlockKind, LzxFolder, LzxOptions, Stats, e8_translate, lzx_cabinet, lzx_cabinet_stats,
+};
 
 /// Our extraction and cabextract's of an LZX cabinet built from `folders`, both compared
-/// with the files that went in.
-fn check_lzx(dir: &Path, label: &str, folders: &[LzxFolder]) {
+/// with the files that went in; returns what the compressor wrote for each folder.
+fn check_lzx(dir: &Path, label: &str, folders: &[LzxFolder]) -> Vec<Stats> {
     let path = dir.join(format!("{label}.cab"));
-    fs::write(&path, lzx_cabinet(folders)).unwrap();
+    let (cabinet, stats) = lzx_cabinet_stats(folders, true);
+    fs::write(&path, cabinet).unwrap();
     let mut want: Files = folders.iter().flat_map(|f| f.files.clone()).collect();
     want.sort();
     let got = ours(&path);
@@ -168,6 +171,7 @@ fn check_lzx(dir: &Path, label: &str, folders: &[LzxFolder]) {
         }
         assert_eq!(got.len(), want.len(), "{label}: cabextract, member count");
     }
+    stats
 }
 
 /// Every block type alone and mixed (blocks ending inside frames), every window size, files
@@ -206,7 +210,24 @@ fn lzx_cabinets_agree_with_cabextract_for_every_block_type_and_window() {
                     .collect(),
             })
             .collect();
-        check_lzx(tmp.path(), &format!("lzx{bits}"), &folders);
+        let stats = check_lzx(tmp.path(), &format!("lzx{bits}"), &folders);
+        // The data really exercises each feature: literals, new and repeated offsets, the
+        // length tree, aligned footers, and each block type.
+        let [verbatim, aligned, uncompressed, mixed] = [&stats[0], &stats[1], &stats[2], &stats[3]];
+        for (plan, s) in [
+            ("verbatim", verbatim),
+            ("aligned", aligned),
+            ("mixed", mixed),
+        ] {
+            assert!(
+                s.literals > 0 && s.matches > s.repeats && s.repeats > 0 && s.long_matches > 0,
+                "window 2^{bits}, {plan}: {s:?}"
+            );
+        }
+        assert!(aligned.aligned_footers > 0, "window 2^{bits}: {aligned:?}");
+        assert_eq!(uncompressed.blocks[..2], [0, 0]);
+        assert!(uncompressed.blocks[2] > 1);
+        assert!(mixed.blocks.iter().all(|&n| n > 0), "{mixed:?}");
     }
 }
 
@@ -225,7 +246,8 @@ fn lzx_window_wraps_agree_with_cabextract() {
                 .blocks(&[BlockKind::Aligned, BlockKind::Verbatim], 70_000),
             files: vec![("wrap.bin".to_owned(), content.clone())],
         };
-        check_lzx(tmp.path(), &format!("wrap{bits}"), &[folder]);
+        let stats = check_lzx(tmp.path(), &format!("wrap{bits}"), &[folder]);
+        assert!(stats[0].wrapped_sources > 0, "{:?}", stats[0]);
     }
 }
 
@@ -284,7 +306,8 @@ fn regression_e8_offset_zero_is_translated_back_correctly() {
                 ("tail.bin".to_owned(), x86_like(9, 33_000)),
             ],
         };
-        check_lzx(tmp.path(), label, &[folder]);
+        let stats = check_lzx(tmp.path(), label, &[folder]);
+        assert!(stats[0].e8_changed > 1000, "{label}: {:?}", stats[0]);
     }
 }
 
