@@ -1,15 +1,23 @@
-//! Generates the benchmark cabinets (deterministic): `gen_bench_data DIR`.
+//! Generates the benchmark cabinets (deterministic): `gen_bench_data DIR`, or
+//! `gen_bench_data DIR --lzx` for the LZX one alone.
 //!
 //! - `big-mszip.cab`: 40 files, 200 MiB in all, MSZIP, text-like data (compresses ~3:1);
-//! - `many-small.cab`: 20,000 files of 0.5–4 KiB, MSZIP.
+//! - `many-small.cab`: 20,000 files of 0.5–4 KiB, MSZIP;
+//! - `big-lzx.cab` (`--lzx`): 48 files, 210 MiB in all, LZX:21 with E8 translation, in four
+//!   folders; two files of text-like data for each file of incompressible bytes.
 //!
-//! Written with the `cab` crate (flate2 on the zlib-rs backend, which libmspack accepts).
+//! The MSZIP cabinets are written with the `cab` crate (flate2 on the zlib-rs backend, which
+//! libmspack accepts); the LZX one with the test fixtures' LZX compressor.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
 use cab::{CabinetBuilder, CompressionType};
+
+#[path = "../tests/fixtures/lzx.rs"]
+#[allow(dead_code)]
+mod lzx;
 
 /// Deterministic text-like bytes: words from a small vocabulary, picked by an LCG.
 struct Text(u64);
@@ -89,12 +97,49 @@ fn write_cab(path: &Path, files: &[(String, usize)], seed: u64) -> std::io::Resu
     writer.finish()?.flush()
 }
 
+/// `big-lzx.cab`: mixed compressible and incompressible members, LZX:21, E8 on.
+fn write_lzx(path: &Path) -> std::io::Result<()> {
+    let mut text = Text(3);
+    let mut noise = 0x2545_F491_4F6C_DD1Du64;
+    let mut folders = Vec::new();
+    for f in 0..4 {
+        let mut files = Vec::new();
+        for i in 0..12 {
+            let len = 210 * 1024 * 1024 / 48;
+            let mut buf = Vec::with_capacity(len);
+            if i % 3 == 2 {
+                while buf.len() < len {
+                    noise ^= noise << 13;
+                    noise ^= noise >> 7;
+                    noise ^= noise << 17;
+                    buf.extend_from_slice(&noise.to_le_bytes());
+                }
+                buf.truncate(len);
+            } else {
+                text.fill(&mut buf, len);
+            }
+            files.push((format!("payload\\f{f}\\file{i:02}.bin"), buf));
+        }
+        folders.push(lzx::LzxFolder {
+            options: lzx::LzxOptions::new(21).e8(12_000_000).blocks(
+                &[lzx::BlockKind::Verbatim, lzx::BlockKind::Aligned],
+                4 * lzx::FRAME,
+            ),
+            files,
+        });
+    }
+    std::fs::write(path, lzx::lzx_cabinet(&folders))
+}
+
 fn main() -> std::io::Result<()> {
     let dir = std::env::args()
         .nth(1)
         .unwrap_or_else(|| "bench-data".to_owned());
     let dir = Path::new(&dir);
     std::fs::create_dir_all(dir)?;
+    if std::env::args().nth(2).as_deref() == Some("--lzx") {
+        return write_lzx(&dir.join("big-lzx.cab"));
+    }
 
     let big: Vec<(String, usize)> = (0..40)
         .map(|i| (format!("payload\\file{i:02}.bin"), 200 * 1024 * 1024 / 40))

@@ -13,6 +13,7 @@ mod fixtures;
 
 use fixtures::hostile;
 
+#[allow(clippy::print_stdout)] // the generator reports what it wrote
 fn main() -> std::io::Result<()> {
     let dir = std::path::PathBuf::from(
         std::env::args()

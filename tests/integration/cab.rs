@@ -352,6 +352,73 @@ fn overlapping_and_duplicate_offsets_restart_the_folder() {
     );
 }
 
+/// MSI cabinets list shared files under several names (same folder, offset and size): the
+/// copies are served from the first one's bytes, also when the reader did not read the
+/// first to its end (then the folder restarts).
+#[test]
+fn exact_duplicate_members_in_an_lzx_folder() {
+    use crate::fixtures::lzx::{BlockKind, LzxFolder, LzxOptions, lzx_cabinet};
+
+    /// Reads only the first 10 bytes of members named "short-*".
+    #[derive(Default)]
+    struct Picky(Vec<(String, Vec<u8>)>);
+    impl EntrySink for Picky {
+        fn file(&mut self, entry: &Entry<'_>, data: &mut dyn Read) -> Result<(), Error> {
+            let mut buf = Vec::new();
+            let limit = if entry.name.starts_with("short-") {
+                10
+            } else {
+                u64::MAX
+            };
+            data.take(limit)
+                .read_to_end(&mut buf)
+                .map_err(|e| Error::reading(entry.origin, e))?;
+            self.0.push((entry.name.to_owned(), buf));
+            Ok(())
+        }
+        fn directory(&mut self, _entry: &Entry<'_>) -> Result<(), Error> {
+            Ok(())
+        }
+    }
+
+    let a = data(1, 150_000, 1);
+    let b = data(2, 70_000, 0);
+    let folder = LzxFolder {
+        options: LzxOptions::new(16).blocks(&[BlockKind::Verbatim, BlockKind::Aligned], 40_000),
+        files: vec![
+            ("short-a".into(), a.clone()),
+            ("b".into(), b.clone()),
+            ("x".into(), vec![7; 10]),
+            ("y".into(), vec![8; 10]),
+        ],
+    };
+    let mut bytes = lzx_cabinet(&[folder]);
+    let at = cffile_offsets(&bytes);
+    // "x" and "y" become copies of "short-a" and "b".
+    for (from, to) in [(0, 2), (1, 3)] {
+        let field = bytes[at[from]..at[from] + 8].to_vec();
+        bytes[at[to]..at[to] + 8].copy_from_slice(&field);
+    }
+    let mut sink = Picky::default();
+    reader::extract(
+        Box::new(Cursor::new(bytes)),
+        &origin(),
+        &mut NoVolumes,
+        &mut sink,
+    )
+    .unwrap();
+    sink.0.sort();
+    assert_eq!(
+        sink.0,
+        vec![
+            ("b".into(), b.clone()),
+            ("short-a".into(), a[..10].to_vec()),
+            ("x".into(), a),
+            ("y".into(), b),
+        ]
+    );
+}
+
 // ---------------------------------------------------------- damaged input
 
 #[test]

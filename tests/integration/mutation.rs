@@ -6,6 +6,7 @@ use std::sync::atomic::AtomicBool;
 
 use slipway::extract::{self, NoProgress, Options, limits::Limits};
 
+use crate::fixtures::lzx::{BlockKind, LzxFolder, LzxOptions, lzx_cabinet_with};
 use crate::fixtures::zip::zip;
 use crate::support::{absent_or_empty, corpus};
 
@@ -79,6 +80,43 @@ fn seeds() -> Vec<(String, Vec<u8>)> {
             zip(&[("in.zip", &zip(&[("x", b"y")]))]),
         ),
     ];
+    // LZX cabinets from our encoder, without CFDATA checksums so that damage reaches the
+    // decoder: each block type, E8 translation, two folders, files spanning frames.
+    for (label, bits, kinds, e8) in [
+        ("verbatim", 15u8, &[BlockKind::Verbatim][..], None),
+        ("aligned-e8", 17, &[BlockKind::Aligned][..], Some(1_000_000)),
+        (
+            "mixed",
+            21,
+            &[
+                BlockKind::Uncompressed,
+                BlockKind::Verbatim,
+                BlockKind::Aligned,
+            ][..],
+            Some(70_000),
+        ),
+    ] {
+        let mut options = LzxOptions::new(bits).blocks(kinds, 20_000);
+        options.e8 = e8;
+        let content = |seed: u64, len: usize| crate::cab::data(seed, len, (seed % 3) as u8);
+        let folders = [
+            LzxFolder {
+                options: options.clone(),
+                files: vec![
+                    ("a.bin".to_owned(), content(1, 40_000)),
+                    ("b.txt".to_owned(), content(2, 30_000)),
+                ],
+            },
+            LzxFolder {
+                options,
+                files: vec![("c.bin".to_owned(), content(3, 5_000))],
+            },
+        ];
+        seeds.push((
+            format!("lzx-{label}.cab"),
+            lzx_cabinet_with(&folders, false),
+        ));
+    }
     if let Some(dir) = corpus("mutation_never_panics (corpus part)") {
         let mut files = Vec::new();
         collect(&dir, &mut files);

@@ -1,11 +1,9 @@
-//! Per-block decompression of one folder: stored, MSZIP (flate2) and LZX (lzxd).
-
-use std::panic::{AssertUnwindSafe, catch_unwind};
+//! Per-block decompression of one folder: stored, MSZIP (flate2) and LZX (our [`lzx`]).
 
 use flate2::{Decompress, FlushDecompress};
-use lzxd::{Lzxd, WindowSize};
 
 use super::CabError;
+use super::lzx::{self, LzxDecoder};
 
 /// Largest uncompressed size of one CFDATA block (MS-CAB 2.5: `cbUncomp` ≤ 32 KiB).
 pub(crate) const BLOCK_MAX: usize = 32 * 1024;
@@ -46,20 +44,11 @@ impl Codec {
             TYPE_QUANTUM => Err(CabError::UnsupportedCompression("Quantum")),
             TYPE_LZX => {
                 let bits = (type_compress >> 8) & 0x1F;
-                let window = match bits {
-                    15 => WindowSize::KB32,
-                    16 => WindowSize::KB64,
-                    17 => WindowSize::KB128,
-                    18 => WindowSize::KB256,
-                    19 => WindowSize::KB512,
-                    20 => WindowSize::MB1,
-                    21 => WindowSize::MB2,
-                    _ => return Err(CabError::BadLzxWindow { bits }),
-                };
-                Ok(Codec::Lzx(Box::new(Lzx {
-                    dec: Lzxd::new(window),
-                    fresh: true,
-                })))
+                let dec = u8::try_from(bits)
+                    .ok()
+                    .and_then(|b| LzxDecoder::new(b).ok())
+                    .ok_or(CabError::BadLzxWindow { bits })?;
+                Ok(Codec::Lzx(Box::new(Lzx { dec, fresh: true })))
             }
             _ => Err(CabError::BadCompressionType { type_compress }),
         }
@@ -149,8 +138,10 @@ impl MsZip {
 }
 
 /// LZX state (window and trees carry over between the blocks of a folder).
+#[derive(Debug)]
 pub(crate) struct Lzx {
-    dec: Lzxd,
+    dec: LzxDecoder,
+    /// Nothing decoded since the last reset (a reset would be wasted work).
     fresh: bool,
 }
 
@@ -163,25 +154,18 @@ impl Lzx {
         expected: usize,
     ) -> Result<(), CabError> {
         self.fresh = false;
-        out.clear();
-        // One CFDATA block is one LZX frame (MS-CAB 2.5 / LZX DELTA 2.2.1).
-        // `lzxd` may assert on some malformed streams (and overflows in debug builds); a
-        // panic there must not take the process down, so it becomes a decoding error.
-        let dec = &mut self.dec;
-        let result = catch_unwind(AssertUnwindSafe(|| {
-            dec.decompress_next(input, expected)
-                .map(|data| out.extend_from_slice(data))
-        }));
-        match result {
-            Ok(Ok(())) => {}
-            Ok(Err(source)) => return Err(CabError::Lzx { block, source }),
-            Err(_) => {
-                // The decoder's state is unknown: start over on the next use.
-                self.dec.reset();
-                self.fresh = true;
-                return Err(CabError::LzxPanicked { block });
-            }
+        // One CFDATA block is one LZX frame (MS-CAB 2.5; MS-PATCH 2.2.1): its `cbUncomp`
+        // is the frame's size, so the decoder produces exactly `expected` bytes or fails.
+        if expected > lzx::FRAME_MAX {
+            return Err(CabError::BlockSizeMismatch {
+                block,
+                expected,
+                actual: lzx::FRAME_MAX,
+            });
         }
+        self.dec
+            .decode_frame(input, expected, out)
+            .map_err(|source| CabError::Lzx { block, source })?;
         exact_size(block, expected, out.len())
     }
 }

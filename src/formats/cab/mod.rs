@@ -3,7 +3,7 @@
 //! - [`header`] parses CFHEADER/CFFOLDER/CFFILE with every bound checked;
 //! - [`set`] walks a cabinet set to its first volume and merges continued folders;
 //! - [`folder`] turns a folder's CFDATA blocks (checksummed, split blocks joined) into bytes,
-//!   with [`codec`] doing stored, MSZIP (flate2) and LZX (lzxd) blocks;
+//!   with [`codec`] doing stored, MSZIP (flate2) and LZX ([`lzx`], our own decoder) blocks;
 //! - [`scan`](fn@scan) finds cabinets embedded in other files.
 //!
 //! Memory is bounded by one compressed block, one decoded block and the LZX window (≤ 2 MiB),
@@ -13,6 +13,7 @@ mod checksum;
 mod codec;
 mod folder;
 mod header;
+pub mod lzx;
 mod scan;
 mod set;
 
@@ -99,10 +100,8 @@ pub enum CabError {
     Lzx {
         block: u32,
         #[source]
-        source: lzxd::DecompressError,
+        source: lzx::LzxError,
     },
-    #[error("data block {block}: LZX decompression failed (decoder rejected the data)")]
-    LzxPanicked { block: u32 },
     #[error("{direction} cabinet {name} not found")]
     MissingVolume { name: String, direction: Direction },
     #[error("cabinet set id {found} differs from {expected}")]
@@ -255,7 +254,11 @@ pub fn extract(
 
     let mut buffers = Buffers::default();
     let mut current: Option<(usize, FolderStream<'_>)> = None;
-    for file in &files {
+    // The bytes of the last member, kept when the next one is its exact duplicate (same
+    // folder, offset and size: MSI cabinets list shared files under several names), so the
+    // duplicate does not restart the folder from its first block.
+    let mut held: Option<((usize, u32, u32), Vec<u8>)> = None;
+    for (index, file) in files.iter().enumerate() {
         sink.check_interrupt()?;
         let base = origins.get(file.volume).unwrap_or(origin);
         let member_origin = base.child(OriginStep::Member(file.name.clone()));
@@ -299,6 +302,14 @@ pub fn extract(
         let Some((_, stream)) = current.as_mut() else {
             unreachable!("a folder stream was just set up");
         };
+        let key = (file.folder, file.offset, file.size);
+        if let Some((held_key, bytes)) = &held
+            && *held_key == key
+        {
+            sink.file(&entry, &mut bytes.as_slice())?;
+            continue;
+        }
+        held = None;
         let target = u64::from(file.offset);
         if target < stream.pos() {
             stream.restart();
@@ -313,9 +324,45 @@ pub fn extract(
             stream,
             remaining: u64::from(file.size),
         };
-        sink.file(&entry, &mut reader)?;
+        let duplicate_follows = files.get(index + 1).is_some_and(|next| {
+            (next.folder, next.offset, next.size) == key && file.size <= HOLD_MAX
+        });
+        if duplicate_follows {
+            let mut copy = Vec::new();
+            sink.file(
+                &entry,
+                &mut Tee {
+                    inner: &mut reader,
+                    copy: &mut copy,
+                },
+            )?;
+            // Only a member the sink read to its end can stand in for its duplicates.
+            if copy.len() == file.size as usize {
+                held = Some((key, copy));
+            }
+        } else {
+            sink.file(&entry, &mut reader)?;
+        }
     }
     Ok(())
+}
+
+/// Largest member kept in memory for its duplicates (bigger ones restart the folder).
+const HOLD_MAX: u32 = 16 << 20;
+
+/// A reader that keeps a copy of what passes through it.
+struct Tee<'a, R> {
+    inner: R,
+    copy: &'a mut Vec<u8>,
+}
+
+impl<R: io::Read> io::Read for Tee<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.copy
+            .extend_from_slice(buf.get(..n).unwrap_or_default());
+        Ok(n)
+    }
 }
 
 /// Finds complete, valid cabinets anywhere in `r` (as cabextract's search does).
