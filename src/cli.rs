@@ -56,6 +56,9 @@ struct GlobalArgs {
     /// anchors (for shops that pin their own).
     #[arg(long, global = true)]
     no_builtin_trust: bool,
+    /// How many inputs inspect, verify and build read side by side (0: one per processor).
+    #[arg(long, global = true, value_name = "N", default_value_t = 0)]
+    threads: usize,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -313,6 +316,8 @@ pub struct BuildConfig {
     pub trust: TrustArgs,
     pub require_signature: bool,
     pub limits: Limits,
+    /// `--threads` (0: one per processor).
+    pub threads: usize,
 }
 
 /// A validated request.
@@ -327,6 +332,7 @@ pub enum Config {
         inputs: Vec<PathBuf>,
         limits: Limits,
         trust: TrustArgs,
+        threads: usize,
     },
     InspectNames {
         names: Vec<String>,
@@ -342,6 +348,7 @@ pub enum Config {
         trust: TrustArgs,
         /// `--require-signature`.
         require_signature: bool,
+        threads: usize,
     },
     /// `catalog list`, with the `--catalog` files to add.
     CatalogList {
@@ -401,6 +408,7 @@ impl Cli {
             files: g.trust,
             builtin: !g.no_builtin_trust,
         };
+        let threads = g.threads;
         let config = match self.command {
             Command::Extract(a) => Config::Extract {
                 inputs: a.paths,
@@ -416,6 +424,7 @@ impl Cli {
                 inputs: a.paths.into_iter().map(PathBuf::from).collect(),
                 limits: a.budgets.limits(),
                 trust,
+                threads,
             },
             Command::Build(a) => Config::Build(BuildConfig {
                 inputs: a.paths,
@@ -435,6 +444,7 @@ impl Cli {
                 trust: trust.clone(),
                 require_signature: a.require_signature,
                 limits: a.budgets.limits(),
+                threads,
             }),
             Command::Verify(a) => Config::Verify {
                 inputs: a.paths,
@@ -445,6 +455,7 @@ impl Cli {
                 catalogs,
                 trust,
                 require_signature: a.require_signature,
+                threads,
             },
             Command::Catalog(CatalogCommand::List) => Config::CatalogList { catalogs },
             Command::Catalog(CatalogCommand::Show { product }) => {

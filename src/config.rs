@@ -42,6 +42,8 @@ pub struct InspectRequest {
     pub inputs: Vec<PathBuf>,
     pub limits: Limits,
     pub trust: TrustStore,
+    /// Inputs walked side by side.
+    pub threads: usize,
 }
 
 /// `verify PATH…`.
@@ -57,6 +59,8 @@ pub struct VerifyRequest {
     pub trust: TrustStore,
     pub verify: verify::Options,
     pub limits: Limits,
+    /// Inputs walked side by side.
+    pub threads: usize,
 }
 
 /// `build DOWNLOADS… -o OUT --product P …`.
@@ -77,6 +81,8 @@ pub struct BuildRequest {
     pub verify: verify::Options,
     pub limits: Limits,
     pub trust: TrustStore,
+    /// Inputs walked side by side.
+    pub threads: usize,
     pub bundle: Option<PathBuf>,
     pub dry_run: bool,
     pub force: bool,
@@ -137,10 +143,12 @@ pub fn load(config: Config) -> Result<Request, SetupError> {
             inputs,
             limits,
             trust,
+            threads,
         } => Request::Inspect(InspectRequest {
             inputs,
             limits,
             trust: load_trust(&trust)?,
+            threads: threads_or_cpus(threads),
         }),
         Config::InspectNames { names } => Request::InspectNames(names),
         Config::Verify {
@@ -152,6 +160,7 @@ pub fn load(config: Config) -> Result<Request, SetupError> {
             catalogs,
             trust,
             require_signature,
+            threads,
         } => {
             let catalogs = Catalogs::load(&catalogs)?;
             let sums = verify::read_sums(&sums)?;
@@ -180,6 +189,7 @@ pub fn load(config: Config) -> Result<Request, SetupError> {
                     require_signature,
                 },
                 limits,
+                threads: threads_or_cpus(threads),
             })
         }
         Config::Build(req) => Request::Build(Box::new(build(req)?)),
@@ -192,6 +202,15 @@ pub fn load(config: Config) -> Result<Request, SetupError> {
         Config::Completions(shell) => Request::Completions(shell),
         Config::Man(command) => Request::Man(command),
     })
+}
+
+/// `--threads N`, or (0, the default) one per processor.
+fn threads_or_cpus(n: usize) -> usize {
+    if n > 0 {
+        n
+    } else {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    }
 }
 
 /// The trust store: Microsoft's built-in roots (unless switched off) and the `--trust` files.
@@ -248,6 +267,7 @@ fn build(req: BuildConfig) -> Result<BuildRequest, SetupError> {
         },
         limits: req.limits,
         trust,
+        threads: threads_or_cpus(req.threads),
         bundle: req.bundle,
         dry_run: req.dry_run,
         force: req.force,

@@ -10,7 +10,7 @@ use crate::classify::{self, Class};
 use crate::config::{BuildRequest, InspectRequest, VerifyRequest};
 use crate::extract::{Error, Progress};
 use crate::findings::{Finding, Severity};
-use crate::identify::inspect::{self, Inspection};
+use crate::identify::inspect::{self, Inspection, WalkOptions};
 use crate::manifest;
 use crate::model::manifest::InstallManifest;
 use crate::plan::{self, Plan, PlanError};
@@ -23,14 +23,13 @@ pub fn inspect(
     progress: &dyn Progress,
     interrupt: &AtomicBool,
 ) -> (Inspection, Vec<Class<'static>>) {
-    let insp = inspect::walk_with(
-        &req.inputs,
-        &req.limits,
-        None,
-        &req.trust,
-        progress,
-        interrupt,
-    );
+    let walk = WalkOptions {
+        limits: req.limits,
+        pool: None,
+        trust: &req.trust,
+        threads: req.threads,
+    };
+    let insp = inspect::walk_with(&req.inputs, &walk, progress, interrupt);
     let classes = classify::classify(&insp.items, &[], None);
     (insp, classes)
 }
@@ -66,14 +65,13 @@ pub fn verify<'c>(
             downloads: None,
         });
     }
-    let insp = inspect::walk_with(
-        &req.downloads,
-        &req.limits,
-        None,
-        &req.trust,
-        progress,
-        interrupt,
-    );
+    let walk = WalkOptions {
+        limits: req.limits,
+        pool: None,
+        trust: &req.trust,
+        threads: req.threads,
+    };
+    let insp = inspect::walk_with(&req.downloads, &walk, progress, interrupt);
     let classes = classify::classify(&insp.items, catalogs, None);
     let ver = verify::verify(&insp, &classes, &req.verify);
     Ok(Verified {
@@ -159,14 +157,13 @@ pub fn build<'c>(
         req.force,
         req.dry_run,
     )?;
-    let inspection = inspect::walk_with(
-        &req.inputs,
-        &req.limits,
-        Some(stage.pool()),
-        &req.trust,
-        progress,
-        interrupt,
-    );
+    let walk = WalkOptions {
+        limits: req.limits,
+        pool: Some(stage.pool()),
+        trust: &req.trust,
+        threads: req.threads,
+    };
+    let inspection = inspect::walk_with(&req.inputs, &walk, progress, interrupt);
     if inspection.interrupted {
         return Err(Error::Interrupted.into());
     }

@@ -44,8 +44,9 @@ pub struct Options {
     pub force: bool,
 }
 
-/// Told about the run's progress (a terminal progress bar, or nothing).
-pub trait Progress {
+/// Told about the run's progress (a terminal progress bar, or nothing); shared by the
+/// threads that walk inputs side by side.
+pub trait Progress: Sync {
     /// An input is being opened.
     fn input(&self, _path: &Path) {}
     /// `n` more bytes were written.

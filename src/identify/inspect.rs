@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
 use super::facts;
 use crate::authenticode::{TrustStore, Verdict};
@@ -65,6 +65,18 @@ impl Inspection {
     }
 }
 
+/// How an identify walk runs.
+#[derive(Clone, Copy, Debug)]
+pub struct WalkOptions<'a> {
+    pub limits: Limits,
+    /// Where a build keeps the members it may place (`None`: nothing is kept).
+    pub pool: Option<&'a Path>,
+    /// Anchors for Authenticode chains.
+    pub trust: &'a TrustStore,
+    /// Inputs walked side by side (at least 1).
+    pub threads: usize,
+}
+
 /// Walks every input, checking signatures against `trust` and telling `progress` about every
 /// input, member and byte unpacked. With `pool`, every member of a package and every patch
 /// found is also kept as a file in that folder (`Item::stored`), for the slipstream builder to
@@ -72,25 +84,29 @@ impl Inspection {
 /// companion item.
 pub fn walk_with(
     inputs: &[PathBuf],
-    limits: &Limits,
-    pool: Option<&Path>,
-    trust: &TrustStore,
+    walk: &WalkOptions<'_>,
     progress: &dyn Progress,
     interrupt: &AtomicBool,
 ) -> Inspection {
-    let mut out = Inspection::default();
+    let WalkOptions {
+        limits,
+        pool,
+        trust,
+        threads,
+    } = *walk;
     let spent = Spent::default();
-    let next = Arc::new(AtomicU64::new(0));
-    for input in inputs {
-        if interrupt.load(Ordering::Relaxed) {
-            out.interrupted = true;
-            break;
-        }
+    let next_pooled = Arc::new(AtomicU64::new(0));
+    let walk_one = |input: &PathBuf| -> Result<Vec<Item>, Error> {
         let mut walker = match pool {
-            Some(dir) => {
-                Walker::pooling(dir, Arc::clone(&next), *limits, &spent, interrupt, progress)
-            }
-            None => Walker::spooling(*limits, &spent, interrupt, progress),
+            Some(dir) => Walker::pooling(
+                dir,
+                Arc::clone(&next_pooled),
+                limits,
+                &spent,
+                interrupt,
+                progress,
+            ),
+            None => Walker::spooling(limits, &spent, interrupt, progress),
         };
         let mut visitor = Identify {
             items: Vec::new(),
@@ -98,22 +114,50 @@ pub fn walk_with(
             pooling: pool.is_some(),
             trust,
         };
-        match walker.input(input, None, &mut visitor) {
-            Ok(digests) => {
-                if let Some(item) = visitor.items.first_mut() {
-                    item.size = digests.size;
-                    item.sha256 = digests.sha256;
-                    item.sha1 = digests.sha1;
-                }
-            }
-            Err(Error::Interrupted) => out.interrupted = true,
-            Err(e) => {
-                // An input whose walk failed has no items: what was seen of it is not it.
-                out.failed.push((input.clone(), e));
-                continue;
-            }
+        let digests = walker.input(input, None, &mut visitor)?;
+        if let Some(item) = visitor.items.first_mut() {
+            item.size = digests.size;
+            item.sha256 = digests.sha256;
+            item.sha1 = digests.sha1;
         }
-        out.items.append(&mut visitor.items);
+        Ok(visitor.items)
+    };
+    // Independent inputs are walked side by side, each by one thread; their results are put
+    // back in input order, so the report and the exit status do not depend on the timing.
+    let threads = threads.clamp(1, inputs.len().max(1));
+    let next_input = AtomicUsize::new(0);
+    let mut results: Vec<Option<Result<Vec<Item>, Error>>> = Vec::new();
+    results.resize_with(inputs.len(), || None);
+    let done = std::sync::Mutex::new(results);
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                loop {
+                    let i = next_input.fetch_add(1, Ordering::Relaxed);
+                    let Some(input) = inputs.get(i) else {
+                        break;
+                    };
+                    let result = if interrupt.load(Ordering::Relaxed) {
+                        Err(Error::Interrupted)
+                    } else {
+                        walk_one(input)
+                    };
+                    if let Ok(mut done) = done.lock() {
+                        done[i] = Some(result);
+                    }
+                }
+            });
+        }
+    });
+    let mut out = Inspection::default();
+    let results = done.into_inner().unwrap_or_default();
+    for (input, result) in inputs.iter().zip(results) {
+        match result {
+            Some(Ok(mut items)) => out.items.append(&mut items),
+            Some(Err(Error::Interrupted)) | None => out.interrupted = true,
+            // An input whose walk failed has no items: what was seen of it is not it.
+            Some(Err(e)) => out.failed.push((input.clone(), e)),
+        }
     }
     out
 }

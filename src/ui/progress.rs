@@ -1,7 +1,8 @@
 //! Progress bars on stderr (indicatif), shown only on a terminal.
 
-use std::cell::{Cell, RefCell};
 use std::path::Path;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -11,8 +12,8 @@ use crate::extract::Progress;
 #[derive(Debug)]
 pub struct Bar {
     bar: ProgressBar,
-    files: Cell<u64>,
-    input: RefCell<String>,
+    files: AtomicU64,
+    input: Mutex<String>,
 }
 
 impl Bar {
@@ -33,8 +34,8 @@ impl Bar {
         bar.enable_steady_tick(std::time::Duration::from_millis(120));
         Bar {
             bar,
-            files: Cell::new(0),
-            input: RefCell::new(String::new()),
+            files: AtomicU64::new(0),
+            input: Mutex::new(String::new()),
         }
     }
 
@@ -43,10 +44,10 @@ impl Bar {
     }
 
     fn refresh(&self) {
+        let input = self.input.lock().map(|i| i.clone()).unwrap_or_default();
         self.bar.set_message(format!(
-            "{} files · {}",
-            self.files.get(),
-            self.input.borrow()
+            "{} files · {input}",
+            self.files.load(Ordering::Relaxed),
         ));
     }
 }
@@ -59,7 +60,9 @@ impl Default for Bar {
 
 impl Progress for Bar {
     fn input(&self, path: &Path) {
-        *self.input.borrow_mut() = path.display().to_string();
+        if let Ok(mut i) = self.input.lock() {
+            *i = path.display().to_string();
+        }
         self.refresh();
     }
 
@@ -68,7 +71,7 @@ impl Progress for Bar {
     }
 
     fn entry(&self) {
-        self.files.set(self.files.get() + 1);
+        self.files.fetch_add(1, Ordering::Relaxed);
         self.refresh();
     }
 }
