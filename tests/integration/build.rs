@@ -781,3 +781,15 @@ fn regression_languages_are_chosen_on_purpose() {
     assert_eq!(status, 0);
     assert_eq!(doc["manifest"]["languages"]["base"], "en-us");
 }
+
+/// Inputs walked side by side give the same output as one after the other: results are put
+/// back in input order.
+#[test]
+fn builds_on_one_or_several_threads_are_byte_identical() {
+    let d = Downloads::new();
+    let one = d.dir.path().join("one");
+    let many = d.dir.path().join("many");
+    assert_eq!(d.build(&one, &["--threads", "1"]).0, 0);
+    assert_eq!(d.build(&many, &["--threads", "4"]).0, 0);
+    assert_eq!(tree(&one), tree(&many));
+}
