@@ -54,6 +54,32 @@ fn le32(b: &[u8], at: usize) -> u32 {
     u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
 }
 
+/// Checks that the image holds the whole ISO 9660 volume: ECMA-119 8.4.8, the primary volume
+/// descriptor's volume space size in logical blocks. A volume's last blocks may be padding,
+/// but an image shorter than its volume was cut.
+pub(super) fn check_end(image: &mut Image) -> Result<(), Fail> {
+    let mut buf = vec![0u8; SECTOR as usize];
+    for i in 0..MAX_DESCRIPTORS {
+        image.read_at((16 + i) * SECTOR, &mut buf, "ISO 9660 volume descriptor")?;
+        if &buf[1..6] != b"CD001" || buf[0] == 255 {
+            break;
+        }
+        if buf[0] == 1 {
+            let end = u64::from(le32(&buf, 80)) * u64::from(le16(&buf, 128));
+            if end > image.len() {
+                return Err(DiscError::Truncated {
+                    what: "the end of the ISO 9660 volume",
+                    offset: end,
+                    image_len: image.len(),
+                }
+                .into());
+            }
+            break;
+        }
+    }
+    Ok(())
+}
+
 /// A supplementary volume descriptor is Joliet's when its escape sequences (ECMA-119 8.5.6,
 /// BP 89) name UCS-2 level 1, 2 or 3.
 fn is_joliet(svd: &[u8]) -> bool {

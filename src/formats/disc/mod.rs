@@ -103,6 +103,11 @@ pub enum DiscError {
     },
     #[error("UDF volume has no valid anchor volume descriptor pointer (sector 256, N-256, N-1)")]
     NoAnchor,
+    #[error(
+        "UDF volume has its anchor at sector 256 but none at N-256 or N-1 ({sector_size}-byte \
+         sectors): the image lost its end"
+    )]
+    NoEndAnchor { sector_size: u64 },
     #[error("unsupported: {0}")]
     Unsupported(String),
     #[error("{path:?}: {reason}")]
@@ -294,6 +299,10 @@ pub fn extract(
 ) -> Result<(), ReadError> {
     let mut image = Image::new(reader).map_err(|e| ReadError::reading(origin, e))?;
     let found = recognise(&mut image).map_err(|f| f.at(origin))?;
+    if found.iso9660 {
+        // Also for a UDF bridge image: its ISO 9660 volume spans the whole image.
+        iso9660::check_end(&mut image).map_err(|f| f.at(origin))?;
+    }
     if found.udf {
         let mut volume = udf::UdfVolume::open(image).map_err(|f| f.at(origin))?;
         walk(&mut volume, origin, sink)

@@ -127,6 +127,7 @@ impl UdfVolume {
         let table = lvd
             .get(440..440usize.saturating_add(table_len))
             .ok_or_else(|| DiscError::bad(what, 0, "map table overruns its descriptor"))?;
+        let image_len = self.image.len();
         let physical = |number: u16| -> Result<Part, DiscError> {
             let (_, _, pd) = pds.iter().find(|(n, _, _)| *n == number).ok_or_else(|| {
                 DiscError::bad(what, 0, format!("no descriptor for partition {number}"))
@@ -138,10 +139,19 @@ impl UdfVolume {
                     String::from_utf8_lossy(&pd[25..31])
                 )));
             }
-            Ok(Part::Physical {
-                start: u64::from(le32(pd, 188)) * self.bs,
-                len: u64::from(le32(pd, 192)) * self.bs,
-            })
+            let (start, len) = (
+                u64::from(le32(pd, 188)) * self.bs,
+                u64::from(le32(pd, 192)) * self.bs,
+            );
+            // A partition reaching past the image's end means the image was cut.
+            if start + len > image_len {
+                return Err(DiscError::Truncated {
+                    what: "the end of the UDF partition",
+                    offset: start + len,
+                    image_len,
+                });
+            }
+            Ok(Part::Physical { start, len })
         };
         let mut metadata = Vec::new();
         // The partition number of each type-1 map, by partition reference number.
@@ -321,29 +331,40 @@ impl UdfVolume {
     }
 }
 
-/// Finds the anchor volume descriptor pointer (3/10.2; OSTA UDF 2.2.3: at sector 256, and
-/// N−256 or N−1 of a closed volume), trying the sector sizes media use.
+/// Finds the anchor volume descriptor pointer (3/10.2), trying the sector sizes media use.
+///
+/// OSTA UDF 2.2.3: a closed volume records it in at least two of sector 256, N−256 and N−1
+/// (N sectors in all); an image with the one at 256 but neither of the others lost its end.
 fn find_anchor(image: &mut Image) -> Result<(u64, Vec<u8>, u64), Fail> {
     for bs in [2048u64, 512, 1024, 4096] {
         let n = image.len() / bs;
-        for loc in [Some(256), n.checked_sub(256), n.checked_sub(1)]
-            .into_iter()
-            .flatten()
-        {
-            let Ok(loc32) = u32::try_from(loc) else {
-                continue;
-            };
-            let offset = loc * bs;
-            if loc < 256 || !image.contains(offset, 512) {
-                continue;
+        let first = anchor_at(image, bs, 256)?;
+        let mut last = None;
+        for loc in [n.checked_sub(256), n.checked_sub(1)].into_iter().flatten() {
+            if loc > 256 && last.is_none() {
+                last = anchor_at(image, bs, loc)?;
             }
-            let buf = image.read_vec(offset, 512, "UDF anchor volume descriptor pointer")?;
-            if tag::check(&buf, offset, "anchor", tag::ANCHOR, Some(loc32)).is_ok() {
-                return Ok((bs, buf, offset));
-            }
+        }
+        match (first, last) {
+            (Some(_), None) => return Err(DiscError::NoEndAnchor { sector_size: bs }.into()),
+            (Some(a), Some(_)) | (None, Some(a)) => return Ok((bs, a.0, a.1)),
+            (None, None) => {}
         }
     }
     Err(DiscError::NoAnchor.into())
+}
+
+/// The anchor at sector `loc` of `bs` bytes, and its offset, when a valid one is there.
+fn anchor_at(image: &mut Image, bs: u64, loc: u64) -> Result<Option<(Vec<u8>, u64)>, Fail> {
+    let (Ok(loc32), Some(offset)) = (u32::try_from(loc), loc.checked_mul(bs)) else {
+        return Ok(None);
+    };
+    if !image.contains(offset, 512) {
+        return Ok(None);
+    }
+    let buf = image.read_vec(offset, 512, "UDF anchor volume descriptor pointer")?;
+    let valid = tag::check(&buf, offset, "anchor", tag::ANCHOR, Some(loc32)).is_ok();
+    Ok(valid.then_some((buf, offset)))
 }
 
 /// Reads the volume descriptor sequence in the extent `(location, length)` (3/8.4).
