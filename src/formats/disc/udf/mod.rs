@@ -3,6 +3,8 @@
 
 mod file;
 mod tag;
+#[cfg(test)]
+mod tests;
 
 use super::image::{Image, Piece};
 use super::{Child, DiscError, Entries, Fail, MAX_DIR_BYTES, Node, Volume};
