@@ -36,9 +36,11 @@
 //! memory: its bytes stream through a [`Window`](crate::formats::window::Window) per extent.
 //!
 //! No crate was taken for this: `isomage` 2.1.0 overflows its stack on a damaged image (no
-//! depth bound), reads a fragmented UDF file as one contiguous run and cannot read data
-//! embedded in an ICB; `hadris-udf` 2.5.0 loads a whole file into memory; `hadris-iso`/
-//! `hadris-udf` 3.0.0 were release candidates with a large dependency tree.
+//! depth bound), reads a fragmented UDF file as one contiguous run, cannot read data embedded
+//! in an ICB and turns errors in a subdirectory into an empty folder; `hadris-udf` 2.5.0
+//! loads a whole file into memory; `hadris-iso`/`hadris-udf` 3.0.0-rc.2 read the test images
+//! and survived mutation, but are a pre-release API with fifteen crates of dependencies and
+//! refuse the UDF 2.50 metadata partition.
 
 mod image;
 mod iso9660;

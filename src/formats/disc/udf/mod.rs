@@ -32,8 +32,8 @@ enum Part {
     /// A type-1 map: blocks `[start, start + len)` of the image, in bytes.
     Physical { start: u64, len: u64 },
     /// A UDF 2.50 metadata partition (OSTA UDF 2.2.10): its blocks are those of the
-    /// metadata file, whose extents are here.
-    Metadata { pieces: Vec<Piece> },
+    /// metadata file, whose extents are here, each with its offset in the file (ascending).
+    Metadata { pieces: Vec<(u64, Piece)> },
 }
 
 /// A UDF volume's file set.
@@ -226,6 +226,14 @@ impl UdfVolume {
                 .ok()
                 .and_then(|i| self.parts.get_mut(i))
             {
+                let mut at = 0u64;
+                let pieces = pieces
+                    .into_iter()
+                    .map(|p| {
+                        at += p.len();
+                        (at - p.len(), p)
+                    })
+                    .collect();
                 *slot = Part::Metadata { pieces };
             }
         }
@@ -294,21 +302,25 @@ impl UdfVolume {
             Part::Metadata { pieces: file } => {
                 // Metadata partition blocks are the metadata file's bytes (2.2.10).
                 let (mut pos, end) = (start, start.saturating_add(len));
-                let mut file_pos = 0u64;
-                for piece in file {
-                    let piece_end = file_pos + piece.len();
-                    if pos < piece_end && pos < end {
-                        let take = (piece_end.min(end)) - pos;
-                        let Piece::Data { offset, .. } = *piece else {
-                            return Err(outside());
-                        };
-                        pieces.push(Piece::Data {
-                            offset: offset + (pos - file_pos),
-                            len: take,
-                        });
-                        pos += take;
+                // The first piece that ends after `pos` (the pieces are in file order).
+                let first = file.partition_point(|(at, p)| at + p.len() <= pos);
+                for &(file_pos, piece) in file.get(first..).unwrap_or_default() {
+                    if pos >= end {
+                        break;
                     }
-                    file_pos = piece_end;
+                    let Piece::Data {
+                        offset,
+                        len: piece_len,
+                    } = piece
+                    else {
+                        return Err(outside());
+                    };
+                    let take = (file_pos + piece_len).min(end) - pos;
+                    pieces.push(Piece::Data {
+                        offset: offset + (pos - file_pos),
+                        len: take,
+                    });
+                    pos += take;
                 }
                 if pos < end {
                     return Err(outside());
