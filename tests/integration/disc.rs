@@ -12,8 +12,8 @@ use slipway::formats::{Entry, EntrySink, ReadError, disc};
 use slipway::model::Origin;
 
 use crate::fixtures::disc::{
-    LONG_NAME, genisoimage, joliet_root_record, mkudffs, reseal_tag, source_tree, tree_of, udf_fid,
-    udf_only, udf_tags, xorriso,
+    LONG_NAME, genisoimage, joliet_root_record, mkudffs, mkudffs_program, reseal_tag, source_tree,
+    tree_of, udf_fid, udf_only, udf_tags, xorriso,
 };
 use crate::fixtures::msi::msp_with_cab;
 use crate::support::{code, json, slipway, tool};
@@ -165,7 +165,7 @@ fn empty_udf_file_systems_of_each_block_size_extract_to_nothing() {
 #[test]
 fn truncated_images_fail_with_exit_2() {
     if !tool("truncated_images_fail_with_exit_2", "genisoimage")
-        || !tool("truncated_images_fail_with_exit_2", "mkudffs")
+        || !tool("truncated_images_fail_with_exit_2", mkudffs_program())
     {
         return;
     }
