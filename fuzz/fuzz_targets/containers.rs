@@ -7,7 +7,7 @@ use std::io::{Cursor, Read};
 use libfuzzer_sys::fuzz_target;
 use slipway::formats::ReadError as Error;
 use slipway::formats::cab::{self, NoVolumes};
-use slipway::formats::{Entry, EntrySink, Format, msi, pe, sniff, zip};
+use slipway::formats::{Entry, EntrySink, Format, disc, msi, pe, sniff, zip};
 use slipway::model::Origin;
 
 struct Discard;
@@ -34,6 +34,7 @@ fuzz_target!(|data: &[u8]| {
     let _ = match sniff(data) {
         Format::Cab => cab::extract(reader(), &origin, &mut NoVolumes, &mut Discard),
         Format::Zip => zip::extract(reader(), &origin, &mut Discard),
+        Format::DiscImage => disc::extract(reader(), &origin, &mut Discard),
         Format::CompoundFile => {
             let _ = msi::facts(reader());
             msi::extract(reader(), &origin, &mut NoVolumes, &mut Discard)

@@ -182,7 +182,7 @@ pub fn check(
         Format::Executable => pe::check(source, trust).map(Some),
         Format::Cab => cab::check(source, trust).map(Some),
         Format::CompoundFile => msi::check(source, trust).map(Some),
-        Format::Zip | Format::Unknown => Ok(None),
+        Format::Zip | Format::DiscImage | Format::Unknown => Ok(None),
     }
 }
 

@@ -1,4 +1,4 @@
-//! Container formats: sniffing from bytes, and one reader per format (cab, msi, pe, zip).
+//! Container formats: sniffing from bytes, and one reader per format (cab, disc, msi, pe, zip).
 //!
 //! Readers hand their members to an [`EntrySink`] in archive order; they never create files
 //! themselves, so the one path checker and the budgets in `extract` see every name and byte.
@@ -6,6 +6,7 @@
 //! read, each at an [`Origin`]; a sink that stops the walk keeps its own reason.
 
 pub mod cab;
+pub mod disc;
 pub mod msi;
 pub mod payload;
 pub mod pe;
@@ -32,12 +33,29 @@ pub enum Format {
     CompoundFile,
     /// A PE/COFF executable (`MZ`), possibly a self-extracting package.
     Executable,
+    /// A disc image: ISO 9660 (`CD001`) or UDF (`BEA01`/`NSR0x`) volume recognition at byte
+    /// 32768 (ECMA-119 6.2, ECMA-167 2/8.4).
+    DiscImage,
     /// None of the above at offset 0 (it may still embed a cabinet somewhere).
     Unknown,
 }
 
-/// How many leading bytes [`sniff`] wants to see.
+/// How many leading bytes [`sniff`] needs for the formats marked at offset 0: what the walker
+/// reads ahead of each member of a container.
 pub const SNIFF_LEN: usize = 64;
+
+/// Where a disc image's volume recognition sequence starts (sector 16 of 2048 bytes).
+const DISC_VRS: usize = 0x8000;
+
+/// How many leading bytes [`read_head`] reads for [`sniff`]: enough for a disc image's first
+/// volume structure descriptor identifier (bytes 32769-32773).
+///
+/// A separate, longer head than [`SNIFF_LEN`]: files on disk (inputs, download folders) are
+/// sniffed once each with a cheap positioned read, so disc images are recognised there; a
+/// member of another container is sniffed from its first [`SNIFF_LEN`] bytes, so reading
+/// 32 KiB ahead of every member is avoided, and a disc image nested inside a package (which no
+/// Microsoft package does) stays a plain file.
+pub const HEAD_LEN: usize = DISC_VRS + 8;
 
 /// Decides a format from the first bytes of a stream.
 pub fn sniff(head: &[u8]) -> Format {
@@ -50,6 +68,13 @@ pub fn sniff(head: &[u8]) -> Format {
         Format::CompoundFile
     } else if head.starts_with(b"MZ") {
         Format::Executable
+    } else if matches!(
+        head.get(DISC_VRS + 1..DISC_VRS + 6),
+        Some(b"CD001" | b"BEA01" | b"NSR02" | b"NSR03")
+    ) {
+        // ECMA-119 8.1.2 and ECMA-167 2/9.1.2: the standard identifier of the first volume
+        // structure descriptor; the 32 KiB before it are the system area, free for any use.
+        Format::DiscImage
     } else {
         Format::Unknown
     }
@@ -59,7 +84,7 @@ impl Format {
     /// Whether `extract --recursive` unpacks a member of this format.
     pub fn is_container(self) -> bool {
         match self {
-            Format::Cab | Format::Zip | Format::CompoundFile => true,
+            Format::Cab | Format::Zip | Format::CompoundFile | Format::DiscImage => true,
             // An executable member is only unpacked when it turns out to carry a payload;
             // the driver decides that after looking inside.
             Format::Executable => true,
@@ -92,11 +117,11 @@ pub fn read_small(path: &std::path::Path, max: u64) -> io::Result<Vec<u8>> {
     Ok(bytes)
 }
 
-/// Reads up to [`SNIFF_LEN`] bytes from the start of `r` and rewinds it.
+/// Reads up to [`HEAD_LEN`] bytes from the start of `r` and rewinds it.
 pub fn read_head(r: &mut dyn ReadSeek) -> io::Result<Vec<u8>> {
     r.seek(io::SeekFrom::Start(0))?;
-    let mut head = Vec::with_capacity(SNIFF_LEN);
-    r.take(SNIFF_LEN as u64).read_to_end(&mut head)?;
+    let mut head = Vec::with_capacity(HEAD_LEN);
+    r.take(HEAD_LEN as u64).read_to_end(&mut head)?;
     r.seek(io::SeekFrom::Start(0))?;
     Ok(head)
 }
@@ -107,6 +132,8 @@ pub enum FormatError {
     #[error(transparent)]
     Cab(#[from] cab::CabError),
     #[error(transparent)]
+    Disc(#[from] disc::DiscError),
+    #[error(transparent)]
     Msi(#[from] msi::MsiError),
     #[error(transparent)]
     Pe(#[from] pe::PeError),
@@ -115,8 +142,8 @@ pub enum FormatError {
     /// A member yielded another number of bytes than its header declared.
     #[error("member declared {declared} bytes but its data gave {actual}")]
     SizeMismatch { declared: u64, actual: u64 },
-    /// Neither a known format at offset 0 nor an embedded cabinet anywhere.
-    #[error("not a cabinet, zip, MSI/MSP or executable, and no embedded cabinet found")]
+    /// Neither a known format nor an embedded cabinet anywhere.
+    #[error("not a cabinet, zip, MSI/MSP, executable or disc image, and no embedded cabinet found")]
     Unrecognized,
 }
 
@@ -128,7 +155,10 @@ impl FormatError {
             FormatError::Pe(e) => matches!(e, pe::PeError::NoPayload),
             FormatError::Unrecognized => true,
             FormatError::Msi(e) => matches!(e, msi::MsiError::NoCabinet),
-            FormatError::Cab(_) | FormatError::Zip(_) | FormatError::SizeMismatch { .. } => false,
+            FormatError::Cab(_)
+            | FormatError::Disc(_)
+            | FormatError::Zip(_)
+            | FormatError::SizeMismatch { .. } => false,
         }
     }
 
@@ -219,6 +249,10 @@ pub enum NameDecoding {
     /// An unflagged zip name: the zip crate's code page 437 (APPNOTE appendix D).
     #[serde(rename = "cp437")]
     Cp437,
+    /// A name a disc image stores as Unicode (UDF's OSTA CS0, Joliet's UCS-2) or in ISO 9660's
+    /// ASCII d-characters.
+    #[serde(rename = "unicode")]
+    Unicode,
 }
 
 /// One member handed out by a container reader.
@@ -242,7 +276,7 @@ pub struct Entry<'a> {
 pub trait EntrySink {
     /// A regular member; `data` yields its bytes (exactly `entry.size` of them, or an error).
     fn file(&mut self, entry: &Entry<'_>, data: &mut dyn Read) -> Result<(), ReadError>;
-    /// A directory member (zip); cabinets have none.
+    /// A directory member (zip, disc image); cabinets have none.
     fn directory(&mut self, entry: &Entry<'_>) -> Result<(), ReadError>;
     /// Asked between members and during long skips; [`ReadError::Stopped`] ends the walk
     /// (after Ctrl-C).
@@ -274,5 +308,27 @@ mod tests {
         assert_eq!(sniff(b"MZ\x90\0"), Format::Executable);
         assert_eq!(sniff(b""), Format::Unknown);
         assert_eq!(sniff(b"junkMSCF"), Format::Unknown);
+    }
+
+    #[test]
+    fn disc_images_are_sniffed_at_byte_32769() {
+        for ident in [b"CD001", b"BEA01", b"NSR02", b"NSR03"] {
+            let mut head = vec![0u8; HEAD_LEN];
+            head[DISC_VRS + 1..DISC_VRS + 6].copy_from_slice(ident);
+            assert_eq!(sniff(&head), Format::DiscImage);
+            // Only a head long enough to see the descriptor (a member's short head is not).
+            assert_eq!(sniff(&head[..SNIFF_LEN]), Format::Unknown);
+        }
+        let mut head = vec![0u8; HEAD_LEN];
+        head[DISC_VRS + 1..DISC_VRS + 6].copy_from_slice(b"TEA01");
+        assert_eq!(sniff(&head), Format::Unknown);
+        // A format marked at offset 0 wins.
+        head[..2].copy_from_slice(b"MZ");
+        head[DISC_VRS + 1..DISC_VRS + 6].copy_from_slice(b"CD001");
+        assert_eq!(sniff(&head), Format::Executable);
+        assert_eq!(
+            serde_json::to_value(Format::DiscImage).unwrap(),
+            serde_json::json!("disc-image")
+        );
     }
 }

@@ -12,7 +12,7 @@ use sha1::Digest as _;
 use crate::formats::cab::{self, NoVolumes, Volume, VolumeResolver};
 use crate::formats::pe::{self, PeError};
 use crate::formats::window::Window;
-use crate::formats::{EntrySink, Format, FormatError, ReadError, ReadSeek, msi, zip};
+use crate::formats::{EntrySink, Format, FormatError, ReadError, ReadSeek, disc, msi, zip};
 use crate::model::{Origin, OriginStep, Sha1, Sha256};
 
 /// Something a container can be (re)opened from: embedded archives need a reader of their
@@ -232,6 +232,10 @@ pub fn unpack(
             zip::extract(source.open().map_err(read_err)?, origin, sink)?;
             Ok(Payload::Extracted)
         }
+        Format::DiscImage => {
+            disc::extract(source.open().map_err(read_err)?, origin, sink)?;
+            Ok(Payload::Extracted)
+        }
         Format::CompoundFile => {
             let mut file = source.open().map_err(read_err)?;
             let len = source.size().map_err(read_err)?;
@@ -301,7 +305,10 @@ pub fn unpack(
                 match span.format {
                     Format::Cab => cab::extract(window, &inner, &mut NoVolumes, sink)?,
                     Format::Zip => zip::extract(window, &inner, sink)?,
-                    Format::CompoundFile | Format::Executable | Format::Unknown => {}
+                    Format::CompoundFile
+                    | Format::Executable
+                    | Format::DiscImage
+                    | Format::Unknown => {}
                 }
             }
             Ok(Payload::Extracted)

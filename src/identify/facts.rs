@@ -58,7 +58,7 @@ pub fn of_node(
             Ok(f) => package = Some(f),
             Err(e) => findings.push(unreadable(e)),
         },
-        Format::Cab | Format::Zip | Format::Unknown => {}
+        Format::Cab | Format::Zip | Format::DiscImage | Format::Unknown => {}
     }
     compare(
         origin,

@@ -10,6 +10,7 @@ mod cab;
 mod catalog;
 mod corpus;
 mod differential;
+mod disc;
 mod extract_cli;
 mod facts;
 #[path = "../fixtures/mod.rs"]
