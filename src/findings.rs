@@ -83,6 +83,11 @@ pub enum FindingKind {
     MissingGlobalPartner { family: String, build: Build },
     /// `build`: a localized patch of a language that was not chosen with `--lang`.
     LanguageNotChosen { language: Lang },
+    /// `build`: a patch the product's role table does not name: placed in every role.
+    EveryRole {
+        family: String,
+        targets: Vec<String>,
+    },
     /// `build`: a language asked for with `--lang` for which the downloads hold no patch.
     LanguageMissing { language: Lang, present: Vec<Lang> },
     /// `build`: a patch family no catalog component declares: placed in every role.
@@ -177,6 +182,7 @@ impl FindingKind {
             FindingKind::LevelMismatch { .. } => "level-mismatch",
             FindingKind::LanguageNotChosen { .. } => "language-not-chosen",
             FindingKind::LanguageMissing { .. } => "language-missing",
+            FindingKind::EveryRole { .. } => "every-role",
             FindingKind::UnknownFamily { .. } => "unknown-family",
             FindingKind::QuirkApplied { .. } => "quirk-applied",
             FindingKind::DuplicatePatch { .. } => "duplicate",
@@ -206,6 +212,7 @@ impl FindingKind {
             | FindingKind::MixedArchitectures { .. } => Severity::Error,
             FindingKind::ExternalCabinetMissing { .. }
             | FindingKind::LanguageNotChosen { .. }
+            | FindingKind::EveryRole { .. }
             | FindingKind::QuirkApplied { .. }
             | FindingKind::DuplicatePatch { .. } => Severity::Info,
             FindingKind::UnknownFamily { .. } => Severity::Warning,
@@ -380,6 +387,15 @@ impl fmt::Display for FindingKind {
             FindingKind::LanguageNotChosen { language } => write!(
                 f,
                 "localized for {language}, which was not chosen with --lang; left out"
+            ),
+            FindingKind::EveryRole { family, targets } => write!(
+                f,
+                "family {family} is not in the product's role table: placed in every role; Windows Installer applies it only where one of its target products is installed ({})",
+                if targets.is_empty() {
+                    "none recorded".to_owned()
+                } else {
+                    targets.join(", ")
+                }
             ),
             FindingKind::LanguageMissing { language, present } => {
                 let present: Vec<&str> = present.iter().map(Lang::as_str).collect();

@@ -16,8 +16,8 @@ use crate::findings::Finding;
 use crate::identify::inspect::Inspection;
 use crate::model::Sha256;
 use crate::model::manifest::{
-    FindingEntry, Input, InstallManifest, Languages, PlacedEntry, PlacedKind, RoleEntry,
-    SCHEMA_VERSION, SupersededEntry, Tool,
+    FindingEntry, Input, InstallManifest, Languages, PlacedEntry, RoleEntry, SCHEMA_VERSION,
+    SupersededEntry, Tool,
 };
 use crate::plan::Plan;
 use crate::verify::output::files_below;
@@ -112,11 +112,7 @@ pub fn install_manifest(
                     let item = &items[p.item];
                     PlacedEntry {
                         file: p.file.clone(),
-                        kind: if p.family.is_some() {
-                            PlacedKind::Patch
-                        } else {
-                            PlacedKind::Companion
-                        },
+                        kind: p.kind,
                         sha256: item.sha256,
                         size: item.size,
                         family: p.family.clone(),
@@ -125,11 +121,18 @@ pub fn install_manifest(
                         scope: p.scope,
                         language: p.language.clone(),
                         order: p.order,
+                        targets: item
+                            .package
+                            .as_ref()
+                            .and_then(|pk| pk.patch.as_ref())
+                            .map(|pt| pt.targets.clone())
+                            .unwrap_or_default(),
                         from: labels.chain(&item.origin),
                     }
                 })
                 .collect(),
             steps: r.steps.clone(),
+            notes: r.role.notes.clone(),
         })
         .collect();
     let superseded = plan
@@ -157,6 +160,7 @@ pub fn install_manifest(
             chosen: plan.languages.clone(),
         },
         inputs,
+        notes: plan.notes.clone(),
         roles,
         superseded,
         findings: findings

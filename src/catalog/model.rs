@@ -207,6 +207,10 @@ pub struct Quirk {
     /// the WSS `wsssetup.dll` setup controller).
     #[serde(default)]
     pub remove_file: Option<String>,
+    /// A download placed whole in every role's `Updates` folder, besides the patches taken
+    /// out of it (OCS: the Cumulative Server Update Installer, run on every server).
+    #[serde(default)]
+    pub place_file: Option<String>,
     /// The component whose presence triggers the quirk.
     #[serde(default)]
     pub when_component: Option<String>,

@@ -26,6 +26,9 @@ pub struct InstallManifest {
     pub product: String,
     pub languages: Languages,
     pub inputs: Vec<Input>,
+    /// What a person should know about this source as a whole (every role holds the same
+    /// updates, …).
+    pub notes: Vec<String>,
     /// In rollout order.
     pub roles: Vec<RoleEntry>,
     pub superseded: Vec<SupersededEntry>,
@@ -77,6 +80,8 @@ pub struct RoleEntry {
     /// Every file placed, patches in install order, then companion files.
     pub patches: Vec<PlacedEntry>,
     pub steps: Vec<String>,
+    /// The catalog's notes on the role (what sets it apart, with their sources).
+    pub notes: Vec<String>,
 }
 
 /// What a placed file is.
@@ -86,6 +91,9 @@ pub enum PlacedKind {
     Patch,
     /// A file of the package's payload other than a patch (a setup controller).
     Companion,
+    /// A download placed whole, as the catalog asks (OCS's Cumulative Server Update
+    /// Installer).
+    Package,
 }
 
 /// One file placed in a role's folder.
@@ -104,6 +112,9 @@ pub struct PlacedEntry {
     pub language: Option<Lang>,
     /// Install order within the role, from 1; `None` for companion files.
     pub order: Option<u32>,
+    /// A patch's target product codes (its summary information's template): Windows
+    /// Installer applies it only where one of them is installed.
+    pub targets: Vec<String>,
     /// The Origin chain it was taken from.
     pub from: Vec<String>,
 }

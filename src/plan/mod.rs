@@ -27,6 +27,7 @@ use crate::classify::Class;
 use crate::extract::safe_path::SafePath;
 use crate::findings::Finding;
 use crate::identify::inspect::Item;
+use crate::model::manifest::PlacedKind;
 use crate::model::{Build, Lang, Scope};
 
 /// What to build.
@@ -119,6 +120,8 @@ pub fn roles<'c>(catalog: &'c Catalog, request: &Request) -> Result<Vec<&'c Role
 pub struct Placed {
     /// Index into the inspection's items.
     pub item: usize,
+    /// A patch, a companion file of a package, or a download placed whole.
+    pub kind: PlacedKind,
     /// Relative to OUT, `/`-separated: `<role>/Updates/sts-x-none.msp`.
     pub file: String,
     /// `None` for a companion file (setup controller, …).
@@ -154,6 +157,8 @@ pub struct Superseded {
 pub struct Plan {
     /// In rollout order.
     pub roles: Vec<RolePlan>,
+    /// What a person should know about the source as a whole.
+    pub notes: Vec<String>,
     pub superseded: Vec<Superseded>,
     /// What the plan left out or changed, other than supersedence.
     pub findings: Vec<Finding>,
@@ -254,12 +259,30 @@ pub fn plan(
         base: base.as_ref(),
         chosen: &newest.chosen,
     };
-    let role_plans = roles
+    let role_plans: Vec<RolePlan> = roles
         .into_iter()
         .map(|r| role::plan_role(&ctx, r, &mut findings))
         .collect();
+    role::unmapped_patches(&ctx, &newest.chosen, &mut findings);
+    let mut notes = Vec::new();
+    let contents = |r: &RolePlan| -> Vec<usize> {
+        let mut v: Vec<usize> = r.placed.iter().map(|p| p.item).collect();
+        v.sort_unstable();
+        v
+    };
+    if role_plans.len() > 1
+        && role_plans
+            .iter()
+            .all(|r| contents(r) == contents(&role_plans[0]))
+    {
+        notes.push(format!(
+            "Every role folder holds the same {} file(s) (hard links): setup applies only the patches whose product is installed on the server; the roles differ in rollout order and steps.",
+            role_plans[0].placed.len()
+        ));
+    }
     Ok(Plan {
         roles: role_plans,
+        notes,
         superseded: newest.superseded,
         findings,
         languages,
@@ -628,5 +651,94 @@ mod tests {
             plan(&items, &classes, &c, &Request::default()).unwrap_err(),
             PlanError::NoPatches
         );
+    }
+
+    #[test]
+    fn a_place_file_quirk_puts_the_download_in_every_role_and_unmapped_patches_are_named() {
+        let mut c = catalog();
+        c.quirks = serde_json::from_value(serde_json::json!([
+            {"id": "p", "description": "d", "place_file": "Installer.exe"}
+        ]))
+        .unwrap();
+        c.roles[1].role_families = vec!["coreserver".into()];
+        let rows = [
+            (
+                "coreserver-x-none.msp",
+                Some(Row {
+                    family: "coreserver",
+                    build: "12.0.6520.5000",
+                    language: None,
+                    sp: false,
+                    component: Some(1),
+                    roles: &["app"],
+                }),
+            ),
+            (
+                "sts-x-none.msp",
+                Some(Row {
+                    family: "sts",
+                    build: "12.0.6520.5000",
+                    language: None,
+                    sp: false,
+                    component: Some(0),
+                    roles: BOTH,
+                }),
+            ),
+        ];
+        let (mut items, mut classes) = inputs(&c, &rows);
+        let mut whole = item("installer.EXE", 0, 9, false);
+        whole.stored = Some("/pool/installer.EXE".into());
+        items.push(whole);
+        classes.push(class(&c, 1, None));
+        let p = plan(&items, &classes, &c, &Request::default()).unwrap();
+        assert_eq!(
+            files(&p, "app"),
+            [
+                "app/Updates/sts-x-none.msp",
+                "app/Updates/coreserver-x-none.msp",
+                "app/Updates/installer.EXE"
+            ]
+        );
+        assert_eq!(
+            files(&p, "wfe"),
+            ["wfe/Updates/sts-x-none.msp", "wfe/Updates/installer.EXE"]
+        );
+        let kinds: Vec<PlacedKind> = p.roles[0].placed.iter().map(|x| x.kind).collect();
+        assert_eq!(
+            kinds,
+            [PlacedKind::Patch, PlacedKind::Patch, PlacedKind::Package]
+        );
+        // sts has no role mapping while coreserver has one: named, once, not per role.
+        let every: Vec<&Finding> = p
+            .findings
+            .iter()
+            .filter(|f| f.code() == "every-role")
+            .collect();
+        assert_eq!(every.len(), 1);
+        assert!(every[0].to_string().contains("sts"), "{}", every[0]);
+        // The roles differ, so there is no same-updates note.
+        assert!(p.notes.is_empty(), "{:?}", p.notes);
+    }
+
+    #[test]
+    fn roles_with_the_same_files_get_one_note_saying_so() {
+        let c = catalog();
+        let rows = [(
+            "sts-x-none.msp",
+            Some(Row {
+                family: "sts",
+                build: "12.0.6520.5000",
+                language: None,
+                sp: false,
+                component: Some(0),
+                roles: BOTH,
+            }),
+        )];
+        let (items, classes) = inputs(&c, &rows);
+        let p = plan(&items, &classes, &c, &Request::default()).unwrap();
+        assert_eq!(p.notes.len(), 1);
+        assert!(p.notes[0].contains("same 1 file(s)"), "{}", p.notes[0]);
+        // No role mapping at all: nothing to warn about.
+        assert!(!p.findings.iter().any(|f| f.code() == "every-role"));
     }
 }

@@ -10,6 +10,7 @@ use crate::classify::Class;
 use crate::extract::safe_path::SafePath;
 use crate::findings::{Finding, FindingKind};
 use crate::identify::inspect::Item;
+use crate::model::manifest::PlacedKind;
 use crate::model::{Lang, Scope};
 
 /// What every role's plan is made from.
@@ -46,6 +47,7 @@ pub(super) fn plan_role(
         .filter(|(i, _)| classes[*i].roles.contains(&role.id))
         .map(|(i, family)| Placed {
             item: *i,
+            kind: PlacedKind::Patch,
             file: String::new(),
             family: Some(family.clone()),
             scope: classes[*i].scope,
@@ -73,6 +75,7 @@ pub(super) fn plan_role(
     }
     let companions = companions(ctx, role, &placed, findings);
     placed.extend(companions);
+    placed.extend(whole_downloads(ctx));
     // Every name goes through the one path checker before it becomes a file in OUT.
     placed.retain(|p| match SafePath::component(&items[p.item].name) {
         Ok(_) => true,
@@ -157,6 +160,7 @@ fn companions(
         }
         out.push(Placed {
             item: i,
+            kind: PlacedKind::Companion,
             file: String::new(),
             family: None,
             scope: package.scope,
@@ -166,6 +170,79 @@ fn companions(
         });
     }
     out
+}
+
+/// The downloads the catalog asks to place whole in every role (`place_file` quirks: OCS's
+/// Cumulative Server Update Installer, run on every server).
+fn whole_downloads(ctx: &Context<'_, '_>) -> Vec<Placed> {
+    let (items, classes) = (ctx.items, ctx.classes);
+    items
+        .iter()
+        .enumerate()
+        .filter(|(_, item)| item.depth == 0 && item.stored.is_some())
+        .filter(|(_, item)| {
+            ctx.catalog.quirks.iter().any(|q| {
+                q.place_file
+                    .as_deref()
+                    .is_some_and(|f| f.eq_ignore_ascii_case(&item.name))
+            })
+        })
+        .map(|(i, _)| Placed {
+            item: i,
+            kind: PlacedKind::Package,
+            file: String::new(),
+            family: None,
+            scope: classes[i].scope,
+            language: classes[i].language.clone(),
+            build: classes[i].build,
+            order: None,
+        })
+        .collect()
+}
+
+/// Where the product maps patches to roles (a role table, role families), a chosen patch the
+/// mapping does not name goes to every role: a finding says so, with the products it targets
+/// (Windows Installer applies it only where one of them is installed).
+pub(super) fn unmapped_patches(
+    ctx: &Context<'_, '_>,
+    chosen: &[(usize, String)],
+    findings: &mut Vec<Finding>,
+) {
+    let catalog = ctx.catalog;
+    let mapped: Vec<&str> = catalog
+        .releases
+        .iter()
+        .flat_map(|r| r.patches.iter())
+        .filter(|p| !p.roles.is_empty())
+        .map(|p| p.family.as_str())
+        .chain(
+            catalog
+                .roles
+                .iter()
+                .flat_map(|r| r.role_families.iter().map(String::as_str)),
+        )
+        .collect();
+    if mapped.is_empty() || catalog.roles.len() < 2 {
+        return;
+    }
+    for (i, family) in chosen {
+        if mapped.iter().any(|m| m.eq_ignore_ascii_case(family)) {
+            continue;
+        }
+        let targets = ctx.items[*i]
+            .package
+            .as_ref()
+            .and_then(|p| p.patch.as_ref())
+            .map(|p| p.targets.clone())
+            .unwrap_or_default();
+        findings.push(Finding::new(
+            &ctx.items[*i].origin,
+            FindingKind::EveryRole {
+                family: family.clone(),
+                targets,
+            },
+        ));
+    }
 }
 
 /// Gives every placed file its path: `<role>/<folder>/<name>`; names that collide in a folder

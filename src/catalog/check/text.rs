@@ -145,6 +145,9 @@ impl<'a> Checker<'a> {
             if let Some(n) = str_at(q, "remove_file") {
                 names.push((pointer_push(&qp, "remove_file"), n, None));
             }
+            if let Some(n) = str_at(q, "place_file") {
+                names.push((pointer_push(&qp, "place_file"), n, None));
+            }
         }
         for (path, name, release) in names {
             if name.chars().any(char::is_whitespace) {
