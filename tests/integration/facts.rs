@@ -58,6 +58,7 @@ fn fixture_version_resource_round_trips() {
                     original_filename: Some(info.original_filename.clone()),
                     internal_name: None,
                     legal_copyright: None,
+                    language_id: Some(0x0409),
                 }),
                 signature: None,
             },
@@ -170,6 +171,7 @@ fn corpus_pe_facts_match_pefile() {
             legal_copyright: Some(
                 "Copyright (c) Microsoft Corporation. All rights reserved.".into()
             ),
+            language_id: Some(0x0409),
         })
     );
     // Three RT_VERSION languages (neutral, 0x407, 0x409): the first is the package's own.
@@ -195,6 +197,7 @@ fn corpus_pe_facts_match_pefile() {
             original_filename: Some("vcredist_x86.exe".into()),
             internal_name: Some("vcredist_x86.exe".into()),
             legal_copyright: Some("\u{a9} Microsoft Corporation. All rights reserved.".into()),
+            language_id: Some(0x0409),
         })
     );
 }

@@ -26,6 +26,10 @@ pub struct VersionInfo {
     pub original_filename: Option<String>,
     pub internal_name: Option<String>,
     pub legal_copyright: Option<String>,
+    /// The language of the first StringTable: the LCID in its key's first four hex digits
+    /// (`040904b0` → 0x0409, en-US; "StringTable structure", szKey). 0 is language-neutral.
+    #[serde(skip)]
+    pub language_id: Option<u16>,
 }
 
 /// One block of a version resource: `wLength`, `wValueLength`, `wType`, `szKey`, padding,
@@ -151,6 +155,10 @@ pub(super) fn parse_version_info(res: &[u8]) -> Option<VersionInfo> {
         .find(|c| c.key == "StringFileInfo");
     // The first StringTable (key: language and code page as 8 hex digits).
     if let Some(table) = string_file_info.and_then(|s| s.children(res).into_iter().next()) {
+        info.language_id = table
+            .key
+            .get(..4)
+            .and_then(|k| u16::from_str_radix(k, 16).ok());
         for string in table.children(res) {
             let value = string.text();
             if value.is_empty() {
