@@ -5,7 +5,7 @@
 //!
 //! Nothing is written outside OUT; a failed or interrupted build leaves OUT absent or empty.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use crate::extract::Error;
 use crate::extract::staging::{Staging, ensure_not_input, ensure_outside};
 use crate::identify::inspect::Item;
+use crate::media::Staged;
 use crate::model::manifest::{MANIFEST, SUMS};
 use crate::plan::Plan;
 
@@ -90,6 +91,11 @@ impl Stage {
         &self.pool
     }
 
+    /// Where the setup media are copied before they are linked into the role folders.
+    pub fn media_dir(&self) -> PathBuf {
+        self.root.join(".media")
+    }
+
     /// Renames the staged tree into OUT, the install manifest and `SHA256SUMS` last: a folder
     /// that has them is complete. A dry run has nothing to commit.
     pub fn commit(self) -> Result<(), Error> {
@@ -130,8 +136,9 @@ pub fn place(stage: &Stage, items: &[Item], plan: &Plan) -> Result<(), Error> {
                     let Some(src) = items[p.item].stored.as_ref() else {
                         continue;
                     };
-                    // Pooled members move; inputs (the user's files) are copied, never linked.
-                    if src.starts_with(stage.pool()) {
+                    // Pooled members and media copies (ours) move; inputs (the user's files) are
+                    // copied, never linked.
+                    if src.starts_with(stage.pool()) || src.starts_with(stage.media_dir()) {
                         fs::rename(src, &dest).map_err(write_err(&dest))?;
                     } else {
                         fs::copy(src, &dest).map_err(write_err(&dest))?;
@@ -142,4 +149,58 @@ pub fn place(stage: &Stage, items: &[Item], plan: &Plan) -> Result<(), Error> {
         }
     }
     fs::remove_dir_all(stage.pool()).map_err(write_err(stage.pool()))
+}
+
+/// Places every medium's files (all but the `Updates` patches in `handled`, which the plan
+/// placed or left out) into every role folder: the first role's copy moved out of the staged
+/// media, every other role's a hard link to it (a copy where links fail) — one pass over the
+/// media whatever the number of roles. Then removes the staged media.
+pub fn place_media(
+    stage: &Stage,
+    plan: &Plan,
+    media: &[Staged],
+    handled: &BTreeSet<PathBuf>,
+) -> Result<(), Error> {
+    let root = stage.root();
+    for m in media {
+        let folder = m.source.folder();
+        for f in m.files.iter().filter(|f| !handled.contains(&f.stored)) {
+            let rel = if folder.is_empty() {
+                f.placed_path()
+            } else {
+                format!("{folder}/{}", f.placed_path())
+            };
+            let mut first: Option<PathBuf> = None;
+            for role in &plan.roles {
+                let dest = rel
+                    .split('/')
+                    .fold(root.join(&role.role.id), |p, c| p.join(c));
+                if let Some(parent) = dest.parent() {
+                    fs::create_dir_all(parent).map_err(write_err(parent))?;
+                }
+                if dest.exists() {
+                    return Err(Error::Write {
+                        path: dest,
+                        source: io::Error::new(io::ErrorKind::AlreadyExists, "placed twice"),
+                    });
+                }
+                match &first {
+                    Some(src) => {
+                        if fs::hard_link(src, &dest).is_err() {
+                            fs::copy(src, &dest).map_err(write_err(&dest))?;
+                        }
+                    }
+                    None => {
+                        fs::rename(&f.stored, &dest).map_err(write_err(&dest))?;
+                        first = Some(dest);
+                    }
+                }
+            }
+        }
+    }
+    let dir = stage.media_dir();
+    if dir.exists() {
+        fs::remove_dir_all(&dir).map_err(write_err(&dir))?;
+    }
+    Ok(())
 }

@@ -316,6 +316,7 @@ mod tests {
             signature: None,
             stored: None,
             companion: false,
+            from_media: false,
         }
     }
 

@@ -153,6 +153,15 @@ struct BuildArgs {
     /// A build already installed on the farm (satisfies baselines up to it).
     #[arg(long, value_name = "BUILD", value_parser = build_arg)]
     baseline: Option<Build>,
+    /// The product's setup media: a folder or a disc image (ISO 9660/Joliet, UDF). Each role
+    /// folder becomes the media with the role's updates in its `Updates` folder (copied, never
+    /// linked to the media).
+    #[arg(long, value_name = "DIR|ISO")]
+    media: Option<PathBuf>,
+    /// A language pack's media for CULTURE (a folder or disc image), placed in each role's
+    /// `LanguagePacks/CULTURE/`. Repeatable.
+    #[arg(long = "language-pack", value_name = "CULTURE=DIR|ISO", value_parser = language_pack_arg)]
+    language_packs: Vec<(Lang, PathBuf)>,
     /// Print the plan; write nothing.
     #[arg(long)]
     dry_run: bool,
@@ -178,6 +187,23 @@ struct BuildArgs {
 
 fn lang_arg(s: &str) -> Result<Lang, String> {
     Lang::parse(s).ok_or_else(|| "expected a culture like en-us or de-de".to_owned())
+}
+
+/// `CULTURE=PATH`: a culture (not a bare language: a language pack is for one culture).
+fn language_pack_arg(s: &str) -> Result<(Lang, PathBuf), String> {
+    let (culture, path) = s
+        .split_once('=')
+        .ok_or_else(|| "expected CULTURE=PATH, e.g. de-de=media/lp-de-de".to_owned())?;
+    let lang = lang_arg(culture)?;
+    if !lang.is_culture() {
+        return Err(format!(
+            "{culture} is a language, not a culture: give one such as {culture}-{culture}"
+        ));
+    }
+    if path.is_empty() {
+        return Err("expected a folder or disc image after '='".to_owned());
+    }
+    Ok((lang, PathBuf::from(path)))
 }
 
 fn build_arg(s: &str) -> Result<Build, String> {
@@ -307,6 +333,10 @@ pub struct BuildConfig {
     pub bundle: Option<PathBuf>,
     pub sums: Vec<PathBuf>,
     pub baseline: Option<Build>,
+    /// `--media`.
+    pub media: Option<PathBuf>,
+    /// `--language-pack CULTURE=PATH`.
+    pub language_packs: Vec<(Lang, PathBuf)>,
     pub dry_run: bool,
     pub strict: bool,
     pub force: bool,
@@ -435,6 +465,8 @@ impl Cli {
                 bundle: a.bundle,
                 sums: a.sums,
                 baseline: a.baseline,
+                media: a.media,
+                language_packs: a.language_packs,
                 dry_run: a.dry_run,
                 strict: a.strict,
                 force: a.force,

@@ -10,6 +10,8 @@ use crate::catalog::{CatalogError, Catalogs};
 use crate::cli::{BuildConfig, Config, TrustArgs};
 use crate::extract::Options as ExtractOptions;
 use crate::extract::limits::Limits;
+use crate::media::{MediaError, MediaKind, MediaSource};
+use crate::model::Lang;
 use crate::plan::{self, PlanError};
 use crate::scan::{self, ScanError};
 use crate::verify::{self, SumsError};
@@ -78,6 +80,8 @@ pub struct BuildRequest {
     pub product: String,
     /// Roles (checked against the product) and languages.
     pub plan: plan::Request,
+    /// `--media` first, then each `--language-pack`.
+    pub media: Vec<MediaSource>,
     pub verify: verify::Options,
     pub limits: Limits,
     pub trust: TrustStore,
@@ -105,6 +109,8 @@ pub enum SetupError {
     Scan(#[from] ScanError),
     #[error(transparent)]
     Plan(#[from] PlanError),
+    #[error(transparent)]
+    Media(#[from] MediaError),
     #[error("no catalog for product {product:?} (known: {known})")]
     UnknownProduct { product: String, known: String },
     /// Nothing to work on among the inputs: what was found instead.
@@ -121,6 +127,7 @@ impl SetupError {
             SetupError::Sums(e) => e.code(),
             SetupError::Scan(e) => e.code(),
             SetupError::Plan(e) => e.code(),
+            SetupError::Media(e) => e.code(),
             SetupError::UnknownProduct { .. } => "unknown-product",
             SetupError::NoPackage(_) => "no-input",
         }
@@ -185,6 +192,7 @@ pub fn load(config: Config) -> Result<Request, SetupError> {
                 verify: verify::Options {
                     sums,
                     baseline,
+                    media: None,
                     strict,
                     require_signature,
                 },
@@ -222,6 +230,45 @@ fn load_trust(args: &TrustArgs) -> Result<TrustStore, TrustError> {
     }
 }
 
+/// The media asked for: each must exist (a folder or a file; what it holds is judged when it
+/// is read), no path twice, no culture twice.
+fn media_sources(
+    media: Option<PathBuf>,
+    packs: Vec<(Lang, PathBuf)>,
+) -> Result<Vec<MediaSource>, MediaError> {
+    let mut out: Vec<MediaSource> = media
+        .into_iter()
+        .map(|path| MediaSource {
+            kind: MediaKind::Product,
+            path,
+        })
+        .collect();
+    for (culture, path) in packs {
+        out.push(MediaSource {
+            kind: MediaKind::LanguagePack(culture),
+            path,
+        });
+    }
+    for (i, m) in out.iter().enumerate() {
+        std::fs::metadata(&m.path).map_err(|source| {
+            MediaError::Extract(crate::extract::Error::Read {
+                origin: crate::model::Origin::input(&m.path),
+                source,
+            })
+        })?;
+        let same_culture = |o: &MediaSource| match (&o.kind, &m.kind) {
+            (MediaKind::LanguagePack(a), MediaKind::LanguagePack(b)) => a == b,
+            _ => false,
+        };
+        if out[..i].iter().any(|o| o.path == m.path || same_culture(o)) {
+            return Err(MediaError::Twice {
+                path: m.path.clone(),
+            });
+        }
+    }
+    Ok(out)
+}
+
 fn build(req: BuildConfig) -> Result<BuildRequest, SetupError> {
     let catalogs = Catalogs::load(&req.catalogs)?;
     let Some(catalog) = catalogs.get(&req.product) else {
@@ -234,7 +281,9 @@ fn build(req: BuildConfig) -> Result<BuildRequest, SetupError> {
     let plan = plan::Request {
         roles: req.roles,
         languages: req.langs,
+        ..plan::Request::default()
     };
+    let media = media_sources(req.media, req.language_packs)?;
     // Roles are checked before any input is read.
     plan::roles(catalog, &plan)?;
     let sums = verify::read_sums(&req.sums)?;
@@ -259,9 +308,11 @@ fn build(req: BuildConfig) -> Result<BuildRequest, SetupError> {
         product: req.product,
         catalogs,
         plan,
+        media,
         verify: verify::Options {
             sums,
             baseline: req.baseline,
+            media: None,
             strict: req.strict,
             require_signature: req.require_signature,
         },

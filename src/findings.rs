@@ -76,6 +76,10 @@ pub enum FindingKind {
         /// Stated by the catalog (error) rather than inferred from the last service pack
         /// (warning).
         stated: bool,
+        /// With `--media`: the media's level (setup.exe's build, or the newest service pack
+        /// in its `Updates`), which does not reach it — an error: the media say what a new
+        /// server starts from.
+        media: Option<Build>,
     },
     /// Inputs for more than one architecture, or one the product does not ship.
     MixedArchitectures { arch: Arch, others: Vec<Arch> },
@@ -92,6 +96,13 @@ pub enum FindingKind {
     LanguageMissing { language: Lang, present: Vec<Lang> },
     /// `build`: a patch family no catalog component declares: placed in every role.
     UnknownFamily { family: String },
+    /// `build --media`: the media's `setup.exe` names no edition of the product; only its
+    /// build (or nothing) agrees with it.
+    MediaUnconfirmed {
+        product: String,
+        name: Option<String>,
+        build: Option<Build>,
+    },
     /// `build`: a catalog setup quirk removed a file from a role's source.
     QuirkApplied {
         quirk: String,
@@ -184,6 +195,7 @@ impl FindingKind {
             FindingKind::LanguageMissing { .. } => "language-missing",
             FindingKind::EveryRole { .. } => "every-role",
             FindingKind::UnknownFamily { .. } => "unknown-family",
+            FindingKind::MediaUnconfirmed { .. } => "media-unconfirmed",
             FindingKind::QuirkApplied { .. } => "quirk-applied",
             FindingKind::DuplicatePatch { .. } => "duplicate",
             FindingKind::UnsafeFileName { .. } => "unsafe-name",
@@ -199,8 +211,8 @@ impl FindingKind {
 
     pub fn severity(&self) -> Severity {
         match self {
-            FindingKind::MissingBaseline { stated, .. } => {
-                if *stated {
+            FindingKind::MissingBaseline { stated, media, .. } => {
+                if *stated || media.is_some() {
                     Severity::Error
                 } else {
                     Severity::Warning
@@ -215,7 +227,9 @@ impl FindingKind {
             | FindingKind::EveryRole { .. }
             | FindingKind::QuirkApplied { .. }
             | FindingKind::DuplicatePatch { .. } => Severity::Info,
-            FindingKind::UnknownFamily { .. } => Severity::Warning,
+            FindingKind::UnknownFamily { .. } | FindingKind::MediaUnconfirmed { .. } => {
+                Severity::Warning
+            }
             FindingKind::LanguageMissing { .. } => Severity::Error,
             FindingKind::OutputMissing { .. }
             | FindingKind::UnsafeFileName { .. }
@@ -367,6 +381,15 @@ impl fmt::Display for FindingKind {
                 "no catalog knows this package; check its KB and build against the vendor's page (or add it with --catalog)",
             ),
             FindingKind::MissingBaseline {
+                release,
+                requires,
+                media: Some(level),
+                ..
+            } => write!(
+                f,
+                "{release} needs build {requires} installed first, which neither the media (build {level}) nor the downloads bring; add the service pack (or CU) it builds on to the downloads, or use media that include it"
+            ),
+            FindingKind::MissingBaseline {
                 release, requires, ..
             } => write!(
                 f,
@@ -409,6 +432,16 @@ impl fmt::Display for FindingKind {
                     }
                 )
             }
+            FindingKind::MediaUnconfirmed {
+                product,
+                name,
+                build,
+            } => write!(
+                f,
+                "setup.exe names {} (build {}), no edition the {product} catalog knows; check that these are the {product} media",
+                name.as_deref().map_or_else(|| "no product".to_owned(), |n| format!("{n:?}")),
+                build.map_or_else(|| "unknown".to_owned(), |b| b.to_string())
+            ),
             FindingKind::UnknownFamily { family } => write!(
                 f,
                 "family {family} is in no catalog component; placed in every role (check the catalog)"

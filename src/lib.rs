@@ -34,6 +34,7 @@ pub mod findings;
 pub mod formats;
 pub mod identify;
 pub mod manifest;
+pub mod media;
 pub mod model;
 pub mod names;
 pub mod pipeline;

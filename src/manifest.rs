@@ -4,20 +4,22 @@
 //! Everything written here is deterministic: fields in a fixed order, entries sorted, no
 //! timestamps unless asked for, fixed zip entry times.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs::{self, File};
 use std::io::{self, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use sha2::Digest as _;
 
+use crate::catalog::model::Catalog;
 use crate::classify::Class;
 use crate::findings::Finding;
 use crate::identify::inspect::Inspection;
+use crate::media::{MediaKind, Staged};
 use crate::model::Sha256;
 use crate::model::manifest::{
-    FindingEntry, Input, InstallManifest, Languages, PlacedEntry, RoleEntry, SCHEMA_VERSION,
-    SupersededEntry, Tool,
+    FindingEntry, Input, InstallManifest, Languages, MediaEntry, MediaFileEntry, PlacedEntry,
+    RoleEntry, SCHEMA_VERSION, SupersededEntry, Tool,
 };
 use crate::plan::Plan;
 use crate::verify::output::files_below;
@@ -37,7 +39,7 @@ impl InputLabels {
         let given: Vec<String> = insp
             .items
             .iter()
-            .filter(|i| i.depth == 0)
+            .filter(|i| i.depth == 0 && !i.from_media)
             .filter_map(|i| i.origin.labels().into_iter().next())
             .collect();
         let name = |p: &str| {
@@ -72,6 +74,7 @@ pub fn install_manifest(
     classes: &[Class<'_>],
     plan: &Plan,
     findings: &[Finding],
+    media: Vec<MediaEntry>,
     created: Option<String>,
 ) -> InstallManifest {
     let items = &insp.items;
@@ -79,7 +82,7 @@ pub fn install_manifest(
     let inputs = items
         .iter()
         .zip(classes)
-        .filter(|(i, _)| i.depth == 0)
+        .filter(|(i, _)| i.depth == 0 && !i.from_media)
         .map(|(item, class)| Input {
             path: labels
                 .chain(&item.origin)
@@ -161,6 +164,7 @@ pub fn install_manifest(
         },
         inputs,
         notes: plan.notes.clone(),
+        media,
         roles,
         superseded,
         findings: findings
@@ -171,6 +175,51 @@ pub fn install_manifest(
             })
             .collect(),
     }
+}
+
+/// The manifest's record of each medium: its identity and the files copied into every role
+/// folder (all but the `Updates` patches in `handled`, which the plan placed or left out).
+pub fn media_entries(
+    staged: &[Staged],
+    handled: &BTreeSet<PathBuf>,
+    product: &Catalog,
+) -> Vec<MediaEntry> {
+    staged
+        .iter()
+        .map(|m| MediaEntry {
+            kind: match m.source.kind {
+                MediaKind::Product => "product",
+                MediaKind::LanguagePack(_) => "language-pack",
+            }
+            .to_owned(),
+            culture: match &m.source.kind {
+                MediaKind::Product => None,
+                MediaKind::LanguagePack(c) => Some(c.clone()),
+            },
+            source: m.source.label(),
+            image: m.image,
+            folder: m.source.folder(),
+            identity: m.identity.clone(),
+            notes: match m.source.kind {
+                MediaKind::Product => product
+                    .media
+                    .as_ref()
+                    .map(|md| md.notes.clone())
+                    .unwrap_or_default(),
+                MediaKind::LanguagePack(_) => Vec::new(),
+            },
+            files: m
+                .files
+                .iter()
+                .filter(|f| !handled.contains(&f.stored))
+                .map(|f| MediaFileEntry {
+                    path: f.placed_path(),
+                    size: f.size,
+                    sha256: f.sha256,
+                })
+                .collect(),
+        })
+        .collect()
 }
 
 /// `SHA256SUMS` text for (relative path, digest) pairs, sorted by path, `sha256sum -c` style.
@@ -187,8 +236,7 @@ pub fn sums_text(files: &BTreeMap<String, Sha256>) -> String {
 pub fn write(root: &Path, doc: &InstallManifest) -> io::Result<()> {
     let bytes = doc.to_bytes();
     fs::write(root.join(MANIFEST), &bytes)?;
-    let mut digests: BTreeMap<String, Sha256> =
-        doc.placed_files().map(|(f, s)| (f.to_owned(), s)).collect();
+    let mut digests: BTreeMap<String, Sha256> = doc.placed_files().collect();
     digests.insert(
         MANIFEST.to_owned(),
         Sha256(sha2::Sha256::digest(&bytes).into()),

@@ -74,6 +74,15 @@ impl Origin {
         &self.0
     }
 
+    /// This origin with its input step replaced by `onto` (a file read from a staged copy,
+    /// named as it is on the medium it came from).
+    #[must_use]
+    pub fn rebased(&self, onto: &Origin) -> Self {
+        let mut steps = onto.0.clone();
+        steps.extend(self.0.iter().skip(1).cloned());
+        Origin(steps)
+    }
+
     /// The rendered chain as a list of labels (what `--json` prints).
     pub fn labels(&self) -> Vec<String> {
         self.0.iter().map(ToString::to_string).collect()

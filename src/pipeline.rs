@@ -2,6 +2,8 @@
 //! [`crate::config`]) → extract and identify (one walk) → classify → verify → plan → assemble →
 //! manifest — with nothing printed: [`crate::app`] hands the results to `ui`.
 
+use std::collections::BTreeSet;
+use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 
 use crate::assemble::{self, Stage};
@@ -9,10 +11,12 @@ use crate::catalog::model::Catalog;
 use crate::classify::{self, Class};
 use crate::config::{BuildRequest, InspectRequest, VerifyRequest};
 use crate::extract::{Error, Progress};
-use crate::findings::{Finding, Severity};
+use crate::findings::{Finding, FindingKind, Severity};
 use crate::identify::inspect::{self, Inspection, WalkOptions};
 use crate::manifest;
+use crate::media::{self, MediaError, MediaKind, Staged};
 use crate::model::manifest::InstallManifest;
+use crate::model::{Arch, Build};
 use crate::plan::{self, Plan, PlanError};
 use crate::verify::output::{OutputCheck, OutputError};
 use crate::verify::{self, Verification};
@@ -100,6 +104,8 @@ pub struct Built<'c> {
     pub classes: Vec<Class<'c>>,
     pub verification: Verification,
     pub plan: Option<Plan>,
+    /// The setup media merged into the role folders (`--media`, `--language-pack`).
+    pub media: Vec<Staged>,
     /// The install manifest (also for a dry run, as it would be written).
     pub manifest: Option<InstallManifest>,
     pub outcome: Outcome,
@@ -122,6 +128,8 @@ pub enum BuildError {
     Run(#[from] Error),
     #[error(transparent)]
     Plan(#[from] PlanError),
+    #[error(transparent)]
+    Media(#[from] MediaError),
     #[error("cannot write the bundle {}: {source}", path.display())]
     Bundle {
         path: std::path::PathBuf,
@@ -136,6 +144,7 @@ impl BuildError {
         match self {
             BuildError::Run(e) => e.code(),
             BuildError::Plan(e) => e.code(),
+            BuildError::Media(e) => e.code(),
             BuildError::Bundle { .. } => "bundle-error",
         }
     }
@@ -157,23 +166,89 @@ pub fn build<'c>(
         req.force,
         req.dry_run,
     )?;
+    // The media first: a medium that is not the product's is refused before the downloads
+    // are read.
+    let staged = stage_media(req, &stage, product, catalogs, progress, interrupt)?;
     let walk = WalkOptions {
         limits: req.limits,
         pool: Some(stage.pool()),
         trust: &req.trust,
         threads: req.threads,
     };
-    let inspection = inspect::walk_with(&req.inputs, &walk, progress, interrupt);
+    let mut inspection = inspect::walk_with(&req.inputs, &walk, progress, interrupt);
+    if inspection.interrupted {
+        return Err(Error::Interrupted.into());
+    }
+    check_media_arch(&staged, &inspection)?;
+    let mut plan_request = req.plan.clone();
+    if let Some(product_media) = staged.iter().find(|m| m.source.kind == MediaKind::Product)
+        && let Some(lang) = &product_media.identity.language
+    {
+        if let Some(first) = plan_request.languages.first()
+            && !first.agrees_with(lang)
+        {
+            return Err(MediaError::BaseLanguage {
+                path: product_media.source.path.clone(),
+                media: lang.clone(),
+                first: first.clone(),
+            }
+            .into());
+        }
+        plan_request.base = Some(lang.clone());
+    }
+    walk_media_updates(&staged, &walk, &mut inspection, progress, interrupt);
     if inspection.interrupted {
         return Err(Error::Interrupted.into());
     }
     let classes = classify::classify(&inspection.items, catalogs, Some(product));
-    let verification = verify::verify(&inspection, &classes, &req.verify);
+    // The media's patches the plan takes over (placed when newest, else left out); every
+    // other media file is copied as it is, and no placed file may take its path.
+    let handled: BTreeSet<PathBuf> = inspection
+        .items
+        .iter()
+        .zip(&classes)
+        .filter(|(i, c)| i.from_media && i.depth == 0 && c.patch)
+        .filter_map(|(i, _)| i.stored.clone())
+        .collect();
+    plan_request.reserved = staged
+        .iter()
+        .flat_map(|m| {
+            let folder = m.source.folder();
+            m.files
+                .iter()
+                .filter(|f| !handled.contains(&f.stored))
+                .map(move |f| {
+                    let p = f.placed_path();
+                    if folder.is_empty() {
+                        p
+                    } else {
+                        format!("{folder}/{p}")
+                    }
+                    .to_lowercase()
+                })
+        })
+        .collect();
+    let mut verify_opts = req.verify.clone();
+    if !staged.is_empty() {
+        verify_opts.media = Some(media_levels(&staged, &inspection, &classes));
+    }
+    let mut verification = verify::verify(&inspection, &classes, &verify_opts);
+    for m in staged.iter().filter(|m| !m.identity.confirmed) {
+        verification.findings.push(Finding::new(
+            &m.source.origin("setup.exe"),
+            FindingKind::MediaUnconfirmed {
+                product: product.id.clone(),
+                name: m.identity.product_name.clone(),
+                build: m.identity.build,
+            },
+        ));
+    }
     let mut built = Built {
         inspection,
         classes,
         verification,
         plan: None,
+        media: Vec::new(),
         manifest: None,
         outcome: Outcome::InputsFailed,
     };
@@ -188,7 +263,12 @@ pub fn build<'c>(
         built.outcome = Outcome::Refused;
         return Ok(built);
     }
-    let plan = plan::plan(&built.inspection.items, &built.classes, product, &req.plan)?;
+    let plan = plan::plan(
+        &built.inspection.items,
+        &built.classes,
+        product,
+        &plan_request,
+    )?;
     // A name the path checker refuses is an error like any other: nothing is written.
     let plan_errors = plan
         .findings
@@ -205,8 +285,10 @@ pub fn build<'c>(
         &built.classes,
         plan,
         &findings,
+        manifest::media_entries(&staged, &handled, product),
         req.timestamp.map(manifest::rfc3339),
     );
+    built.media = staged;
     if plan_errors && !req.allow_findings {
         built.manifest = Some(doc);
         built.outcome = Outcome::Refused;
@@ -218,6 +300,7 @@ pub fn build<'c>(
         return Ok(built);
     }
     assemble::place(&stage, &built.inspection.items, plan)?;
+    assemble::place_media(&stage, plan, &built.media, &handled)?;
     manifest::write(stage.root(), &doc).map_err(|source| Error::Write {
         path: stage.root().to_path_buf(),
         source,
@@ -232,4 +315,123 @@ pub fn build<'c>(
     built.manifest = Some(doc);
     built.outcome = Outcome::Built;
     Ok(built)
+}
+
+/// Copies and identifies every medium into the stage (`.media/<n>/`).
+fn stage_media(
+    req: &BuildRequest,
+    stage: &Stage,
+    product: &Catalog,
+    catalogs: &[Catalog],
+    progress: &dyn Progress,
+    interrupt: &AtomicBool,
+) -> Result<Vec<Staged>, BuildError> {
+    let mut staged = Vec::new();
+    for (n, source) in req.media.iter().enumerate() {
+        let dest = stage.media_dir().join(n.to_string());
+        let scratch = stage.media_dir().join(format!("{n}.scratch"));
+        std::fs::create_dir_all(&scratch).map_err(|source| Error::Write {
+            path: scratch.clone(),
+            source,
+        })?;
+        staged.push(media::stage(
+            source, &dest, &scratch, req.limits, product, catalogs, progress, interrupt,
+        )?);
+    }
+    Ok(staged)
+}
+
+/// The media's architecture (setup's machine type) must be the updates' (their names).
+fn check_media_arch(staged: &[Staged], inspection: &Inspection) -> Result<(), MediaError> {
+    let updates: BTreeSet<Arch> = inspection
+        .items
+        .iter()
+        .filter(|i| i.depth == 0)
+        .filter_map(|i| i.named.arch)
+        .filter(|a| *a != Arch::X86X64)
+        .collect();
+    for m in staged {
+        if let Some(arch) = m.identity.arch
+            && let Some(other) = updates.iter().find(|u| **u != arch)
+        {
+            return Err(MediaError::Arch {
+                path: m.source.path.clone(),
+                media: arch,
+                updates: *other,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Walks the patches in each medium's `Updates` folder like downloads (identified, classified,
+/// verified, their signatures checked), named by the medium they are on.
+fn walk_media_updates(
+    staged: &[Staged],
+    walk: &WalkOptions<'_>,
+    inspection: &mut Inspection,
+    progress: &dyn Progress,
+    interrupt: &AtomicBool,
+) {
+    for m in staged {
+        let patches: Vec<&media::MediaFile> = m
+            .files
+            .iter()
+            .filter(|f| f.in_updates() && is_compound_file(&f.stored))
+            .collect();
+        if patches.is_empty() {
+            continue;
+        }
+        let paths: Vec<PathBuf> = patches.iter().map(|f| f.stored.clone()).collect();
+        let mut found = inspect::walk_with(&paths, walk, progress, interrupt);
+        inspection.interrupted |= found.interrupted;
+        // Each walk's items start with its input; its origin becomes `<media> › Updates/x.msp`.
+        let mut current = None;
+        for item in &mut found.items {
+            if item.depth == 0 {
+                current = patches
+                    .iter()
+                    .find(|f| item.stored.as_deref() == Some(f.stored.as_path()));
+            }
+            if let Some(f) = current {
+                item.origin = item.origin.rebased(&m.source.origin(&f.path));
+            }
+            item.from_media = true;
+        }
+        inspection.items.append(&mut found.items);
+        for (path, e) in found.failed {
+            let shown = patches
+                .iter()
+                .find(|f| f.stored == path)
+                .map_or(path, |f| m.source.path.join(&f.path));
+            inspection.failed.push((shown, e));
+        }
+    }
+}
+
+fn is_compound_file(path: &std::path::Path) -> bool {
+    let mut head = [0u8; 8];
+    std::fs::File::open(path)
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head))
+        .is_ok()
+        && crate::formats::sniff(&head) == crate::formats::Format::CompoundFile
+}
+
+/// What the media bring: the product media's setup build and the service packs in any
+/// medium's `Updates`.
+fn media_levels(staged: &[Staged], inspection: &Inspection, classes: &[Class<'_>]) -> Vec<Build> {
+    let mut levels: Vec<Build> = staged
+        .iter()
+        .filter(|m| m.source.kind == MediaKind::Product)
+        .filter_map(|m| m.identity.build)
+        .collect();
+    levels.extend(
+        inspection
+            .items
+            .iter()
+            .zip(classes)
+            .filter(|(i, c)| i.from_media && i.depth == 0 && c.service_pack)
+            .filter_map(|(_, c)| c.build),
+    );
+    levels
 }

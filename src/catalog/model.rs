@@ -70,6 +70,35 @@ pub struct Catalog {
     /// Steps after installing updates (configuration wizard, …), in order.
     #[serde(default)]
     pub steps: Vec<Step>,
+    /// How to recognise the product's setup media (`build --media`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media: Option<Media>,
+}
+
+/// What the product's setup media look like.
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Media {
+    /// The editions whose media this product's updates apply to, each recognised by the
+    /// `ProductName` of the version resource of the media's `setup.exe`.
+    pub editions: Vec<Edition>,
+    /// Where the facts come from, and what the sources do not say.
+    #[serde(default)]
+    pub notes: Vec<String>,
+}
+
+/// One edition of the product's media (Office SharePoint Server 2007, Windows SharePoint
+/// Services 3.0, …).
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Edition {
+    pub id: String,
+    pub title: String,
+    /// Text the media's `setup.exe` `ProductName` contains (compared case-insensitively).
+    pub product_names: Vec<String>,
+    /// The components its setup installs.
+    #[serde(default)]
+    pub components: Vec<String>,
 }
 
 /// A component of the product (a separately patched part, such as WSS under MOSS).

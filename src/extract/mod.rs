@@ -200,6 +200,36 @@ pub fn run(
     })
 }
 
+/// Unpacks one container (a disc image of setup media) into `root`, an empty folder the
+/// caller stages and removes on failure: its members, not nested ones, through the one
+/// walker — the path checker, the collision rule, the budgets, hashing while writing.
+/// `scratch` holds in-flight files. Returns every member written, sorted by path.
+pub fn unpack_into(
+    input: &Path,
+    root: &Path,
+    scratch: &Path,
+    limits: Limits,
+    progress: &dyn Progress,
+    interrupt: &AtomicBool,
+) -> Result<Vec<Member>, Error> {
+    let spent = Spent::default();
+    let mut walker = Walker::writing(root, scratch, limits, &spent, interrupt, progress);
+    let mut visitor = Extracting {
+        recursive: false,
+        format: None,
+    };
+    let walked = walker.input(input, None, &mut visitor);
+    // Every write must have ended before the caller removes or keeps the tree.
+    let finished = match walker.into_tree() {
+        Some(tree) => tree.finish(),
+        None => Ok((Vec::new(), Vec::new())),
+    };
+    walked?;
+    let (mut members, _) = finished?;
+    members.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(members)
+}
+
 /// `extract`'s view of the walk: every member is written; with `--recursive`, nested
 /// containers are opened too. Damage, a budget or a missing payload fails the input.
 struct Extracting {

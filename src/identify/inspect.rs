@@ -47,6 +47,9 @@ pub struct Item {
     pub stored: Option<PathBuf>,
     /// A plain file inside a package (not a package or patch), kept only when pooling.
     pub companion: bool,
+    /// A patch in the setup media's `Updates` folder (`build --media`), or what it holds: not
+    /// a download.
+    pub from_media: bool,
 }
 
 /// The result of an inspection.
@@ -224,6 +227,7 @@ impl Visitor for Identify<'_> {
                 signature: None,
                 stored: node.stored.map(Path::to_path_buf),
                 companion: true,
+                from_media: false,
             });
             return false;
         }
@@ -244,6 +248,7 @@ impl Visitor for Identify<'_> {
             signature: facts.signature,
             stored: node.stored.map(Path::to_path_buf),
             companion: false,
+            from_media: false,
         });
         // An input of no known format is opened too: it may embed a cabinet, and if it does
         // not it is no package at all (see `walked`).

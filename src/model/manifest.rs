@@ -29,6 +29,9 @@ pub struct InstallManifest {
     /// What a person should know about this source as a whole (every role holds the same
     /// updates, …).
     pub notes: Vec<String>,
+    /// The setup media merged into every role folder (`build --media`, `--language-pack`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub media: Vec<MediaEntry>,
     /// In rollout order.
     pub roles: Vec<RoleEntry>,
     pub superseded: Vec<SupersededEntry>,
@@ -150,10 +153,72 @@ impl InstallManifest {
         bytes
     }
 
-    /// Every placed file with its SHA-256, by path relative to OUT.
-    pub fn placed_files(&self) -> impl Iterator<Item = (&str, Sha256)> {
-        self.roles
-            .iter()
-            .flat_map(|r| r.patches.iter().map(|p| (p.file.as_str(), p.sha256)))
+    /// Every placed file with its SHA-256, by path relative to OUT: the role's updates and,
+    /// in every role folder, every media file.
+    pub fn placed_files(&self) -> impl Iterator<Item = (String, Sha256)> + '_ {
+        self.roles.iter().flat_map(move |r| {
+            let patches = r.patches.iter().map(|p| (p.file.clone(), p.sha256));
+            let media = self.media.iter().flat_map(move |m| {
+                m.files.iter().map(move |f| {
+                    let path = if m.folder.is_empty() {
+                        format!("{}/{}", r.folder, f.path)
+                    } else {
+                        format!("{}/{}/{}", r.folder, m.folder, f.path)
+                    };
+                    (path, f.sha256)
+                })
+            });
+            patches.chain(media)
+        })
     }
+}
+
+/// Setup media merged into every role folder.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MediaEntry {
+    /// `product` (`--media`) or `language-pack` (`--language-pack`).
+    pub kind: String,
+    /// The language pack's culture.
+    pub culture: Option<Lang>,
+    /// The folder or image as given (its file name).
+    pub source: String,
+    /// Read from a disc image (else a folder).
+    pub image: bool,
+    /// Where its tree is inside each role folder: `""` (the role folder) or
+    /// `LanguagePacks/<culture>`.
+    pub folder: String,
+    /// What its `setup.exe` says.
+    pub identity: MediaIdentity,
+    /// What the catalog says about the product's media (with sources).
+    pub notes: Vec<String>,
+    /// Every file copied into each role folder, by path inside `folder` (patches of its
+    /// `Updates` folder are listed with the role's updates, or under `superseded`).
+    pub files: Vec<MediaFileEntry>,
+}
+
+/// One media file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MediaFileEntry {
+    pub path: String,
+    pub size: u64,
+    pub sha256: Sha256,
+}
+
+/// What a medium is, from its `setup.exe` (and `setup.dll`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MediaIdentity {
+    /// The catalog's product id.
+    pub product: String,
+    /// The catalog edition recognised, when one was.
+    pub edition: Option<String>,
+    /// `setup.exe`'s `ProductName`.
+    pub product_name: Option<String>,
+    pub build: Option<Build>,
+    pub arch: Option<Arch>,
+    pub language: Option<Lang>,
+    /// Whether the product was recognised by name (else only not contradicted).
+    pub confirmed: bool,
 }

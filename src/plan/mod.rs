@@ -38,6 +38,11 @@ pub struct Request {
     /// Languages (cultures); empty means every language present in the inputs. The first is
     /// the base language (see [`base_language`]).
     pub languages: Vec<Lang>,
+    /// The base language when no `--lang` gives one: the setup media's.
+    pub base: Option<Lang>,
+    /// Role-relative paths (lower-case, `/`-separated) the setup media already take: a placed
+    /// file never takes one of them.
+    pub reserved: BTreeSet<String>,
 }
 
 /// Why the plan cannot be made.
@@ -217,7 +222,10 @@ pub fn plan(
             first: request.languages[0].to_string(),
         });
     }
-    let base = base_language(&request.languages);
+    let base = match (&request.base, request.languages.is_empty()) {
+        (Some(media), true) => media.clone(),
+        _ => base_language(&request.languages),
+    };
     // Every language present, where the product has language packs; else the one
     // installation language (Exchange: one rollup per server, in its language).
     let languages: Vec<Lang> = if !request.languages.is_empty() {
@@ -258,6 +266,7 @@ pub fn plan(
         languages: &languages,
         base: base.as_ref(),
         chosen: &newest.chosen,
+        reserved: &request.reserved,
     };
     let role_plans: Vec<RolePlan> = roles
         .into_iter()
@@ -335,6 +344,7 @@ mod tests {
             signature: None,
             stored: (depth > 0).then(|| format!("/pool/{name}").into()),
             companion,
+            from_media: false,
         }
     }
 
@@ -512,6 +522,7 @@ mod tests {
         let request = Request {
             roles: vec!["app".into()],
             languages: vec![Lang::parse("en-us").unwrap(), Lang::parse("de-de").unwrap()],
+            ..Request::default()
         };
         let p = plan(&items, &classes, &c, &request).unwrap();
         assert_eq!(

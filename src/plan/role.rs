@@ -22,6 +22,8 @@ pub(super) struct Context<'a, 'c> {
     pub base: Option<&'a Lang>,
     /// The newest patches, with their family.
     pub chosen: &'a [(usize, String)],
+    /// Role-relative paths the setup media take (lower-case).
+    pub reserved: &'a BTreeSet<String>,
 }
 
 /// Where a package's files go for a role: `Updates/` or a language pack's.
@@ -266,15 +268,26 @@ fn name_files(ctx: &Context<'_, '_>, role: &Role, placed: &mut [Placed]) {
     let mut finals = vec![String::new(); placed.len()];
     // Every final name is unique in its folder, compared case-insensitively (a renamed
     // `NN-name` could meet a file really called so): on a clash the number goes up.
-    let mut taken: BTreeSet<String> = by_name
+    // A media file's path is taken too (the media are merged into the role folder).
+    let media_has = |path: &str| {
+        path.split_once('/')
+            .is_some_and(|(_, rel)| ctx.reserved.contains(&rel.to_lowercase()))
+    };
+    let mut taken: BTreeSet<String> = ctx
+        .reserved
         .iter()
-        .filter(|(_, ks)| ks.len() == 1)
-        .map(|((dir, name), _)| format!("{dir}/{name}").to_lowercase())
+        .map(|r| format!("{}/{r}", role.id).to_lowercase())
         .collect();
+    taken.extend(
+        by_name
+            .iter()
+            .filter(|((dir, name), ks)| ks.len() == 1 && !media_has(&format!("{dir}/{name}")))
+            .map(|((dir, name), _)| format!("{dir}/{name}").to_lowercase()),
+    );
     for ((dir, _), ks) in &by_name {
         for &k in ks {
             let name = &items[placed[k].item].name;
-            finals[k] = if ks.len() > 1 {
+            finals[k] = if ks.len() > 1 || media_has(&format!("{dir}/{name}")) {
                 let mut n = placed[k].order.unwrap_or(u32::try_from(k + 1).unwrap_or(0));
                 loop {
                     let candidate = format!("{dir}/{n:02}-{name}");

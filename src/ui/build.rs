@@ -78,6 +78,31 @@ pub fn print_build(p: &Printer, req: &BuildRequest, b: &Built<'_>) {
             &["ROLE (ROLLOUT)", "ORDER", "FILE", "FAMILY", "BUILD", "LANG"],
             &rows,
         );
+        for m in &b.media {
+            let id = &m.identity;
+            p.info(format_args!(
+                "media: {} ({}{}, build {}, {}, {}): {} file{} in every role{}",
+                m.source.label(),
+                id.edition.as_deref().unwrap_or("edition not recognised"),
+                match &m.source.kind {
+                    crate::media::MediaKind::Product => String::new(),
+                    crate::media::MediaKind::LanguagePack(c) => format!(" language pack {c}"),
+                },
+                id.build.map_or_else(|| "?".to_owned(), |b| b.to_string()),
+                id.arch
+                    .map_or_else(|| "arch ?".to_owned(), |a| a.to_string()),
+                id.language
+                    .as_ref()
+                    .map_or_else(|| "language neutral".to_owned(), ToString::to_string),
+                m.files.len(),
+                if m.files.len() == 1 { "" } else { "s" },
+                if m.source.folder().is_empty() {
+                    String::new()
+                } else {
+                    format!(" (under {})", m.source.folder())
+                }
+            ));
+        }
         for s in &plan.superseded {
             p.info(format_args!(
                 "superseded: {} (family {}, build {}) by {}",

@@ -55,6 +55,9 @@ pub struct Options {
     pub sums: Vec<SumEntry>,
     /// A build declared installed on the farm (satisfies baselines up to it).
     pub baseline: Option<Build>,
+    /// With `--media`: the builds the media bring (setup.exe's, and the service packs in its
+    /// `Updates`). A baseline they and the downloads do not reach is an error.
+    pub media: Option<Vec<Build>>,
     /// Warnings count as errors.
     pub strict: bool,
     /// Absent or untrusted signatures are errors (`--require-signature`).
@@ -120,13 +123,19 @@ pub fn verify(insp: &Inspection, classes: &[Class<'_>], opts: &Options) -> Verif
             current: Check::Unknown,
             release: class.release.map(|k| k.label()),
         });
-        // Unknown packages (inputs only).
-        if item.depth == 0 && class.release.is_none() && class.package {
+        // Unknown packages (downloads only: a patch already in the setup media came with them).
+        if item.depth == 0 && !item.from_media && class.release.is_none() && class.package {
             findings.push(Finding::new(&item.origin, FindingKind::UnknownPackage));
         }
     }
     rules::supersedence(items, classes, &mut checks, &mut findings);
-    rules::baselines(items, classes, opts.baseline, &mut findings);
+    rules::baselines(
+        items,
+        classes,
+        opts.baseline,
+        opts.media.as_deref(),
+        &mut findings,
+    );
     rules::consistency(items, classes, &mut findings);
     for c in &mut checks {
         if c.current == Check::Unknown {

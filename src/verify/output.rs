@@ -101,9 +101,8 @@ fn compare(
 ) -> Vec<Finding> {
     let mut findings = Vec::new();
     let mut push = |kind| findings.push(Finding::new(origin, kind));
-    let placed: BTreeMap<&str, Sha256> = manifest.placed_files().collect();
-    let mut want: BTreeMap<String, Sha256> =
-        placed.iter().map(|(f, s)| ((*f).to_owned(), *s)).collect();
+    let placed: BTreeMap<String, Sha256> = manifest.placed_files().collect();
+    let mut want: BTreeMap<String, Sha256> = placed.clone();
     // SHA256SUMS is what vouches for the manifest itself and what a server checks: it must
     // list every placed file with the manifest's digest, and the manifest.
     match sums {
@@ -133,9 +132,9 @@ fn compare(
                 }
             }
             for file in placed.keys() {
-                if !lines.contains_key(*file) {
+                if !lines.contains_key(file) {
                     push(FindingKind::SumsMismatch {
-                        file: (*file).to_owned(),
+                        file: file.clone(),
                         problem: "is in the install manifest but not listed".to_owned(),
                     });
                 }

@@ -149,10 +149,12 @@ pub(super) fn baselines(
     items: &[Item],
     classes: &[Class<'_>],
     declared: Option<Build>,
+    media: Option<&[Build]>,
     findings: &mut Vec<Finding>,
 ) {
     for (i, (item, class)) in items.iter().zip(classes).enumerate() {
-        if item.depth != 0 {
+        // A patch already in the media needs nothing: setup applied its baseline before.
+        if item.depth != 0 || item.from_media {
             continue;
         }
         let Some(k) = class.release else {
@@ -179,7 +181,8 @@ pub(super) fn baselines(
                             && o.release.build.is_some_and(satisfies)
                     })
             });
-        if !among_inputs && !declared.is_some_and(satisfies) {
+        let by_media = media.is_some_and(|m| m.iter().any(|&b| satisfies(b)));
+        if !among_inputs && !declared.is_some_and(satisfies) && !by_media {
             findings.push(Finding::new(
                 &item.origin,
                 FindingKind::MissingBaseline {
@@ -190,6 +193,13 @@ pub(super) fn baselines(
                     ),
                     requires: needed.build,
                     stated: needed.stated,
+                    media: media.map(|m| {
+                        m.iter()
+                            .filter(|b| b.major() == needed.build.major())
+                            .max()
+                            .copied()
+                            .unwrap_or(Build([0; 4]))
+                    }),
                 },
             ));
         }
@@ -404,6 +414,7 @@ mod tests {
             recommended_sequence: vec![],
             quirks: vec![],
             steps: vec![],
+            media: None,
         };
         let base = |r: &Release| baseline_of(&catalog, r).map(|b| (b.build, b.stated));
         let cod = release("cod", ReleaseKind::Hotfix, "12.0.6327.5002", None);

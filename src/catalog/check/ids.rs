@@ -94,6 +94,13 @@ impl<'a> Checker<'a> {
                 refs.push(("family", p, f));
             }
         }
+        if let Some(media) = self.doc.get("media") {
+            for (_, ep, e) in members(media.get("editions"), "/media/editions") {
+                for (p, c) in strings(e, "components", &ep) {
+                    refs.push(("component", p, c));
+                }
+            }
+        }
         for (_, rp, r) in self.releases() {
             if let Some(c) = str_at(r, "component") {
                 refs.push(("component", pointer_push(&rp, "component"), c));

@@ -1,0 +1,25 @@
+slipway synthetic sample payload: setup media file Setup.com
+slipway synthetic sample payload: setup media file Setup.com
+slipway synthetic sample payload: setup media file Setup.com
+slipway synthetic sample payload: setup media file Setup.com
+slipway synthetic sample payload: setup media file Setup.com
+slipway synthetic sample payload: setup media file Setup.com
+slipway synthetic sample payload: setup media file Setup.com
+slipway synthetic sample payload: setup media file Setup.com
+slipway synthetic sample payload: setup media file Setup.com
+slipway synthetic sample payload: setup media file Setup.com
+slipway synthetic sample payload: setup media file Setup.com
+slipway synthetic sample payload: setup media file Setup.com
+slipway synthetic sample payload: setup media file Setup.com
+slipway synthetic sample payload: setup media file Setup.com
+slipway synthetic sample payload: setup media file Setup.com
+slipway synthetic sample payload: setup media file Setup.com
+slipway synthetic sample payload: setup media file Setup.com
+slipway synthetic sample payload: setup media file Setup.com
+slipway synthetic sample payload: setup media file Setup.com
+slipway synthetic sample payload: setup media file Setup.com
+slipway synthetic sample payload: setup media file Setup.com
+slipway synthetic sample payload: setup media file Setup.com
+slipway synthetic sample payload: setup media file Setup.com
+slipway synthetic sample payload: setup media file Setup.com
+slipway synt

@@ -1,0 +1,290 @@
+//! Which product, edition, build, architecture and language a setup medium is, judged from the
+//! version resources of its `setup.exe` (and `setup.dll`) against the catalogs — pure, tested
+//! with tables.
+//!
+//! The rules (a medium is never judged by its file or folder names):
+//! - edition: the first edition of the product's catalog whose `product_names` the
+//!   `ProductName` contains (case-insensitively);
+//! - another product: a `ProductName` that names an edition of another catalog, or a build
+//!   whose major and minor version is none of the product's releases' (when the catalog
+//!   records builds) — refused;
+//! - unconfirmed: neither an edition name nor a contradiction (a real `setup.exe` may carry a
+//!   suite name such as the Office system's): accepted with a warning;
+//! - build: `ProductVersion`, else the fixed product version, else `FileVersion`;
+//! - architecture: the machine of `setup.dll` when the medium has one (the setup engine),
+//!   else of `setup.exe`;
+//! - language: the first StringTable's LCID; 0 (neutral) and unknown LCIDs say nothing.
+
+use crate::catalog::model::Catalog;
+use crate::formats::pe::PeFacts;
+pub use crate::model::manifest::MediaIdentity as Identity;
+use crate::model::{Build, lcid_language};
+
+/// Why a medium is not the product's.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Mismatch {
+    /// Its `ProductName` names an edition of another product.
+    OtherProduct { product: String, name: String },
+    /// Its build is not one of the product's versions.
+    OtherVersion { build: Build, versions: String },
+}
+
+impl std::fmt::Display for Mismatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Mismatch::OtherProduct { product, name } => {
+                write!(f, "setup.exe names {name:?}, which is {product}")
+            }
+            Mismatch::OtherVersion { build, versions } => write!(
+                f,
+                "setup.exe is build {build}, not one of the product's versions ({versions})"
+            ),
+        }
+    }
+}
+
+fn build_of(exe: &PeFacts) -> Option<Build> {
+    let v = exe.version.as_ref()?;
+    v.product_version
+        .as_deref()
+        .and_then(Build::parse)
+        .or(v.fixed_product_version)
+        .or_else(|| v.file_version.as_deref().and_then(Build::parse))
+}
+
+/// Major and minor versions of a catalog's releases (`12.0`), sorted.
+fn versions(catalog: &Catalog) -> Vec<(u32, u32)> {
+    let mut v: Vec<(u32, u32)> = catalog
+        .releases
+        .iter()
+        .filter_map(|r| r.build)
+        .map(|b| (b.0[0], b.0[1]))
+        .collect();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+fn names_edition<'c>(catalog: &'c Catalog, name: &str) -> Option<&'c str> {
+    let name = name.to_lowercase();
+    catalog.media.as_ref().and_then(|m| {
+        m.editions
+            .iter()
+            .find(|e| {
+                e.product_names
+                    .iter()
+                    .any(|n| name.contains(&n.to_lowercase()))
+            })
+            .map(|e| e.id.as_str())
+    })
+}
+
+/// Judges a medium whose `setup.exe` (and `setup.dll`, when present) have these facts.
+pub fn identify(
+    exe: &PeFacts,
+    dll: Option<&PeFacts>,
+    product: &Catalog,
+    catalogs: &[Catalog],
+) -> Result<Identity, Mismatch> {
+    let product_name = exe.version.as_ref().and_then(|v| v.product_name.clone());
+    let build = build_of(exe);
+    let edition = product_name
+        .as_deref()
+        .and_then(|n| names_edition(product, n))
+        .map(str::to_owned);
+    if edition.is_none()
+        && let Some(name) = &product_name
+        && let Some(other) = catalogs
+            .iter()
+            .find(|c| c.id != product.id && names_edition(c, name).is_some())
+    {
+        return Err(Mismatch::OtherProduct {
+            product: other.id.clone(),
+            name: name.clone(),
+        });
+    }
+    let known = versions(product);
+    if let Some(b) = build
+        && !known.is_empty()
+        && !known.contains(&(b.0[0], b.0[1]))
+    {
+        return Err(Mismatch::OtherVersion {
+            build: b,
+            versions: known
+                .iter()
+                .map(|(a, m)| format!("{a}.{m}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+        });
+    }
+    let language = exe
+        .version
+        .as_ref()
+        .and_then(|v| v.language_id)
+        .filter(|&id| id != 0)
+        .and_then(|id| lcid_language(u32::from(id)));
+    Ok(Identity {
+        product: product.id.clone(),
+        confirmed: edition.is_some(),
+        edition,
+        product_name,
+        build,
+        arch: dll.and_then(|d| d.machine).or(exe.machine),
+        language,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::formats::pe::VersionInfo;
+    use crate::model::{Arch, Lang};
+
+    fn catalog(id: &str, names: &[&str], builds: &[&str]) -> Catalog {
+        let releases: Vec<serde_json::Value> = builds
+            .iter()
+            .enumerate()
+            .map(|(i, b)| {
+                serde_json::json!({"id": format!("r{i}"), "name": "R", "kind": "service-pack",
+                                   "date": "2009-01", "kb": "", "build": b})
+            })
+            .collect();
+        serde_json::from_value(serde_json::json!({
+            "schema_version": 1, "id": id, "title": id,
+            "components": [{"id": "c", "title": "C", "families": ["f"]}],
+            "roles": [{"id": "r", "title": "R", "rollout_rank": 1}],
+            "releases": releases,
+            "media": {"editions": [{"id": "e", "title": "E", "product_names": names,
+                                    "components": ["c"]}]}
+        }))
+        .unwrap()
+    }
+
+    fn exe(name: &str, version: &str, lcid: u16, machine: Arch) -> PeFacts {
+        PeFacts {
+            machine: Some(machine),
+            version: Some(VersionInfo {
+                product_name: Some(name.to_owned()),
+                product_version: Some(version.to_owned()),
+                language_id: Some(lcid),
+                ..VersionInfo::default()
+            }),
+            signature: None,
+        }
+    }
+
+    #[test]
+    fn media_are_judged_by_their_setup_version_resource() {
+        let sp = catalog(
+            "sharepoint-2007",
+            &["Office SharePoint Server 2007"],
+            &["12.0.6420.1000"],
+        );
+        let ex = catalog("exchange-2007", &["Exchange Server 2007"], &["8.1.240.6"]);
+        let ocs = catalog("ocs", &["Communications Server"], &[]);
+        let all = [sp.clone(), ex.clone(), ocs.clone()];
+        // (catalog, ProductName, version, LCID, machine) → edition / refusal / language, arch
+        type Row<'a> = (
+            &'a Catalog,
+            &'a str,
+            &'a str,
+            u16,
+            Arch,
+            Result<(Option<&'a str>, Option<&'a str>), &'a str>,
+        );
+        let rows: [Row<'_>; 7] = [
+            (
+                &sp,
+                "Microsoft Office SharePoint Server 2007",
+                "12.0.4518.1016",
+                0x0409,
+                Arch::X64,
+                Ok((Some("e"), Some("en-us"))),
+            ),
+            // A suite name that names no edition: accepted, unconfirmed.
+            (
+                &sp,
+                "2007 Microsoft Office system",
+                "12.0.4518.1016",
+                0x0407,
+                Arch::X86,
+                Ok((None, Some("de-de"))),
+            ),
+            // Neutral language says nothing.
+            (
+                &sp,
+                "Microsoft Office SharePoint Server 2007",
+                "12.0.4518.1016",
+                0,
+                Arch::X64,
+                Ok((Some("e"), None)),
+            ),
+            (
+                &sp,
+                "Microsoft Exchange Server 2007",
+                "8.1.240.6",
+                0x0409,
+                Arch::X64,
+                Err("exchange-2007"),
+            ),
+            // A name of its own but another version (SharePoint 2010 media).
+            (
+                &sp,
+                "Microsoft SharePoint Server 2010",
+                "14.0.4762.1000",
+                0x0409,
+                Arch::X64,
+                Err("14.0"),
+            ),
+            (
+                &ex,
+                "Microsoft Exchange Server 2007",
+                "8.1.240.6",
+                0x0409,
+                Arch::X64,
+                Ok((Some("e"), Some("en-us"))),
+            ),
+            // No builds recorded: the name alone.
+            (
+                &ocs,
+                "Office Communications Server 2007 R2",
+                "3.5.6907.0",
+                0x0409,
+                Arch::X64,
+                Ok((Some("e"), Some("en-us"))),
+            ),
+        ];
+        for (cat, name, version, lcid, machine, want) in rows {
+            let got = identify(&exe(name, version, lcid, machine), None, cat, &all);
+            match (got, want) {
+                (Ok(id), Ok((edition, lang))) => {
+                    assert_eq!(id.edition.as_deref(), edition, "{name}");
+                    assert_eq!(id.confirmed, edition.is_some(), "{name}");
+                    assert_eq!(id.language.as_ref().map(Lang::as_str), lang, "{name}");
+                    assert_eq!(id.arch, Some(machine), "{name}");
+                    assert_eq!(id.build, Build::parse(version), "{name}");
+                }
+                (Err(m), Err(needle)) => assert!(m.to_string().contains(needle), "{name}: {m}"),
+                (got, want) => panic!("{name}: got {got:?}, want {want:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn setup_dll_gives_the_architecture() {
+        let sp = catalog("sp", &["SharePoint"], &[]);
+        let dll = PeFacts {
+            machine: Some(Arch::X64),
+            version: None,
+            signature: None,
+        };
+        let id = identify(
+            &exe("SharePoint", "12.0.1.0", 0x409, Arch::X86),
+            Some(&dll),
+            &sp,
+            &[],
+        )
+        .unwrap();
+        assert_eq!(id.arch, Some(Arch::X64));
+    }
+}

@@ -1,0 +1,289 @@
+//! media: the product's setup media (`build --media`) and language-pack media
+//! (`--language-pack CULTURE=PATH`) — a folder or a disc image, copied once into the build's
+//! staging tree (hashed in the same pass, cloned where the filesystem can), then identified
+//! from the bytes of its `setup.exe` ([`identity`]) and refused when it is not the product's.
+//!
+//! A medium is never hard-linked to OUT (an edit in OUT would change the medium): the copy
+//! inside the staging tree is what the role folders link to.
+
+mod folder;
+pub mod identity;
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+
+use crate::catalog::model::Catalog;
+use crate::extract::limits::Limits;
+use crate::extract::{self, Progress};
+use crate::formats::{Format, sniff};
+use crate::model::{Arch, Lang, Origin, OriginStep, Sha256};
+
+pub use identity::{Identity, Mismatch};
+
+/// The folder setup applies updates from, at a medium's root (seed 004 lines 134, 928-932).
+pub const UPDATES: &str = "Updates";
+/// The folder language-pack media go to in a role folder.
+pub const LANGUAGE_PACKS: &str = "LanguagePacks";
+
+/// Which medium this is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MediaKind {
+    /// The product's setup media (`--media`).
+    Product,
+    /// A language pack's media for a culture (`--language-pack CULTURE=PATH`).
+    LanguagePack(Lang),
+}
+
+/// A medium as given on the command line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MediaSource {
+    pub kind: MediaKind,
+    pub path: PathBuf,
+}
+
+impl MediaSource {
+    /// How the manifest and messages name it: its file or folder name.
+    pub fn label(&self) -> String {
+        self.path.file_name().map_or_else(
+            || self.path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        )
+    }
+
+    /// Where its tree goes inside a role folder: the role folder itself, or
+    /// `LanguagePacks/<culture>`.
+    pub fn folder(&self) -> String {
+        match &self.kind {
+            MediaKind::Product => String::new(),
+            MediaKind::LanguagePack(culture) => format!("{LANGUAGE_PACKS}/{culture}"),
+        }
+    }
+
+    /// The Origin of one of its files.
+    pub fn origin(&self, rel: &str) -> Origin {
+        Origin::input(self.label()).child(OriginStep::Member(rel.to_owned()))
+    }
+}
+
+/// One file of a medium, copied into the staging tree.
+#[derive(Clone, Debug)]
+pub struct MediaFile {
+    /// Relative to the medium's root, `/`-separated, as on the medium.
+    pub path: String,
+    pub size: u64,
+    pub sha256: Sha256,
+    /// The copy inside the staging tree.
+    pub stored: PathBuf,
+}
+
+impl MediaFile {
+    /// Whether it lies directly in the medium's `Updates` folder (compared
+    /// case-insensitively, as Windows does).
+    pub fn in_updates(&self) -> bool {
+        self.path
+            .split_once('/')
+            .is_some_and(|(dir, rest)| dir.eq_ignore_ascii_case(UPDATES) && !rest.contains('/'))
+    }
+
+    /// Its path inside a role folder's tree: the `Updates` and `LanguagePacks` folders
+    /// spelled as the build spells them, so they merge on Windows' case-insensitive names.
+    pub fn placed_path(&self) -> String {
+        match self.path.split_once('/') {
+            Some((dir, rest)) if dir.eq_ignore_ascii_case(UPDATES) => format!("{UPDATES}/{rest}"),
+            Some((dir, rest)) if dir.eq_ignore_ascii_case(LANGUAGE_PACKS) => {
+                format!("{LANGUAGE_PACKS}/{rest}")
+            }
+            _ => self.path.clone(),
+        }
+    }
+}
+
+/// A medium copied and identified.
+#[derive(Debug)]
+pub struct Staged {
+    pub source: MediaSource,
+    /// Read from a disc image (else a folder).
+    pub image: bool,
+    /// Every file, sorted by path.
+    pub files: Vec<MediaFile>,
+    pub identity: Identity,
+    /// Bytes written by the copy (0 for files the filesystem cloned).
+    pub written: u64,
+}
+
+/// Why a medium cannot be used; nothing is written.
+#[derive(Debug, thiserror::Error)]
+pub enum MediaError {
+    /// Reading or copying it failed (damage, a refused name, a budget, Ctrl-C).
+    #[error("{0}")]
+    Extract(#[from] extract::Error),
+    #[error("{}: not setup media: {reason}", path.display())]
+    NotMedia { path: PathBuf, reason: String },
+    #[error(
+        "{}: no setup.exe at the root: not setup media (give the folder or image that holds setup.exe)",
+        path.display()
+    )]
+    NoSetup { path: PathBuf },
+    #[error("{}: not media of {product}: {mismatch}", path.display())]
+    Product {
+        path: PathBuf,
+        product: String,
+        mismatch: Mismatch,
+    },
+    #[error(
+        "{}: the media are {media} (setup's machine type) but the updates are {updates}; use the {updates} media",
+        path.display()
+    )]
+    Arch {
+        path: PathBuf,
+        media: Arch,
+        updates: Arch,
+    },
+    #[error(
+        "{}: given as the {culture} language pack, but its setup.exe is {found}; give the {culture} language pack's media",
+        path.display()
+    )]
+    Language {
+        path: PathBuf,
+        culture: Lang,
+        found: Lang,
+    },
+    #[error(
+        "{}: the media install {media} but --lang makes {first} the base language; drop --lang {first} or put --lang {media} first",
+        path.display()
+    )]
+    BaseLanguage {
+        path: PathBuf,
+        media: Lang,
+        first: Lang,
+    },
+    #[error("{}: given twice (--media and --language-pack name the same media, or a culture twice)", path.display())]
+    Twice { path: PathBuf },
+}
+
+impl MediaError {
+    /// The stable code for `--json`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            MediaError::Extract(e) => e.code(),
+            MediaError::NotMedia { .. } => "not-media",
+            MediaError::NoSetup { .. } => "media-no-setup",
+            MediaError::Product { .. } => "media-product",
+            MediaError::Arch { .. } => "media-arch",
+            MediaError::Language { .. } | MediaError::BaseLanguage { .. } => "media-language",
+            MediaError::Twice { .. } => "media-twice",
+        }
+    }
+}
+
+/// Copies `source` into `dest` (absent; created here) and identifies it against `product`.
+/// `scratch` holds in-flight files of a disc image.
+#[allow(clippy::too_many_arguments)]
+pub fn stage(
+    source: &MediaSource,
+    dest: &Path,
+    scratch: &Path,
+    limits: Limits,
+    product: &Catalog,
+    catalogs: &[Catalog],
+    progress: &dyn Progress,
+    interrupt: &AtomicBool,
+) -> Result<Staged, MediaError> {
+    let path = &source.path;
+    let read_err = |e| extract::Error::Read {
+        origin: Origin::input(path),
+        source: e,
+    };
+    let meta = std::fs::metadata(path).map_err(read_err)?;
+    std::fs::create_dir_all(dest).map_err(|e| extract::Error::Write {
+        path: dest.to_path_buf(),
+        source: e,
+    })?;
+    let (files, image, written): (Vec<MediaFile>, bool, u64) = if meta.is_dir() {
+        let copied = folder::copy_tree(path, dest, limits, progress, interrupt)?;
+        let written = copied.iter().map(|c| c.written).sum();
+        let files = copied
+            .into_iter()
+            .map(|c| MediaFile {
+                stored: stored_at(dest, &c.path),
+                path: c.path,
+                size: c.size,
+                sha256: c.sha256,
+            })
+            .collect();
+        (files, false, written)
+    } else {
+        let head = File::open(path)
+            .and_then(|mut f| crate::formats::read_head(&mut f))
+            .map_err(read_err)?;
+        if sniff(&head) != Format::DiscImage {
+            return Err(MediaError::NotMedia {
+                path: path.clone(),
+                reason: "neither a folder nor a disc image (ISO 9660, UDF)".to_owned(),
+            });
+        }
+        let members = extract::unpack_into(path, dest, scratch, limits, progress, interrupt)?;
+        let written = members.iter().map(|m| m.size).sum();
+        let files = members
+            .into_iter()
+            .map(|m| MediaFile {
+                stored: stored_at(dest, &m.path),
+                path: m.path,
+                size: m.size,
+                sha256: m.sha256,
+            })
+            .collect();
+        (files, true, written)
+    };
+    let at_root = |name: &str| {
+        files
+            .iter()
+            .find(|f| !f.path.contains('/') && f.path.eq_ignore_ascii_case(name))
+    };
+    let setup = at_root("setup.exe").ok_or_else(|| MediaError::NoSetup { path: path.clone() })?;
+    let exe = pe_facts(&setup.stored)
+        .map_err(read_err)?
+        .ok_or_else(|| MediaError::NotMedia {
+            path: path.clone(),
+            reason: "its setup.exe is not a Windows executable".to_owned(),
+        })?;
+    let dll = match at_root("setup.dll") {
+        Some(f) => pe_facts(&f.stored).map_err(read_err)?,
+        None => None,
+    };
+    let identity = identity::identify(&exe, dll.as_ref(), product, catalogs).map_err(|m| {
+        MediaError::Product {
+            path: path.clone(),
+            product: product.id.clone(),
+            mismatch: m,
+        }
+    })?;
+    if let MediaKind::LanguagePack(culture) = &source.kind
+        && let Some(found) = &identity.language
+        && !culture.agrees_with(found)
+    {
+        return Err(MediaError::Language {
+            path: path.clone(),
+            culture: culture.clone(),
+            found: found.clone(),
+        });
+    }
+    Ok(Staged {
+        source: source.clone(),
+        image,
+        files,
+        identity,
+        written,
+    })
+}
+
+fn stored_at(dest: &Path, rel: &str) -> PathBuf {
+    rel.split('/').fold(dest.to_path_buf(), |p, c| p.join(c))
+}
+
+fn pe_facts(path: &Path) -> std::io::Result<Option<crate::formats::pe::PeFacts>> {
+    let mut f = File::open(path)?;
+    let len = f.metadata()?.len();
+    crate::formats::pe::facts(&mut f, len)
+}
