@@ -78,8 +78,15 @@ pub fn print_build(p: &Printer, req: &BuildRequest, b: &Built<'_>) {
             &["ROLE (ROLLOUT)", "ORDER", "FILE", "FAMILY", "BUILD", "LANG"],
             &rows,
         );
-        for m in &b.media {
+        for (n, m) in b.media.iter().enumerate() {
             let id = &m.identity;
+            // The files merged into every role: the media's own, less the Updates patches
+            // the plan took over.
+            let merged = b
+                .manifest
+                .as_ref()
+                .and_then(|doc| doc.media.get(n))
+                .map_or(m.files.len(), |e| e.files.len());
             p.info(format_args!(
                 "media: {} ({}{}, build {}, {}, {}): {} file{} in every role{}",
                 m.source.label(),
@@ -94,8 +101,8 @@ pub fn print_build(p: &Printer, req: &BuildRequest, b: &Built<'_>) {
                 id.language
                     .as_ref()
                     .map_or_else(|| "language neutral".to_owned(), ToString::to_string),
-                m.files.len(),
-                if m.files.len() == 1 { "" } else { "s" },
+                merged,
+                if merged == 1 { "" } else { "s" },
                 if m.source.folder().is_empty() {
                     String::new()
                 } else {

@@ -17,6 +17,7 @@ mod facts;
 mod fixtures;
 mod hostile;
 mod inspect;
+mod media;
 mod mutation;
 mod names;
 mod pe_msi;
