@@ -335,7 +335,15 @@ fn stage_media(
             source,
         })?;
         staged.push(media::stage(
-            source, &dest, &scratch, req.limits, product, catalogs, progress, interrupt,
+            source,
+            &dest,
+            &scratch,
+            req.limits,
+            req.threads,
+            product,
+            catalogs,
+            progress,
+            interrupt,
         )?);
     }
     Ok(staged)

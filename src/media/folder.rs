@@ -9,7 +9,8 @@ use std::collections::HashMap;
 use std::fs::{self, File};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use sha2::Digest as _;
 
@@ -34,24 +35,35 @@ pub(super) struct Copied {
     pub written: u64,
 }
 
+/// A file to copy, found by the listing pass.
+struct Job {
+    src: PathBuf,
+    target: PathBuf,
+    rel: String,
+    len: u64,
+}
+
 struct Walk<'a> {
     root: &'a Path,
     dest: &'a Path,
     limits: Limits,
-    progress: &'a dyn Progress,
     interrupt: &'a AtomicBool,
     entries: u64,
     bytes: u64,
     /// Collision keys of every path taken, with the path that took it.
     seen: HashMap<String, String>,
-    out: Vec<Copied>,
+    jobs: Vec<Job>,
 }
 
-/// Copies the folder `root` into `dest` (which exists and is empty).
+/// Copies the folder `root` into `dest` (which exists and is empty): first every name is
+/// checked, every folder created and the budgets charged with the sizes listed (nothing is
+/// copied from a medium that would be refused), then the files are copied by `threads`
+/// workers side by side, each file read once.
 pub(super) fn copy_tree(
     root: &Path,
     dest: &Path,
     limits: Limits,
+    threads: usize,
     progress: &dyn Progress,
     interrupt: &AtomicBool,
 ) -> Result<Vec<Copied>, Error> {
@@ -59,28 +71,70 @@ pub(super) fn copy_tree(
         root,
         dest,
         limits,
-        progress,
         interrupt,
         entries: 0,
         bytes: 0,
         seen: HashMap::new(),
-        out: Vec::new(),
+        jobs: Vec::new(),
     };
     walk.dir(root, &[])?;
-    walk.out.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(walk.out)
+    let jobs = walk.jobs;
+    let next = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
+    let results: Mutex<Vec<Option<Result<Copied, Error>>>> =
+        Mutex::new((0..jobs.len()).map(|_| None).collect());
+    std::thread::scope(|scope| {
+        for _ in 0..threads.clamp(1, jobs.len().max(1)) {
+            scope.spawn(|| {
+                let mut buf = vec![0u8; CHUNK];
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(job) = jobs.get(i) else { break };
+                    if failed.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    let r = copy_file(root, job, &mut buf, progress, interrupt);
+                    if r.is_err() {
+                        failed.store(true, Ordering::Relaxed);
+                    }
+                    if let Ok(mut slots) = results.lock() {
+                        slots[i] = Some(r);
+                    }
+                }
+            });
+        }
+    });
+    let mut out = Vec::with_capacity(jobs.len());
+    // In listing order: the first failure is the one reported, whatever the timing.
+    for r in results
+        .into_inner()
+        .unwrap_or_default()
+        .into_iter()
+        .flatten()
+    {
+        out.push(r?);
+    }
+    if out.len() != jobs.len() {
+        return Err(Error::Interrupted);
+    }
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(out)
+}
+
+fn origin_of(root: &Path, rel: &str) -> Origin {
+    Origin::input(root).child(OriginStep::Member(rel.to_owned()))
+}
+
+fn read_err(path: &Path, source: io::Error) -> Error {
+    Error::Read {
+        origin: Origin::input(path),
+        source,
+    }
 }
 
 impl Walk<'_> {
     fn origin(&self, rel: &str) -> Origin {
-        Origin::input(self.root).child(OriginStep::Member(rel.to_owned()))
-    }
-
-    fn read_err(&self, path: &Path, source: io::Error) -> Error {
-        Error::Read {
-            origin: Origin::input(path),
-            source,
-        }
+        origin_of(self.root, rel)
     }
 
     fn dir(&mut self, dir: &Path, rel: &[String]) -> Result<(), Error> {
@@ -93,8 +147,8 @@ impl Walk<'_> {
             });
         }
         let mut names: Vec<(String, PathBuf)> = Vec::new();
-        for entry in fs::read_dir(dir).map_err(|e| self.read_err(dir, e))? {
-            let entry = entry.map_err(|e| self.read_err(dir, e))?;
+        for entry in fs::read_dir(dir).map_err(|e| read_err(dir, e))? {
+            let entry = entry.map_err(|e| read_err(dir, e))?;
             let name = entry.file_name().to_string_lossy().into_owned();
             names.push((name, entry.path()));
         }
@@ -107,7 +161,7 @@ impl Walk<'_> {
             let mut parts = rel.to_vec();
             parts.push(name);
             let joined = parts.join("/");
-            let meta = fs::symlink_metadata(&path).map_err(|e| self.read_err(&path, e))?;
+            let meta = fs::symlink_metadata(&path).map_err(|e| read_err(&path, e))?;
             let is_dir = meta.is_dir();
             let safe = SafePath::new(&joined, is_dir).map_err(|reason| Error::UnsafeName {
                 origin: self.origin(&joined),
@@ -139,7 +193,13 @@ impl Walk<'_> {
                 })?;
                 self.dir(&path, &parts)?;
             } else if meta.is_file() {
-                self.file(&path, &target, joined, meta.len())?;
+                self.charge(&joined, meta.len())?;
+                self.jobs.push(Job {
+                    src: path,
+                    target,
+                    rel: joined,
+                    len: meta.len(),
+                });
             } else {
                 return Err(Error::NotAFile {
                     origin: self.origin(&joined),
@@ -175,58 +235,62 @@ impl Walk<'_> {
             None => Ok(()),
         }
     }
+}
 
-    fn file(&mut self, src: &Path, target: &Path, rel: String, len: u64) -> Result<(), Error> {
-        self.charge(&rel, len)?;
-        let write_err = |source| Error::Write {
-            path: target.to_path_buf(),
-            source,
+/// Copies one file, hashing every byte in the pass that reads it; a clone (where the
+/// filesystem makes one) is hashed in the pass that reads the medium.
+fn copy_file(
+    root: &Path,
+    job: &Job,
+    buf: &mut [u8],
+    progress: &dyn Progress,
+    interrupt: &AtomicBool,
+) -> Result<Copied, Error> {
+    let (src, target) = (&job.src, &job.target);
+    let write_err = |source| Error::Write {
+        path: target.clone(),
+        source,
+    };
+    let mut from = File::open(src).map_err(|e| read_err(src, e))?;
+    let to = File::create_new(target).map_err(write_err)?;
+    // A clone shares the medium's blocks until one side is written: no bytes written, and
+    // editing OUT cannot change the medium (unlike a hard link).
+    let cloned = reflink_copy::reflink_file(&from, &to).is_ok();
+    let mut writer = (!cloned).then_some(to);
+    let mut hasher = sha2::Sha256::new();
+    let mut size = 0u64;
+    loop {
+        if interrupt.load(Ordering::Relaxed) {
+            return Err(Error::Interrupted);
+        }
+        let n = match from.read(buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(read_err(src, e)),
         };
-        let mut from = File::open(src).map_err(|e| self.read_err(src, e))?;
-        let to = File::create_new(target).map_err(write_err)?;
-        // A clone shares the medium's blocks until one side is written: no bytes written,
-        // and editing OUT cannot change the medium (unlike a hard link).
-        let cloned = reflink_copy::reflink_file(&from, &to).is_ok();
-        let mut writer = (!cloned).then(|| io::BufWriter::with_capacity(CHUNK, to));
-        let mut hasher = sha2::Sha256::new();
-        let mut buf = vec![0u8; CHUNK];
-        let mut size = 0u64;
-        loop {
-            if self.interrupt.load(Ordering::Relaxed) {
-                return Err(Error::Interrupted);
-            }
-            let n = match from.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(self.read_err(src, e)),
-            };
-            hasher.update(&buf[..n]);
-            if let Some(w) = writer.as_mut() {
-                w.write_all(&buf[..n]).map_err(write_err)?;
-            }
-            size += n as u64;
-            self.progress.bytes(n as u64);
+        hasher.update(&buf[..n]);
+        if let Some(w) = writer.as_mut() {
+            w.write_all(&buf[..n]).map_err(write_err)?;
         }
-        if let Some(w) = writer {
-            w.into_inner().map_err(|e| write_err(e.into_error()))?;
-        }
-        // A file that changed size while it was copied is not the medium that was judged.
-        if size != len {
-            return Err(self.read_err(
-                src,
-                io::Error::other(format!(
-                    "changed while it was copied ({len} bytes, then {size})"
-                )),
-            ));
-        }
-        self.progress.entry();
-        self.out.push(Copied {
-            path: rel,
-            size,
-            sha256: Sha256(hasher.finalize().into()),
-            written: if cloned { 0 } else { size },
-        });
-        Ok(())
+        size += n as u64;
+        progress.bytes(n as u64);
     }
+    // A file that changed size while it was copied is not the medium that was judged.
+    if size != job.len {
+        return Err(Error::Read {
+            origin: origin_of(root, &job.rel),
+            source: io::Error::other(format!(
+                "changed while it was copied ({} bytes listed, {size} read)",
+                job.len
+            )),
+        });
+    }
+    progress.entry();
+    Ok(Copied {
+        path: job.rel.clone(),
+        size,
+        sha256: Sha256(hasher.finalize().into()),
+        written: if cloned { 0 } else { size },
+    })
 }

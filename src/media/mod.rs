@@ -185,6 +185,7 @@ pub fn stage(
     dest: &Path,
     scratch: &Path,
     limits: Limits,
+    threads: usize,
     product: &Catalog,
     catalogs: &[Catalog],
     progress: &dyn Progress,
@@ -201,7 +202,7 @@ pub fn stage(
         source: e,
     })?;
     let (files, image, written): (Vec<MediaFile>, bool, u64) = if meta.is_dir() {
-        let copied = folder::copy_tree(path, dest, limits, progress, interrupt)?;
+        let copied = folder::copy_tree(path, dest, limits, threads, progress, interrupt)?;
         let written = copied.iter().map(|c| c.written).sum();
         let files = copied
             .into_iter()
