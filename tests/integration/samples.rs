@@ -340,3 +340,70 @@ fn snapshot_of_the_sample_sets() {
         insta::assert_snapshot!(format!("sample_set_{set}"), text);
     }
 }
+
+/// The README's first command (the quick start's main job), run as written on the shipped
+/// samples: it builds, the result verifies, and every role folder is a ready-to-install source
+/// (the setup media with the updates inside).
+#[test]
+fn the_readme_quick_start_build_works_and_gives_ready_to_install_sources() {
+    let readme = std::fs::read_to_string(samples_dir().join("../README.md")).unwrap();
+    let quick = readme
+        .split("## Quick start")
+        .nth(1)
+        .expect("README has a Quick start section");
+    let line = quick
+        .lines()
+        .find(|l| l.trim_start().starts_with("cargo run --release -- "))
+        .expect("the quick start runs slipway with cargo run");
+    let args: Vec<&str> = line
+        .trim()
+        .trim_start_matches("cargo run --release -- ")
+        .split_whitespace()
+        .collect();
+    assert_eq!(args.first(), Some(&"build"), "{line}");
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let mut run: Vec<std::ffi::OsString> = Vec::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        run.push((*a).into());
+        if *a == "-o" || *a == "--output" {
+            it.next();
+            run.push(out.clone().into());
+        }
+    }
+    let res = slipway(&run);
+    assert_eq!(
+        code(&res),
+        0,
+        "{line}: {}",
+        String::from_utf8_lossy(&res.stderr)
+    );
+    let verified = slipway(["verify".as_ref(), out.as_os_str()]);
+    assert_eq!(
+        code(&verified),
+        0,
+        "{}",
+        String::from_utf8_lossy(&verified.stderr)
+    );
+    let files = files_below(&out);
+    assert!(
+        args.contains(&"--media"),
+        "the quick start builds from the sample media"
+    );
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("install-manifest.json")).unwrap()).unwrap();
+    for role in manifest["roles"].as_array().unwrap() {
+        let folder = role["folder"].as_str().unwrap();
+        assert!(
+            files.contains(&format!("{folder}/setup.exe")),
+            "{folder} has no setup.exe"
+        );
+        assert!(
+            files
+                .iter()
+                .any(|f| f.starts_with(&format!("{folder}/Updates/"))),
+            "{folder} has no updates"
+        );
+    }
+}
