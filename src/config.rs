@@ -284,6 +284,17 @@ fn build(req: BuildConfig) -> Result<BuildRequest, SetupError> {
         ..plan::Request::default()
     };
     let media = media_sources(req.media, req.language_packs)?;
+    if !catalog.language_packs
+        && let Some(lp) = media
+            .iter()
+            .find(|m| matches!(m.kind, MediaKind::LanguagePack(_)))
+    {
+        return Err(MediaError::NoLanguagePacks {
+            path: lp.path.clone(),
+            product: catalog.id.clone(),
+        }
+        .into());
+    }
     // Roles are checked before any input is read.
     plan::roles(catalog, &plan)?;
     let sums = verify::read_sums(&req.sums)?;

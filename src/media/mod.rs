@@ -160,6 +160,11 @@ pub enum MediaError {
     },
     #[error("{}: given twice (--media and --language-pack name the same media, or a culture twice)", path.display())]
     Twice { path: PathBuf },
+    #[error(
+        "{}: {product} has no language packs (a server has one installation language): build with that language's media as --media instead",
+        path.display()
+    )]
+    NoLanguagePacks { path: PathBuf, product: String },
 }
 
 impl MediaError {
@@ -173,6 +178,7 @@ impl MediaError {
             MediaError::Arch { .. } => "media-arch",
             MediaError::Language { .. } | MediaError::BaseLanguage { .. } => "media-language",
             MediaError::Twice { .. } => "media-twice",
+            MediaError::NoLanguagePacks { .. } => "media-language",
         }
     }
 }
