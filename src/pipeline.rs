@@ -210,6 +210,43 @@ pub fn build<'c>(
         .filter(|(i, c)| i.from_media && i.depth == 0 && c.patch)
         .filter_map(|(i, _)| i.stored.clone())
         .collect();
+    // Setup quirks apply to the media's Updates folder too: a WSS setup controller does not
+    // stay in a MOSS source's Updates (catalog quirk `remove_file`, `when_component`).
+    let mut media_findings = Vec::new();
+    let mut handled = handled;
+    for m in &staged {
+        let components: Vec<&str> = product
+            .media
+            .as_ref()
+            .and_then(|md| {
+                md.editions
+                    .iter()
+                    .find(|e| Some(&e.id) == m.identity.edition.as_ref())
+            })
+            .map(|e| e.components.iter().map(String::as_str).collect())
+            .unwrap_or_default();
+        for f in m.files.iter().filter(|f| f.in_updates()) {
+            let name = f.path.rsplit('/').next().unwrap_or(&f.path);
+            if let Some(q) = product.quirks.iter().find(|q| {
+                q.remove_file
+                    .as_deref()
+                    .is_some_and(|r| r.eq_ignore_ascii_case(name))
+                    && q.when_component
+                        .as_deref()
+                        .is_some_and(|c| components.contains(&c))
+            }) {
+                handled.insert(f.stored.clone());
+                media_findings.push(Finding::new(
+                    &m.source.origin(&f.path),
+                    FindingKind::QuirkApplied {
+                        quirk: q.id.clone(),
+                        file: f.path.clone(),
+                        role: "every role".to_owned(),
+                    },
+                ));
+            }
+        }
+    }
     plan_request.reserved = staged
         .iter()
         .flat_map(|m| {
@@ -233,6 +270,7 @@ pub fn build<'c>(
         verify_opts.media = Some(media_levels(&staged, &inspection, &classes));
     }
     let mut verification = verify::verify(&inspection, &classes, &verify_opts);
+    verification.findings.extend(media_findings);
     for m in staged.iter().filter(|m| !m.identity.confirmed) {
         verification.findings.push(Finding::new(
             &m.source.origin("setup.exe"),

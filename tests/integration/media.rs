@@ -593,3 +593,43 @@ fn a_bundle_past_4_gib_round_trips() {
     let entry = zip.by_name("mailbox/big.bin").unwrap();
     assert_eq!(entry.size(), size);
 }
+
+/// The catalog's setup quirk holds for the media's own `Updates` folder: a WSS setup
+/// controller there does not stay in a MOSS source.
+#[test]
+fn a_wss_setup_controller_in_moss_media_updates_is_left_out() {
+    let tmp = tempfile::tempdir().unwrap();
+    let media = tmp.path().join("media");
+    write_set(&sample_media(), "media/sharepoint-2007", &media);
+    std::fs::write(
+        media.join("Updates/wsssetup.dll"),
+        b"stand-in setup controller",
+    )
+    .unwrap();
+    std::fs::write(media.join("Updates/notes.txt"), b"kept").unwrap();
+    let out = tmp.path().join("out");
+    let res = build(&[
+        samples().join("sharepoint-2007").as_os_str(),
+        "--product".as_ref(),
+        "sharepoint-2007".as_ref(),
+        "--media".as_ref(),
+        media.as_os_str(),
+        "-o".as_ref(),
+        out.as_os_str(),
+    ]);
+    assert_eq!(code(&res), 0, "{}", String::from_utf8_lossy(&res.stderr));
+    let files = files_below(&out);
+    assert!(
+        !files.iter().any(|f| f.ends_with("/wsssetup.dll")),
+        "{files:?}"
+    );
+    assert!(files.contains(&"app-ca/Updates/notes.txt".to_owned()));
+    let doc = json(&res);
+    assert!(
+        doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| { f["code"] == "quirk-applied" && f["origin"][1] == "Updates/wsssetup.dll" })
+    );
+}
