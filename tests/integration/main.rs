@@ -7,6 +7,7 @@
 mod authenticode;
 mod build;
 mod cab;
+mod cab_corpus;
 mod catalog;
 mod corpus;
 mod differential;
