@@ -656,6 +656,7 @@ fn build_catalog(p: &Product, rows: &[&Row]) -> Result<Catalog, String> {
         recommended_sequence: Vec::new(),
         quirks: Vec::new(),
         steps: Vec::new(),
+        rollout: None,
     })
 }
 

@@ -30,6 +30,7 @@ pub mod cli;
 pub mod config;
 pub mod error;
 pub mod extract;
+pub mod farm;
 pub mod findings;
 pub mod formats;
 pub mod identify;

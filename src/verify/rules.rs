@@ -404,6 +404,7 @@ mod tests {
             recommended_sequence: vec![],
             quirks: vec![],
             steps: vec![],
+            rollout: None,
         };
         let base = |r: &Release| baseline_of(&catalog, r).map(|b| (b.build, b.stated));
         let cod = release("cod", ReleaseKind::Hotfix, "12.0.6327.5002", None);
