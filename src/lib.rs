@@ -39,6 +39,7 @@ pub mod model;
 pub mod names;
 pub mod pipeline;
 pub mod plan;
+pub mod rollout;
 pub mod scan;
 pub mod ui;
 pub mod verify;
