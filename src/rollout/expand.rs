@@ -140,14 +140,15 @@ fn command_line(exec: &Exec, server: &str) -> Option<String> {
         Exec::Nothing => None,
         Exec::PowerShell(p) => Some(p.clone()),
         Exec::Program { program, args } => {
-            let mut line = quote(program);
+            let show = |a: &Arg| match a {
+                Arg::Text(t) => quote(t),
+                Arg::File(f) => quote(&f.replace('/', "\\")),
+                Arg::Log(l) => quote(&format!("%TEMP%\\{}\\{l}", super::log_folder(server))),
+            };
+            let mut line = show(program);
             for a in args {
                 line.push(' ');
-                line.push_str(&match a {
-                    Arg::Text(t) => quote(t),
-                    Arg::File(f) => quote(&f.replace('/', "\\")),
-                    Arg::Log(l) => quote(&format!("%TEMP%\\{}\\{l}", super::log_folder(server))),
-                });
+                line.push_str(&show(a));
             }
             Some(line)
         }
@@ -156,17 +157,14 @@ fn command_line(exec: &Exec, server: &str) -> Option<String> {
 
 /// The program and arguments of a template or installer, placeholders filled.
 fn program(program: &str, arguments: &[String], vars: &Vars) -> Exec {
-    let args = arguments
-        .iter()
-        .map(|a| match a.as_str() {
-            "{file}" => Arg::File(vars.file.clone().unwrap_or_default()),
-            "{log}" => Arg::Log(vars.log.clone().unwrap_or_default()),
-            other => Arg::Text(vars.fill(other)),
-        })
-        .collect();
+    let arg = |a: &str| match a {
+        "{file}" => Arg::File(vars.file.clone().unwrap_or_default()),
+        "{log}" => Arg::Log(vars.log.clone().unwrap_or_default()),
+        other => Arg::Text(vars.fill(other)),
+    };
     Exec::Program {
-        program: program.to_owned(),
-        args,
+        program: arg(program),
+        args: arguments.iter().map(|a| arg(a)).collect(),
     }
 }
 

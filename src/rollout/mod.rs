@@ -111,7 +111,8 @@ pub enum Exec {
     #[default]
     Nothing,
     /// A program with its arguments.
-    Program { program: String, args: Vec<Arg> },
+    /// A program (a file of the source when the catalog says `{file}`) with its arguments.
+    Program { program: Arg, args: Vec<Arg> },
     /// A PowerShell command line (catalog data with validated names filled in).
     PowerShell(String),
 }

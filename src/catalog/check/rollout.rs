@@ -100,6 +100,9 @@ impl Checker<'_> {
     /// `{file}` and `{log}` only as a whole argument (the script quotes it as a path); other
     /// arguments may hold the validated names.
     fn argument_placeholders(&mut self, v: &Value, path: &str) {
+        if str_at(v, "program") != Some("{file}") {
+            self.text_placeholders(v, "program", path, SNIPPET_PLACEHOLDERS);
+        }
         for (p, arg) in strings(v, "arguments", path) {
             if arg == "{file}" || arg == "{log}" {
                 continue;

@@ -210,7 +210,7 @@ fn install_steps_carry_command_exit_codes_and_sources() {
     assert_eq!(
         s.exec,
         Exec::Program {
-            program: "msiexec.exe".into(),
+            program: Arg::Text("msiexec.exe".into()),
             args: vec![
                 Arg::Text("/update".into()),
                 Arg::File("app/Updates/a.msp".into()),
