@@ -28,6 +28,7 @@ pub mod catalog;
 pub mod classify;
 pub mod cli;
 pub mod config;
+pub mod docs;
 pub mod error;
 pub mod extract;
 pub mod farm;

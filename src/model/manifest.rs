@@ -33,6 +33,20 @@ pub struct InstallManifest {
     pub roles: Vec<RoleEntry>,
     pub superseded: Vec<SupersededEntry>,
     pub findings: Vec<FindingEntry>,
+    /// The documents written beside the sources (report, rollout, scripts), sorted by file:
+    /// listed in `SHA256SUMS` and re-checked by `verify OUT` like placed files.
+    #[serde(default)]
+    pub documents: Vec<DocumentEntry>,
+}
+
+/// A document `build` wrote (report.html, rollout.json, a script).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DocumentEntry {
+    /// Relative to OUT, `/`-separated.
+    pub file: String,
+    pub sha256: Sha256,
+    pub size: u64,
 }
 
 /// What wrote it.
@@ -150,10 +164,11 @@ impl InstallManifest {
         bytes
     }
 
-    /// Every placed file with its SHA-256, by path relative to OUT.
+    /// Every placed file and document with its SHA-256, by path relative to OUT.
     pub fn placed_files(&self) -> impl Iterator<Item = (&str, Sha256)> {
         self.roles
             .iter()
             .flat_map(|r| r.patches.iter().map(|p| (p.file.as_str(), p.sha256)))
+            .chain(self.documents.iter().map(|d| (d.file.as_str(), d.sha256)))
     }
 }
