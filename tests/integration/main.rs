@@ -13,6 +13,7 @@ mod differential;
 mod disc;
 mod extract_cli;
 mod facts;
+mod farm;
 #[path = "../fixtures/mod.rs"]
 mod fixtures;
 mod hostile;
@@ -20,6 +21,7 @@ mod inspect;
 mod mutation;
 mod names;
 mod pe_msi;
+mod report;
 mod samples;
 mod support;
 mod verify;
