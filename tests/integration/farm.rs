@@ -662,6 +662,17 @@ fn scripts_are_well_formed_and_locked_by_snapshots() {
         let script = fs::read_to_string(b.out.join(format!("scripts/{server}.ps1"))).unwrap();
         insta::assert_snapshot!(format!("script_{product}_{server}"), script);
         insta::assert_json_snapshot!(format!("rollout_{product}"), b.rollout);
+        let schema: Value = serde_json::from_str(slipway::rollout::ROLLOUT_SCHEMA).unwrap();
+        assert!(slipway::catalog::schema::unsupported_keywords(&schema).is_empty());
+        let problems = slipway::catalog::schema::validate(&schema, &b.rollout);
+        assert!(problems.is_empty(), "{product}: {problems:#?}");
+        let mut bad = b.rollout.clone();
+        bad["sequence"][0]["action"] = Value::from("dance");
+        assert!(!slipway::catalog::schema::validate(&schema, &bad).is_empty());
+        let manifest_schema: Value =
+            serde_json::from_str(slipway::manifest::MANIFEST_SCHEMA).unwrap();
+        let problems = slipway::catalog::schema::validate(&manifest_schema, &b.manifest);
+        assert!(problems.is_empty(), "{product}: {problems:#?}");
         if product == "exchange-2007" {
             let runbook = fs::read_to_string(b.out.join("RUNBOOK.md")).unwrap();
             insta::assert_snapshot!("runbook_exchange-2007", runbook);
