@@ -89,6 +89,14 @@ pub fn check(
     if farm.servers.is_empty() {
         push(0, FarmErrorKind::NoServer);
     }
+    if catalog.rollout.is_none() {
+        push(
+            farm.product.as_ref().map_or(0, |p| p.line),
+            FarmErrorKind::NoRolloutRules {
+                product: catalog.id.clone(),
+            },
+        );
+    }
     let rules = catalog.rollout.as_ref().and_then(|r| r.cluster.as_ref());
     let mut names: BTreeMap<String, &str> = BTreeMap::new();
     for s in &farm.servers {

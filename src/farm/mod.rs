@@ -163,6 +163,10 @@ pub enum FarmErrorKind {
         "no rollout order satisfies every rule: {servers} must each come before another of them (SCR targets and cluster nodes in a circle)"
     )]
     OrderCycle { servers: String },
+    #[error(
+        "the catalog of {product} has no rollout rules (\"rollout\"): no rollout can be written for it"
+    )]
+    NoRolloutRules { product: String },
 }
 
 impl FarmErrorKind {
@@ -191,6 +195,7 @@ impl FarmErrorKind {
             FarmErrorKind::ScrSourceNotCluster { .. } => "farm-scr-not-cluster",
             FarmErrorKind::ScrOwnCluster { .. } => "farm-scr-own-cluster",
             FarmErrorKind::OrderCycle { .. } => "farm-order-cycle",
+            FarmErrorKind::NoRolloutRules { .. } => "farm-no-rollout-rules",
         }
     }
 }
