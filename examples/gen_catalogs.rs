@@ -657,6 +657,7 @@ fn build_catalog(p: &Product, rows: &[&Row]) -> Result<Catalog, String> {
         quirks: Vec::new(),
         steps: Vec::new(),
         media: None,
+        rollout: None,
     })
 }
 

@@ -105,6 +105,22 @@ fn run_request(printer: &Printer, request: Request) -> ExitStatus {
                 ExitStatus::Fatal
             }
         },
+        Request::FarmCheck(result) => {
+            // A path for people: the file as given.
+            let file = match &result {
+                Ok(c) => c.farm.path.display().to_string(),
+                Err(e) => {
+                    e.0.first()
+                        .map_or_else(String::new, |x| x.path.display().to_string())
+                }
+            };
+            ui::farm::print_farm_check(printer, &file, &result);
+            if result.is_ok() {
+                ExitStatus::Ok
+            } else {
+                ExitStatus::Fatal
+            }
+        }
         Request::InspectNames(list) => {
             let facts: Vec<_> = list.iter().map(|n| names::classify_name(n)).collect();
             ui::inspect::print_names(printer, &facts);

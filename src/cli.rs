@@ -86,6 +86,9 @@ enum Command {
     /// What the catalogs know: list the products, show one's releases, check a catalog file.
     #[command(subcommand)]
     Catalog(CatalogCommand),
+    /// Farm files (the servers `build --farm` writes a rollout for): check one.
+    #[command(subcommand)]
+    Farm(FarmCommand),
     /// Print a shell completion script.
     Completions {
         #[arg(value_enum)]
@@ -181,8 +184,25 @@ struct BuildArgs {
     /// built-in roots, --trust).
     #[arg(long)]
     require_signature: bool,
+    /// The farm's servers (TOML): also write rollout.json, scripts/<server>.ps1, verify.ps1
+    /// and RUNBOOK.md, and the rollout in report.html.
+    #[arg(long, value_name = "FARM.toml")]
+    farm: Option<PathBuf>,
     #[command(flatten)]
     budgets: BudgetArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum FarmCommand {
+    /// Check a farm file against the product's catalog: every mistake on its own line with
+    /// its line number; the servers in rollout order when it is good. Exit 2 if it is not.
+    Check {
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// The product (default: the file's `product`).
+        #[arg(long, value_name = "P")]
+        product: Option<String>,
+    },
 }
 
 fn lang_arg(s: &str) -> Result<Lang, String> {
@@ -348,6 +368,8 @@ pub struct BuildConfig {
     pub limits: Limits,
     /// `--threads` (0: one per processor).
     pub threads: usize,
+    /// `--farm FARM.toml`.
+    pub farm: Option<PathBuf>,
 }
 
 /// A validated request.
@@ -393,6 +415,12 @@ pub enum Config {
     CatalogCheck {
         file: PathBuf,
     },
+    /// `farm check FILE [--product P]`, with the `--catalog` files to add.
+    FarmCheck {
+        file: PathBuf,
+        product: Option<String>,
+        catalogs: Vec<PathBuf>,
+    },
     Completions(clap_complete::Shell),
     /// `man [COMMAND]`.
     Man(Option<String>),
@@ -409,6 +437,7 @@ impl Config {
             Config::CatalogList { .. } => "catalog list",
             Config::CatalogShow { .. } => "catalog show",
             Config::CatalogCheck { .. } => "catalog check",
+            Config::FarmCheck { .. } => "farm check",
             Config::Completions(_) => "completions",
             Config::Man(_) => "man",
         }
@@ -477,6 +506,7 @@ impl Cli {
                 require_signature: a.require_signature,
                 limits: a.budgets.limits(),
                 threads,
+                farm: a.farm,
             }),
             Command::Verify(a) => Config::Verify {
                 inputs: a.paths,
@@ -494,6 +524,11 @@ impl Cli {
                 Config::CatalogShow { product, catalogs }
             }
             Command::Catalog(CatalogCommand::Check { file }) => Config::CatalogCheck { file },
+            Command::Farm(FarmCommand::Check { file, product }) => Config::FarmCheck {
+                file,
+                product,
+                catalogs,
+            },
             Command::Completions { shell } => Config::Completions(shell),
             Command::Man { command } => Config::Man(command),
         };

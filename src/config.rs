@@ -10,6 +10,7 @@ use crate::catalog::{CatalogError, Catalogs};
 use crate::cli::{BuildConfig, Config, TrustArgs};
 use crate::extract::Options as ExtractOptions;
 use crate::extract::limits::Limits;
+use crate::farm::{self, Farm, FarmErrors};
 use crate::media::{MediaError, MediaKind, MediaSource};
 use crate::model::Lang;
 use crate::plan::{self, PlanError};
@@ -34,6 +35,8 @@ pub enum Request {
         product: String,
     },
     CatalogCheck(PathBuf),
+    /// `farm check`: the farm file read and checked (or its mistakes).
+    FarmCheck(Result<FarmChecked, FarmErrors>),
     Completions(clap_complete::Shell),
     Man(Option<String>),
 }
@@ -94,6 +97,17 @@ pub struct BuildRequest {
     /// Seconds since 1970 to record as `created` (`--timestamp`); `None` keeps the output
     /// byte-identical across runs.
     pub timestamp: Option<u64>,
+    /// `--farm`: the farm file, checked against the product's catalog.
+    pub farm: Option<Farm>,
+}
+
+/// A farm file that passed `farm check`.
+#[derive(Debug)]
+pub struct FarmChecked {
+    pub farm: Farm,
+    pub product: String,
+    /// Server indices in rollout order.
+    pub order: Vec<usize>,
 }
 
 /// Why a request cannot run.
@@ -116,6 +130,9 @@ pub enum SetupError {
     /// Nothing to work on among the inputs: what was found instead.
     #[error("{0}")]
     NoPackage(String),
+    /// A bad farm file (the first mistake, with its line).
+    #[error(transparent)]
+    Farm(#[from] FarmErrors),
 }
 
 impl SetupError {
@@ -130,6 +147,7 @@ impl SetupError {
             SetupError::Media(e) => e.code(),
             SetupError::UnknownProduct { .. } => "unknown-product",
             SetupError::NoPackage(_) => "no-input",
+            SetupError::Farm(e) => e.code(),
         }
     }
 }
@@ -207,6 +225,14 @@ pub fn load(config: Config) -> Result<Request, SetupError> {
             product,
         },
         Config::CatalogCheck { file } => Request::CatalogCheck(file),
+        Config::FarmCheck {
+            file,
+            product,
+            catalogs,
+        } => {
+            let catalogs = Catalogs::load(&catalogs)?;
+            Request::FarmCheck(farm_check(&file, product.as_deref(), &catalogs))
+        }
         Config::Completions(shell) => Request::Completions(shell),
         Config::Man(command) => Request::Man(command),
     })
@@ -278,6 +304,17 @@ fn build(req: BuildConfig) -> Result<BuildRequest, SetupError> {
             known: known.join(", "),
         });
     };
+    // The farm file is read and checked before any input is read.
+    let farm = match &req.farm {
+        Some(path) => {
+            let list: Vec<_> = catalogs.iter().cloned().collect();
+            let farm = farm::read(path)?;
+            farm::product(&farm, Some(&req.product), &list)?;
+            farm::check(&farm, catalog, &req.roles, &list)?;
+            Some(farm)
+        }
+        None => None,
+    };
     let plan = plan::Request {
         roles: req.roles,
         languages: req.langs,
@@ -335,5 +372,25 @@ fn build(req: BuildConfig) -> Result<BuildRequest, SetupError> {
         force: req.force,
         allow_findings: req.allow_findings,
         timestamp,
+        farm,
+    })
+}
+
+/// `farm check FILE [--product P]`: the product (`--product`, else the file's), every
+/// mistake, and the rollout order of a good file.
+fn farm_check(
+    path: &std::path::Path,
+    product: Option<&str>,
+    catalogs: &Catalogs,
+) -> Result<FarmChecked, FarmErrors> {
+    let list: Vec<_> = catalogs.iter().cloned().collect();
+    let farm = farm::read(path)?;
+    let catalog = farm::product(&farm, product, &list)?;
+    farm::check(&farm, catalog, &[], &list)?;
+    let order = farm::order::order(&farm, catalog).map_err(|e| FarmErrors(vec![e]))?;
+    Ok(FarmChecked {
+        product: catalog.id.clone(),
+        farm,
+        order,
     })
 }

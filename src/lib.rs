@@ -12,7 +12,10 @@
 //!   classify   pure: family, build, KB, scope, language, release, component, roles
 //!   verify     hashes, builds, supersedence, baselines, consistency, signatures; OUT re-check
 //!   plan       pure: what goes where, in which order, for each role
+//!   farm       the farm file (`--farm`), checked against the catalog; servers' rollout order
+//!   rollout    pure: the catalog's rollout rules expanded for the farm (rollout.json)
 //!   assemble   staging, placing files (hard links), commit
+//!   docs       report.html, RUNBOOK.md, scripts/<server>.ps1, verify.ps1 (before the manifest)
 //!   manifest   install-manifest.json, SHA256SUMS, bundle
 //!   ui         human report on stderr, one JSON document on stdout
 //! ```
@@ -28,8 +31,10 @@ pub mod catalog;
 pub mod classify;
 pub mod cli;
 pub mod config;
+pub mod docs;
 pub mod error;
 pub mod extract;
+pub mod farm;
 pub mod findings;
 pub mod formats;
 pub mod identify;
@@ -39,6 +44,7 @@ pub mod model;
 pub mod names;
 pub mod pipeline;
 pub mod plan;
+pub mod rollout;
 pub mod scan;
 pub mod ui;
 pub mod verify;

@@ -174,6 +174,7 @@ pub fn install_manifest(
                 ..FindingEntry::from(f)
             })
             .collect(),
+        documents: Vec::new(),
     }
 }
 

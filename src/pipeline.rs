@@ -130,6 +130,9 @@ pub enum BuildError {
     Plan(#[from] PlanError),
     #[error(transparent)]
     Media(#[from] MediaError),
+    /// The farm file does not fit the build (a server language it has no updates for).
+    #[error(transparent)]
+    Farm(#[from] crate::farm::FarmErrors),
     #[error("cannot write the bundle {}: {source}", path.display())]
     Bundle {
         path: std::path::PathBuf,
@@ -145,6 +148,7 @@ impl BuildError {
             BuildError::Run(e) => e.code(),
             BuildError::Plan(e) => e.code(),
             BuildError::Media(e) => e.code(),
+            BuildError::Farm(e) => e.code(),
             BuildError::Bundle { .. } => "bundle-error",
         }
     }
@@ -307,6 +311,14 @@ pub fn build<'c>(
         product,
         &plan_request,
     )?;
+    if let Some(farm) = &req.farm {
+        crate::farm::check_languages(
+            farm,
+            plan.base_language.as_ref(),
+            &plan.languages,
+            product.language_packs,
+        )?;
+    }
     // A name the path checker refuses is an error like any other: nothing is written.
     let plan_errors = plan
         .findings
@@ -317,7 +329,7 @@ pub fn build<'c>(
     let Some(plan) = &built.plan else {
         return Ok(built);
     };
-    let doc = manifest::install_manifest(
+    let mut doc = manifest::install_manifest(
         &product.id,
         &built.inspection,
         &built.classes,
@@ -339,6 +351,24 @@ pub fn build<'c>(
     }
     assemble::place(&stage, &built.inspection.items, plan)?;
     assemble::place_media(&stage, plan, &built.media, &handled)?;
+    // The documents (report, rollout, scripts) go in before the manifest lists them.
+    let documents = crate::docs::write_build(
+        stage.root(),
+        &crate::docs::BuildDocs {
+            catalog: product,
+            manifest: &doc,
+            items: &built.inspection.items,
+            classes: &built.classes,
+            plan,
+            baseline: req.verify.baseline,
+            farm: req.farm.as_ref(),
+        },
+    )
+    .map_err(|source| Error::Write {
+        path: stage.root().to_path_buf(),
+        source,
+    })?;
+    doc.documents = documents;
     manifest::write(stage.root(), &doc).map_err(|source| Error::Write {
         path: stage.root().to_path_buf(),
         source,

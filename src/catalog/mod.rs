@@ -11,6 +11,7 @@
 pub mod check;
 pub mod model;
 pub mod problem;
+pub mod rollout;
 pub mod schema;
 
 use std::fmt;

@@ -70,6 +70,9 @@ pub struct Catalog {
     /// Steps after installing updates (configuration wizard, …), in order.
     #[serde(default)]
     pub steps: Vec<Step>,
+    /// How a farm of the product is updated, server by server (`build --farm`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rollout: Option<super::rollout::Rollout>,
     /// How to recognise the product's setup media (`build --media`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub media: Option<Media>,

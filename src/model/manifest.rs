@@ -36,6 +36,20 @@ pub struct InstallManifest {
     pub roles: Vec<RoleEntry>,
     pub superseded: Vec<SupersededEntry>,
     pub findings: Vec<FindingEntry>,
+    /// The documents written beside the sources (report, rollout, scripts), sorted by file:
+    /// listed in `SHA256SUMS` and re-checked by `verify OUT` like placed files.
+    #[serde(default)]
+    pub documents: Vec<DocumentEntry>,
+}
+
+/// A document `build` wrote (report.html, rollout.json, a script).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DocumentEntry {
+    /// Relative to OUT, `/`-separated.
+    pub file: String,
+    pub sha256: Sha256,
+    pub size: u64,
 }
 
 /// What wrote it.
@@ -153,23 +167,26 @@ impl InstallManifest {
         bytes
     }
 
-    /// Every placed file with its SHA-256, by path relative to OUT: the role's updates and,
-    /// in every role folder, every media file.
+    /// Every placed file with its SHA-256, by path relative to OUT: the role's updates, in
+    /// every role folder every media file, and the documents (report, rollout, scripts).
     pub fn placed_files(&self) -> impl Iterator<Item = (String, Sha256)> + '_ {
-        self.roles.iter().flat_map(move |r| {
-            let patches = r.patches.iter().map(|p| (p.file.clone(), p.sha256));
-            let media = self.media.iter().flat_map(move |m| {
-                m.files.iter().map(move |f| {
-                    let path = if m.folder.is_empty() {
-                        format!("{}/{}", r.folder, f.path)
-                    } else {
-                        format!("{}/{}/{}", r.folder, m.folder, f.path)
-                    };
-                    (path, f.sha256)
-                })
-            });
-            patches.chain(media)
-        })
+        self.roles
+            .iter()
+            .flat_map(move |r| {
+                let patches = r.patches.iter().map(|p| (p.file.clone(), p.sha256));
+                let media = self.media.iter().flat_map(move |m| {
+                    m.files.iter().map(move |f| {
+                        let path = if m.folder.is_empty() {
+                            format!("{}/{}", r.folder, f.path)
+                        } else {
+                            format!("{}/{}/{}", r.folder, m.folder, f.path)
+                        };
+                        (path, f.sha256)
+                    })
+                });
+                patches.chain(media)
+            })
+            .chain(self.documents.iter().map(|d| (d.file.clone(), d.sha256)))
     }
 }
 

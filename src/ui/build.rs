@@ -150,6 +150,26 @@ pub fn print_build(p: &Printer, req: &BuildRequest, b: &Built<'_>) {
                 manifest::SUMS,
                 bundle.map_or_else(String::new, |b| format!("; bundle {}", b.display()))
             ));
+            if let Some(m) = &b.manifest
+                && !m.documents.is_empty()
+            {
+                let scripts = m
+                    .documents
+                    .iter()
+                    .filter(|d| d.file.starts_with("scripts/"))
+                    .count();
+                let mut names: Vec<&str> = m
+                    .documents
+                    .iter()
+                    .filter(|d| !d.file.starts_with("scripts/"))
+                    .map(|d| d.file.as_str())
+                    .collect();
+                let scripts_note = format!("{scripts} server script(s) in scripts/");
+                if scripts > 0 {
+                    names.push(&scripts_note);
+                }
+                p.info(format_args!("documents: {}", names.join(", ")));
+            }
         }
         Outcome::DryRun => p.info("dry run: nothing was written"),
         Outcome::Refused => p.error(format_args!(

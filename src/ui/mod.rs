@@ -2,6 +2,7 @@
 
 pub mod build;
 pub mod catalog;
+pub mod farm;
 pub mod inspect;
 pub mod progress;
 pub mod report;

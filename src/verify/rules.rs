@@ -415,6 +415,7 @@ mod tests {
             quirks: vec![],
             steps: vec![],
             media: None,
+            rollout: None,
         };
         let base = |r: &Release| baseline_of(&catalog, r).map(|b| (b.build, b.stated));
         let cod = release("cod", ReleaseKind::Hotfix, "12.0.6327.5002", None);

@@ -14,6 +14,7 @@ mod differential;
 mod disc;
 mod extract_cli;
 mod facts;
+mod farm;
 #[path = "../fixtures/mod.rs"]
 mod fixtures;
 mod hostile;
@@ -22,6 +23,7 @@ mod media;
 mod mutation;
 mod names;
 mod pe_msi;
+mod report;
 mod samples;
 mod support;
 mod verify;

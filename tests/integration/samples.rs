@@ -17,9 +17,13 @@ fn samples_regenerate_byte_for_byte() {
     let mut generated: Vec<String> = files.iter().map(|(rel, _)| rel.clone()).collect();
     generated.push("README.md".to_owned());
     generated.sort();
+    // `farms/` holds the hand-written farm files (checked by the farm tests).
+    let shipped: Vec<String> = files_below(samples_dir())
+        .into_iter()
+        .filter(|f| !f.starts_with("farms/"))
+        .collect();
     assert_eq!(
-        files_below(samples_dir()),
-        generated,
+        shipped, generated,
         "samples/ holds other files than the generator makes; run `cargo run --example gen_samples` and remove stale ones"
     );
     let total: usize = files.iter().map(|(_, b)| b.len()).sum();

@@ -8,11 +8,13 @@
 //! One file per group of checks, each adding its methods to the one `Checker` that walks
 //! the document: `text` (invisible characters, spaces in file names), `ids` (duplicate ids and
 //! families, references that lead nowhere), `releases` (undocumented KBs and builds, duplicate
-//! KBs, duplicate and conflicting files), `builds` (builds that go backwards).
+//! KBs, duplicate and conflicting files), `builds` (builds that go backwards), `rollout` (the
+//! rollout rules: roles, placeholders, texts).
 
 mod builds;
 mod ids;
 mod releases;
+mod rollout;
 mod text;
 
 use serde_json::Value;
@@ -111,6 +113,7 @@ impl<'a> Checker<'a> {
         self.kbs();
         self.files();
         self.builds();
+        self.rollout_rules();
     }
 
     fn releases(&self) -> Vec<(usize, String, &'a Value)> {

@@ -1,0 +1,91 @@
+//! What `farm check` tells people (the servers in rollout order on stdout, each mistake on
+//! its own `error:` line on stderr) and programs (`--json`: one document).
+
+use serde_json::{Value, json};
+
+use super::{Printer, table};
+use crate::config::FarmChecked;
+use crate::farm::FarmErrors;
+
+/// The `--json` document of `farm check`.
+pub fn farm_json(file: &str, result: &Result<FarmChecked, FarmErrors>) -> Value {
+    match result {
+        Ok(c) => json!({
+            "command": "farm check",
+            "ok": true,
+            "file": file,
+            "product": c.product,
+            "name": c.farm.name,
+            "servers": c.order.iter().map(|&i| {
+                let s = &c.farm.servers[i];
+                json!({
+                    "name": s.name.value,
+                    "role": s.role.value,
+                    "language": s.language.as_ref().map(|l| &l.value),
+                    "cluster": s.cluster.as_ref().map(|l| &l.value),
+                    "active": s.is_active(),
+                    "scr_target_of": s.scr_target_of.as_ref().map(|l| &l.value),
+                    "line": s.line,
+                })
+            }).collect::<Vec<_>>(),
+            "errors": [],
+        }),
+        Err(e) => json!({
+            "command": "farm check",
+            "ok": false,
+            "file": file,
+            "errors": e.0.iter().map(|x| json!({
+                "code": x.code(),
+                "line": x.line,
+                "message": x.to_string(),
+            })).collect::<Vec<_>>(),
+        }),
+    }
+}
+
+/// Prints a farm check.
+pub fn print_farm_check(p: &Printer, file: &str, result: &Result<FarmChecked, FarmErrors>) {
+    if let Err(e) = result {
+        for x in &e.0 {
+            p.error(x);
+        }
+    }
+    if p.json_mode() {
+        p.json(&farm_json(file, result));
+        return;
+    }
+    match result {
+        Ok(c) => {
+            let rows: Vec<Vec<String>> = c
+                .order
+                .iter()
+                .enumerate()
+                .map(|(n, &i)| {
+                    let s = &c.farm.servers[i];
+                    let cluster = match (&s.cluster, &s.scr_target_of) {
+                        (Some(cl), _) => format!(
+                            "{} ({})",
+                            cl.value,
+                            if s.is_active() { "active" } else { "passive" }
+                        ),
+                        (None, Some(src)) => format!("SCR target of {}", src.value),
+                        (None, None) => "-".to_owned(),
+                    };
+                    vec![
+                        (n + 1).to_string(),
+                        s.name.value.clone(),
+                        s.role.value.clone(),
+                        cluster,
+                    ]
+                })
+                .collect();
+            table(p, &["ORDER", "SERVER", "ROLE", "CLUSTER"], &rows);
+            p.info(format_args!(
+                "{file}: {} server(s) of {}, no mistakes",
+                c.farm.servers.len(),
+                c.product
+            ));
+        }
+        Err(e) => p.info(format_args!("{file}: {} mistake(s)", e.0.len())),
+    }
+}
