@@ -389,7 +389,7 @@ pub enum Config {
     InspectNames {
         names: Vec<String>,
     },
-    Build(BuildConfig),
+    Build(Box<BuildConfig>),
     Verify {
         inputs: Vec<PathBuf>,
         sums: Vec<PathBuf>,
@@ -485,7 +485,7 @@ impl Cli {
                 trust,
                 threads,
             },
-            Command::Build(a) => Config::Build(BuildConfig {
+            Command::Build(a) => Config::Build(Box::new(BuildConfig {
                 inputs: a.paths,
                 output: a.output,
                 product: a.product,
@@ -507,7 +507,7 @@ impl Cli {
                 limits: a.budgets.limits(),
                 threads,
                 farm: a.farm,
-            }),
+            })),
             Command::Verify(a) => Config::Verify {
                 inputs: a.paths,
                 sums: a.sums,

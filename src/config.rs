@@ -218,7 +218,7 @@ pub fn load(config: Config) -> Result<Request, SetupError> {
                 threads: threads_or_cpus(threads),
             })
         }
-        Config::Build(req) => Request::Build(Box::new(build(req)?)),
+        Config::Build(req) => Request::Build(Box::new(build(*req)?)),
         Config::CatalogList { catalogs } => Request::CatalogList(Catalogs::load(&catalogs)?),
         Config::CatalogShow { product, catalogs } => Request::CatalogShow {
             catalogs: Catalogs::load(&catalogs)?,
