@@ -109,6 +109,7 @@ pub fn report(f: &Facts<'_>) -> String {
         ))
     );
     level(&mut s, f);
+    media(&mut s, f);
     inputs(&mut s, f);
     findings(&mut s, f);
     roles(&mut s, f);
@@ -167,9 +168,18 @@ fn level(s: &mut String, f: &Facts<'_>) {
         .flat_map(|r| &r.patches)
         .filter_map(|p| p.build)
         .max();
-    let before = f
-        .baseline
-        .map(|b| format!("{b} (declared installed with --baseline)"))
+    let media = f
+        .manifest
+        .media
+        .iter()
+        .find(|m| m.kind == "product")
+        .and_then(|m| m.identity.build.map(|b| (b, m.source.clone())));
+    let before = media
+        .map(|(b, src)| format!("{b} (the setup media {src}, before their Updates)"))
+        .or_else(|| {
+            f.baseline
+                .map(|b| format!("{b} (declared installed with --baseline)"))
+        })
         .or_else(|| {
             f.requires.iter().map(|r| r.build).max().map(|b| {
                 format!("at least {b} (the build the updates need installed first, as the catalog records)")
@@ -195,6 +205,57 @@ fn level(s: &mut String, f: &Facts<'_>) {
         .map(|((kb, build), fams)| vec![esc(kb), esc(build), esc(&fams.join(", "))])
         .collect();
     table(s, &["KB", "build after", "patch families / files"], &rows);
+}
+
+/// The setup media merged into every role folder (`--media`, `--language-pack`).
+fn media(s: &mut String, f: &Facts<'_>) {
+    if f.manifest.media.is_empty() {
+        return;
+    }
+    s.push_str("<h2>Setup media</h2>\n");
+    s.push_str(
+        "<p>Every role folder is the setup media with the role's updates in its <code>Updates</code> folder: a new server installed from it starts at the level below, not at the media's own.</p>\n",
+    );
+    let rows: Vec<Vec<String>> = f
+        .manifest
+        .media
+        .iter()
+        .map(|m| {
+            let id = &m.identity;
+            vec![
+                esc(&m.source),
+                esc(&m.kind),
+                opt(m.culture.as_ref().map(ToString::to_string)),
+                opt(id.product_name.clone()),
+                opt(id.edition.clone()),
+                opt(id.build.map(|b| b.to_string())),
+                opt(id.arch.map(|a| a.to_string())),
+                opt(id.language.as_ref().map(ToString::to_string)),
+                esc(if id.confirmed {
+                    "by name"
+                } else {
+                    "not confirmed (see findings)"
+                }),
+                m.files.len().to_string(),
+            ]
+        })
+        .collect();
+    table(
+        s,
+        &[
+            "media",
+            "kind",
+            "culture",
+            "setup.exe names",
+            "edition",
+            "build",
+            "arch",
+            "language",
+            "recognised",
+            "files",
+        ],
+        &rows,
+    );
 }
 
 fn inputs(s: &mut String, f: &Facts<'_>) {
