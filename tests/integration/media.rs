@@ -437,7 +437,10 @@ fn language_pack_media_go_under_language_packs_in_every_role() {
     // The change request names the media and starts the level from them.
     let report = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(report.contains("<h2>Setup media</h2>"), "no media section");
-    assert!(report.contains("12.0.4518.1016 (the setup media sharepoint-2007"), "{report}");
+    assert!(
+        report.contains("12.0.4518.1016 (the setup media sharepoint-2007"),
+        "{report}"
+    );
     assert!(report.contains("sharepoint-2007-de-de"));
     // Role folders share one copy of each media file (hard links), never the media's own.
     #[cfg(unix)]
