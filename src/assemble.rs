@@ -107,6 +107,29 @@ impl Stage {
     }
 }
 
+/// Makes `dest`'s folder; refuses a `dest` that exists (the plan and the media give every
+/// file a name of its own: nothing is ever overwritten).
+fn fresh(dest: &Path) -> Result<(), Error> {
+    if let Some(parent) = dest.parent() {
+        fs::create_dir_all(parent).map_err(write_err(parent))?;
+    }
+    if dest.exists() {
+        return Err(Error::Write {
+            path: dest.to_path_buf(),
+            source: io::Error::new(io::ErrorKind::AlreadyExists, "placed twice"),
+        });
+    }
+    Ok(())
+}
+
+/// Another role's copy of the same bytes: a hard link inside OUT (a copy where links fail).
+fn link(src: &Path, dest: &Path) -> Result<(), Error> {
+    if fs::hard_link(src, dest).is_err() {
+        fs::copy(src, dest).map_err(write_err(dest))?;
+    }
+    Ok(())
+}
+
 /// Places every role's files below the stage's root and removes the pool. Returns nothing
 /// else: the digests were computed while the bytes were pooled and are in `items`.
 pub fn place(stage: &Stage, items: &[Item], plan: &Plan) -> Result<(), Error> {
@@ -115,23 +138,9 @@ pub fn place(stage: &Stage, items: &[Item], plan: &Plan) -> Result<(), Error> {
     for role in &plan.roles {
         for p in &role.placed {
             let dest = root.join(&p.file);
-            if let Some(parent) = dest.parent() {
-                fs::create_dir_all(parent).map_err(write_err(parent))?;
-            }
-            // The plan gives every file a name of its own; never overwrite one.
-            if dest.exists() {
-                return Err(Error::Write {
-                    path: dest,
-                    source: io::Error::new(io::ErrorKind::AlreadyExists, "placed twice"),
-                });
-            }
+            fresh(&dest)?;
             match first.get(&p.item) {
-                // The same bytes in another role: a hard link (a copy where links fail).
-                Some(src) => {
-                    if fs::hard_link(src, &dest).is_err() {
-                        fs::copy(src, &dest).map_err(write_err(&dest))?;
-                    }
-                }
+                Some(src) => link(src, &dest)?,
                 None => {
                     let Some(src) = items[p.item].stored.as_ref() else {
                         continue;
@@ -175,21 +184,9 @@ pub fn place_media(
                 let dest = rel
                     .split('/')
                     .fold(root.join(&role.role.id), |p, c| p.join(c));
-                if let Some(parent) = dest.parent() {
-                    fs::create_dir_all(parent).map_err(write_err(parent))?;
-                }
-                if dest.exists() {
-                    return Err(Error::Write {
-                        path: dest,
-                        source: io::Error::new(io::ErrorKind::AlreadyExists, "placed twice"),
-                    });
-                }
+                fresh(&dest)?;
                 match &first {
-                    Some(src) => {
-                        if fs::hard_link(src, &dest).is_err() {
-                            fs::copy(src, &dest).map_err(write_err(&dest))?;
-                        }
-                    }
+                    Some(src) => link(src, &dest)?,
                     None => {
                         fs::rename(&f.stored, &dest).map_err(write_err(&dest))?;
                         first = Some(dest);

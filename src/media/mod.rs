@@ -207,17 +207,18 @@ pub fn stage(
         path: dest.to_path_buf(),
         source: e,
     })?;
+    let file = |path: String, size: u64, sha256: Sha256| MediaFile {
+        stored: stored_at(dest, &path),
+        path,
+        size,
+        sha256,
+    };
     let (files, image, written): (Vec<MediaFile>, bool, u64) = if meta.is_dir() {
         let copied = folder::copy_tree(path, dest, limits, threads, progress, interrupt)?;
         let written = copied.iter().map(|c| c.written).sum();
         let files = copied
             .into_iter()
-            .map(|c| MediaFile {
-                stored: stored_at(dest, &c.path),
-                path: c.path,
-                size: c.size,
-                sha256: c.sha256,
-            })
+            .map(|c| file(c.path, c.size, c.sha256))
             .collect();
         (files, false, written)
     } else {
@@ -234,12 +235,7 @@ pub fn stage(
         let written = members.iter().map(|m| m.size).sum();
         let files = members
             .into_iter()
-            .map(|m| MediaFile {
-                stored: stored_at(dest, &m.path),
-                path: m.path,
-                size: m.size,
-                sha256: m.sha256,
-            })
+            .map(|m| file(m.path, m.size, m.sha256))
             .collect();
         (files, true, written)
     };

@@ -33,6 +33,27 @@ fn build(args: &[&OsStr]) -> std::process::Output {
     slipway(all)
 }
 
+/// `build DOWNLOADS --product P --media MEDIA -o OUT [EXTRA…] --json`.
+fn build_media(
+    downloads: &Path,
+    product: &str,
+    media: &Path,
+    out: &Path,
+    extra: &[&OsStr],
+) -> std::process::Output {
+    let mut args: Vec<&OsStr> = vec![
+        downloads.as_os_str(),
+        "--product".as_ref(),
+        OsStr::new(product),
+        "--media".as_ref(),
+        media.as_os_str(),
+        "-o".as_ref(),
+        out.as_os_str(),
+    ];
+    args.extend_from_slice(extra);
+    build(&args)
+}
+
 fn error_code(out: &std::process::Output) -> String {
     json(out)["error"]["code"]
         .as_str()
@@ -68,15 +89,7 @@ fn folder_media_and_its_disc_image_give_identical_role_folders() {
     let mut outs = Vec::new();
     for (name, source) in [("from-folder", &media), ("from-image", &iso)] {
         let out = tmp.path().join(name);
-        let res = build(&[
-            downloads.as_os_str(),
-            "--product".as_ref(),
-            "sharepoint-2007".as_ref(),
-            "--media".as_ref(),
-            source.as_os_str(),
-            "-o".as_ref(),
-            out.as_os_str(),
-        ]);
+        let res = build_media(&downloads, "sharepoint-2007", source, &out, &[]);
         assert_eq!(
             code(&res),
             0,
@@ -232,15 +245,13 @@ fn a_symbolic_link_in_media_is_refused() {
     #[cfg(not(unix))]
     return;
     let out = tmp.path().join("out");
-    let res = build(&[
-        samples().join("sharepoint-2007").as_os_str(),
-        "--product".as_ref(),
-        "sharepoint-2007".as_ref(),
-        "--media".as_ref(),
-        media.as_os_str(),
-        "-o".as_ref(),
-        out.as_os_str(),
-    ]);
+    let res = build_media(
+        &samples().join("sharepoint-2007"),
+        "sharepoint-2007",
+        &media,
+        &out,
+        &[],
+    );
     assert_eq!(code(&res), 2);
     assert_eq!(error_code(&res), "not-a-file");
     assert!(
@@ -258,15 +269,13 @@ fn an_updates_patch_superseded_by_a_download_is_left_out_and_an_older_download_i
     let s = samples();
     // The sample MOSS media hold the August 2009 dlc patch; the October CU supersedes it.
     let out = tmp.path().join("out");
-    let res = build(&[
-        s.join("sharepoint-2007").as_os_str(),
-        "--product".as_ref(),
-        "sharepoint-2007".as_ref(),
-        "--media".as_ref(),
-        s.join("media/sharepoint-2007").as_os_str(),
-        "-o".as_ref(),
-        out.as_os_str(),
-    ]);
+    let res = build_media(
+        &s.join("sharepoint-2007"),
+        "sharepoint-2007",
+        &s.join("media/sharepoint-2007"),
+        &out,
+        &[],
+    );
     assert_eq!(code(&res), 0, "{}", String::from_utf8_lossy(&res.stderr));
     let doc = json(&res);
     let superseded = doc["manifest"]["superseded"].as_array().unwrap();
@@ -321,15 +330,7 @@ fn an_updates_patch_superseded_by_a_download_is_left_out_and_an_older_download_i
     std::fs::create_dir_all(&downloads).unwrap();
     std::fs::write(downloads.join("Exchange2007-KB968012-x64-EN.msp"), older.1).unwrap();
     let out = tmp.path().join("out-exchange");
-    let res = build(&[
-        downloads.as_os_str(),
-        "--product".as_ref(),
-        "exchange-2007".as_ref(),
-        "--media".as_ref(),
-        media.as_os_str(),
-        "-o".as_ref(),
-        out.as_os_str(),
-    ]);
+    let res = build_media(&downloads, "exchange-2007", &media, &out, &[]);
     assert_eq!(code(&res), 0, "{}", String::from_utf8_lossy(&res.stderr));
     let doc = json(&res);
     assert!(
@@ -369,15 +370,13 @@ fn a_cumulative_update_beyond_the_media_without_its_service_pack_is_an_error() {
     )
     .unwrap();
     let out = tmp.path().join("out");
-    let res = build(&[
-        samples().join("sharepoint-2007").as_os_str(),
-        "--product".as_ref(),
-        "sharepoint-2007".as_ref(),
-        "--media".as_ref(),
-        media.as_os_str(),
-        "-o".as_ref(),
-        out.as_os_str(),
-    ]);
+    let res = build_media(
+        &samples().join("sharepoint-2007"),
+        "sharepoint-2007",
+        &media,
+        &out,
+        &[],
+    );
     assert_eq!(code(&res), 1, "{}", String::from_utf8_lossy(&res.stderr));
     let doc = json(&res);
     let missing: Vec<&serde_json::Value> = doc["findings"]
@@ -405,17 +404,14 @@ fn language_pack_media_go_under_language_packs_in_every_role() {
     let tmp = tempfile::tempdir().unwrap();
     let s = samples();
     let out = tmp.path().join("out");
-    let res = build(&[
-        s.join("sharepoint-2007").as_os_str(),
-        "--product".as_ref(),
-        "sharepoint-2007".as_ref(),
-        "--media".as_ref(),
-        s.join("media/sharepoint-2007").as_os_str(),
-        "--language-pack".as_ref(),
-        format!("de-de={}", s.join("media/sharepoint-2007-de-de").display()).as_ref(),
-        "-o".as_ref(),
-        out.as_os_str(),
-    ]);
+    let pack = format!("de-de={}", s.join("media/sharepoint-2007-de-de").display());
+    let res = build_media(
+        &s.join("sharepoint-2007"),
+        "sharepoint-2007",
+        &s.join("media/sharepoint-2007"),
+        &out,
+        &["--language-pack".as_ref(), pack.as_ref()],
+    );
     assert_eq!(code(&res), 0, "{}", String::from_utf8_lossy(&res.stderr));
     let files = files_below(&out);
     for role in ["app-ca", "app", "wfe"] {
@@ -470,15 +466,13 @@ fn unconfirmed_media_build_with_a_warning() {
     )
     .unwrap();
     let out = tmp.path().join("out");
-    let res = build(&[
-        samples().join("sharepoint-2007").as_os_str(),
-        "--product".as_ref(),
-        "sharepoint-2007".as_ref(),
-        "--media".as_ref(),
-        media.as_os_str(),
-        "-o".as_ref(),
-        out.as_os_str(),
-    ]);
+    let res = build_media(
+        &samples().join("sharepoint-2007"),
+        "sharepoint-2007",
+        &media,
+        &out,
+        &[],
+    );
     assert_eq!(code(&res), 0, "{}", String::from_utf8_lossy(&res.stderr));
     let doc = json(&res);
     assert!(
@@ -496,15 +490,13 @@ fn verify_out_catches_a_flipped_byte_in_a_media_file() {
     let tmp = tempfile::tempdir().unwrap();
     let s = samples();
     let out = tmp.path().join("out");
-    let res = build(&[
-        s.join("sharepoint-2007").as_os_str(),
-        "--product".as_ref(),
-        "sharepoint-2007".as_ref(),
-        "--media".as_ref(),
-        s.join("media/sharepoint-2007").as_os_str(),
-        "-o".as_ref(),
-        out.as_os_str(),
-    ]);
+    let res = build_media(
+        &s.join("sharepoint-2007"),
+        "sharepoint-2007",
+        &s.join("media/sharepoint-2007"),
+        &out,
+        &[],
+    );
     assert_eq!(code(&res), 0, "{}", String::from_utf8_lossy(&res.stderr));
     let ok = slipway(["verify".as_ref(), out.as_os_str()]);
     assert_eq!(code(&ok), 0, "{}", String::from_utf8_lossy(&ok.stderr));
@@ -616,15 +608,13 @@ fn a_wss_setup_controller_in_moss_media_updates_is_left_out() {
     .unwrap();
     std::fs::write(media.join("Updates/notes.txt"), b"kept").unwrap();
     let out = tmp.path().join("out");
-    let res = build(&[
-        samples().join("sharepoint-2007").as_os_str(),
-        "--product".as_ref(),
-        "sharepoint-2007".as_ref(),
-        "--media".as_ref(),
-        media.as_os_str(),
-        "-o".as_ref(),
-        out.as_os_str(),
-    ]);
+    let res = build_media(
+        &samples().join("sharepoint-2007"),
+        "sharepoint-2007",
+        &media,
+        &out,
+        &[],
+    );
     assert_eq!(code(&res), 0, "{}", String::from_utf8_lossy(&res.stderr));
     let files = files_below(&out);
     assert!(
