@@ -205,8 +205,9 @@ pub fn build<'c>(
         return Err(Error::Interrupted.into());
     }
     let classes = classify::classify(&inspection.items, catalogs, Some(product));
-    // The media's patches the plan takes over (placed when newest, else left out); every
-    // other media file is copied as it is, and no placed file may take its path.
+    // The media files not copied as they are: the patches the plan takes over (placed when
+    // newest, else left out) and those a setup quirk removes. No placed file may take the
+    // path of one that is copied.
     let handled: BTreeSet<PathBuf> = inspection
         .items
         .iter()
@@ -214,61 +215,9 @@ pub fn build<'c>(
         .filter(|(i, c)| i.from_media && i.depth == 0 && c.patch)
         .filter_map(|(i, _)| i.stored.clone())
         .collect();
-    // Setup quirks apply to the media's Updates folder too: a WSS setup controller does not
-    // stay in a MOSS source's Updates (catalog quirk `remove_file`, `when_component`).
-    let mut media_findings = Vec::new();
-    let mut handled = handled;
-    for m in &staged {
-        let components: Vec<&str> = product
-            .media
-            .as_ref()
-            .and_then(|md| {
-                md.editions
-                    .iter()
-                    .find(|e| Some(&e.id) == m.identity.edition.as_ref())
-            })
-            .map(|e| e.components.iter().map(String::as_str).collect())
-            .unwrap_or_default();
-        for f in m.files.iter().filter(|f| f.in_updates()) {
-            let name = f.path.rsplit('/').next().unwrap_or(&f.path);
-            if let Some(q) = product.quirks.iter().find(|q| {
-                q.remove_file
-                    .as_deref()
-                    .is_some_and(|r| r.eq_ignore_ascii_case(name))
-                    && q.when_component
-                        .as_deref()
-                        .is_some_and(|c| components.contains(&c))
-            }) {
-                handled.insert(f.stored.clone());
-                media_findings.push(Finding::new(
-                    &m.source.origin(&f.path),
-                    FindingKind::QuirkApplied {
-                        quirk: q.id.clone(),
-                        file: f.path.clone(),
-                        role: "every role".to_owned(),
-                    },
-                ));
-            }
-        }
-    }
-    plan_request.reserved = staged
-        .iter()
-        .flat_map(|m| {
-            let folder = m.source.folder();
-            m.files
-                .iter()
-                .filter(|f| !handled.contains(&f.stored))
-                .map(move |f| {
-                    let p = f.placed_path();
-                    if folder.is_empty() {
-                        p
-                    } else {
-                        format!("{folder}/{p}")
-                    }
-                    .to_lowercase()
-                })
-        })
-        .collect();
+    let (removed, media_findings) = media::quirks(&staged, product);
+    let handled: BTreeSet<PathBuf> = handled.into_iter().chain(removed).collect();
+    plan_request.reserved = media::reserved(&staged, &handled);
     let mut verify_opts = req.verify.clone();
     if !staged.is_empty() {
         verify_opts.media = Some(media_levels(&staged, &inspection, &classes));

@@ -9,6 +9,7 @@
 mod folder;
 pub mod identity;
 
+use std::collections::BTreeSet;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
@@ -16,6 +17,7 @@ use std::sync::atomic::AtomicBool;
 use crate::catalog::model::Catalog;
 use crate::extract::limits::Limits;
 use crate::extract::{self, Progress};
+use crate::findings::{Finding, FindingKind};
 use crate::formats::{Format, sniff};
 use crate::model::{Arch, Lang, Origin, OriginStep, Sha256};
 
@@ -289,4 +291,70 @@ fn pe_facts(path: &Path) -> std::io::Result<Option<crate::formats::pe::PeFacts>>
     let mut f = File::open(path)?;
     let len = f.metadata()?.len();
     crate::formats::pe::facts(&mut f, len)
+}
+
+/// The catalog's setup quirks applied to the media's `Updates` folders: a `remove_file` whose
+/// `when_component` the media's edition installs (a WSS `wsssetup.dll` in MOSS media) is left
+/// out of every role. Returns the staged copies left out and a `quirk-applied` finding each.
+pub fn quirks(staged: &[Staged], product: &Catalog) -> (Vec<PathBuf>, Vec<Finding>) {
+    let mut removed = Vec::new();
+    let mut findings = Vec::new();
+    for m in staged {
+        let components: Vec<&str> = product
+            .media
+            .as_ref()
+            .and_then(|md| {
+                md.editions
+                    .iter()
+                    .find(|e| Some(&e.id) == m.identity.edition.as_ref())
+            })
+            .map(|e| e.components.iter().map(String::as_str).collect())
+            .unwrap_or_default();
+        for f in m.files.iter().filter(|f| f.in_updates()) {
+            let name = f.path.rsplit('/').next().unwrap_or(&f.path);
+            let quirk = product.quirks.iter().find(|q| {
+                q.remove_file
+                    .as_deref()
+                    .is_some_and(|r| r.eq_ignore_ascii_case(name))
+                    && q.when_component
+                        .as_deref()
+                        .is_some_and(|c| components.contains(&c))
+            });
+            if let Some(q) = quirk {
+                removed.push(f.stored.clone());
+                findings.push(Finding::new(
+                    &m.source.origin(&f.path),
+                    FindingKind::QuirkApplied {
+                        quirk: q.id.clone(),
+                        file: f.path.clone(),
+                        role: "every role".to_owned(),
+                    },
+                ));
+            }
+        }
+    }
+    (removed, findings)
+}
+
+/// The role-relative paths (lower-case) the media files take in every role folder, all but
+/// the staged copies in `not_copied`: no placed update may take one.
+pub fn reserved(staged: &[Staged], not_copied: &BTreeSet<PathBuf>) -> BTreeSet<String> {
+    staged
+        .iter()
+        .flat_map(|m| {
+            let folder = m.source.folder();
+            m.files
+                .iter()
+                .filter(|f| !not_copied.contains(&f.stored))
+                .map(move |f| {
+                    let p = f.placed_path();
+                    if folder.is_empty() {
+                        p
+                    } else {
+                        format!("{folder}/{p}")
+                    }
+                    .to_lowercase()
+                })
+        })
+        .collect()
 }
