@@ -14,6 +14,10 @@
 use std::io::{Cursor, Read};
 
 use libfuzzer_sys::fuzz_target;
+
+#[path = "../../tests/fixtures/disc.rs"]
+#[allow(dead_code)]
+mod fixture;
 use slipway::formats::{Entry, EntrySink, ReadError, disc};
 use slipway::model::Origin;
 
@@ -31,41 +35,14 @@ impl EntrySink for Discard {
     }
 }
 
-/// CRC-ITU-T of ECMA-167 1/7.2.6.
-fn crc16(data: &[u8]) -> u16 {
-    let mut crc = 0u16;
-    for &b in data {
-        crc ^= u16::from(b) << 8;
-        for _ in 0..8 {
-            crc = if crc & 0x8000 != 0 {
-                (crc << 1) ^ 0x1021
-            } else {
-                crc << 1
-            };
-        }
-    }
-    crc
-}
-
-/// Re-seals the tag at `at` when its identifier is one of ECMA-167's.
+/// Re-seals the tag at `at` when its identifier is one of ECMA-167's (the fixtures' sealer).
 fn reseal(image: &mut [u8], at: usize) {
     let Some(tag) = image.get(at..at + 16) else {
         return;
     };
-    let id = u16::from_le_bytes([tag[0], tag[1]]);
-    if !matches!(id, 1..=9 | 256..=266) {
-        return;
+    if matches!(u16::from_le_bytes([tag[0], tag[1]]), 1..=9 | 256..=266) {
+        fixture::reseal_tag(image, at);
     }
-    let crc_len = usize::from(u16::from_le_bytes([tag[10], tag[11]]));
-    let end = (at + 16 + crc_len).min(image.len());
-    let crc = crc16(&image[at + 16..end]);
-    image[at + 8..at + 10].copy_from_slice(&crc.to_le_bytes());
-    let sum = image[at..at + 16]
-        .iter()
-        .enumerate()
-        .filter(|&(i, _)| i != 4)
-        .fold(0u8, |a, (_, &b)| a.wrapping_add(b));
-    image[at + 4] = sum;
 }
 
 fuzz_target!(|data: &[u8]| {
