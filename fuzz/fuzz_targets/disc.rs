@@ -11,29 +11,15 @@
 //! `cargo +nightly fuzz run disc -- -max_len=2000000 -runs=1000000`.
 #![no_main]
 
-use std::io::{Cursor, Read};
+use std::io::Cursor;
 
 use libfuzzer_sys::fuzz_target;
+use slipway::formats::disc;
+use slipway::model::Origin;
 
 #[path = "../../tests/fixtures/disc.rs"]
 #[allow(dead_code)]
 mod fixture;
-use slipway::formats::{Entry, EntrySink, ReadError, disc};
-use slipway::model::Origin;
-
-struct Discard;
-
-impl EntrySink for Discard {
-    fn file(&mut self, entry: &Entry<'_>, data: &mut dyn Read) -> Result<(), ReadError> {
-        std::io::copy(&mut data.take(64 << 20), &mut std::io::sink())
-            .map_err(|e| ReadError::reading(entry.origin, e))?;
-        Ok(())
-    }
-
-    fn directory(&mut self, _entry: &Entry<'_>) -> Result<(), ReadError> {
-        Ok(())
-    }
-}
 
 /// Re-seals the tag at `at` when its identifier is one of ECMA-167's (the fixtures' sealer).
 fn reseal(image: &mut [u8], at: usize) {
@@ -54,6 +40,6 @@ fuzz_target!(|data: &[u8]| {
     let _ = disc::extract(
         Box::new(Cursor::new(image)),
         &Origin::input("fuzz.iso"),
-        &mut Discard,
+        &mut fixture::Discard,
     );
 });

@@ -8,12 +8,12 @@ use std::io::{Cursor, Read};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use slipway::formats::{Entry, EntrySink, ReadError, disc};
+use slipway::formats::disc;
 use slipway::model::Origin;
 
 use crate::fixtures::disc::{
-    LONG_NAME, genisoimage, joliet_root_record, mkudffs, mkudffs_program, reseal_tag, source_tree,
-    tree_of, udf_fid, udf_only, udf_tags, xorriso,
+    Discard, LONG_NAME, genisoimage, joliet_root_record, mkudffs, mkudffs_program, reseal_tag,
+    source_tree, tree_of, udf_fid, udf_only, udf_tags, xorriso,
 };
 use crate::fixtures::msi::msp_with_cab;
 use crate::support::{code, json, slipway, tool};
@@ -267,21 +267,6 @@ fn trees_deeper_than_the_budget_are_refused() {
         &["-udf", "-D"],
     );
     refused(&image, &tmp.path().join("out"), &["nest deeper than 64"]);
-}
-
-/// A sink that reads and drops every member.
-struct Discard;
-
-impl EntrySink for Discard {
-    fn file(&mut self, entry: &Entry<'_>, data: &mut dyn Read) -> Result<(), ReadError> {
-        std::io::copy(&mut data.take(64 << 20), &mut std::io::sink())
-            .map_err(|e| ReadError::reading(entry.origin, e))?;
-        Ok(())
-    }
-
-    fn directory(&mut self, _entry: &Entry<'_>) -> Result<(), ReadError> {
-        Ok(())
-    }
 }
 
 /// A small deterministic generator (xorshift64*).
