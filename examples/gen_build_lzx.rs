@@ -16,7 +16,7 @@ use fixtures::pe::{Arch, PeBuilder, VersionInfo};
 
 /// Deterministic mixed bytes: `len` bytes, text-like unless `noise`.
 fn payload(seed: u64, len: usize, noise: bool) -> Vec<u8> {
-    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let mut rng = fixtures::rng::Rng::new(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
     let words: [&[u8]; 8] = [
         b"sharepoint ",
         b"update ",
@@ -29,9 +29,7 @@ fn payload(seed: u64, len: usize, noise: bool) -> Vec<u8> {
     ];
     let mut out = Vec::with_capacity(len + 16);
     while out.len() < len {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
+        let x = rng.next_u64();
         if noise {
             out.extend_from_slice(&x.to_le_bytes());
         } else {

@@ -14,13 +14,10 @@ use fixtures::msi::cabinet_with;
 use fixtures::pe::{Arch, PeBuilder, VersionInfo};
 
 fn noise(seed: u64, len: usize) -> Vec<u8> {
-    let mut x = seed | 1;
+    let mut rng = fixtures::rng::Rng::new(seed | 1);
     let mut out = Vec::with_capacity(len);
     while out.len() < len {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        out.extend_from_slice(&x.to_le_bytes());
+        out.extend_from_slice(&rng.next_u64().to_le_bytes());
     }
     out.truncate(len);
     out

@@ -1,27 +1,26 @@
 //! Runs one command: the request is loaded and validated ([`config::load`]), the stages run
-//! ([`pipeline`], [`extract::run`]), `ui` reports, and the exit status is decided at the end.
+//! ([`pipeline`], [`extract::run`]), `ui` reports, and the exit status is decided here, in
+//! one place, for every command.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::catalog::{self, model::Catalog};
-use crate::cli::{self, Config, OutputConfig};
+use crate::catalog;
+use crate::cli::Cli;
 use crate::config::{self, Request};
-use crate::error::ExitStatus;
+use crate::error::{Diagnostic, ExitStatus, Interrupted};
 use crate::extract::{self, NoProgress, Progress};
 use crate::findings::Severity;
 use crate::names;
-use crate::pipeline::{self, BuildError, Outcome};
+use crate::pipeline::{self, Outcome};
 use crate::ui::{self, Printer, progress::Bar};
 
-/// Set by the Ctrl-C / SIGTERM handler; long loops check it and unwind, cleaning up staging.
+/// The run's Ctrl-C / SIGTERM flag, the only one: set by the handler below and passed to every
+/// stage that loops, which checks it and unwinds (staging cleaned up).
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
 fn install_interrupt_handler() {
     // A second installation (tests calling `run` twice) fails harmlessly.
-    let _ = ctrlc::set_handler(|| {
-        INTERRUPTED.store(true, Ordering::SeqCst);
-        crate::formats::payload::STOP_READING.store(true, Ordering::SeqCst);
-    });
+    let _ = ctrlc::set_handler(|| INTERRUPTED.store(true, Ordering::SeqCst));
 }
 
 /// Runs `work` with a progress bar on a terminal (counting bytes `what`), nothing elsewhere.
@@ -35,91 +34,63 @@ fn with_progress<T>(printer: &Printer, what: &str, work: impl FnOnce(&dyn Progre
     result
 }
 
-/// Runs one command; the returned status becomes the process exit code.
-pub fn run(output: OutputConfig, config: Config) -> ExitStatus {
-    let printer = Printer::new(&output);
-    let command = config.command_name();
-    match config::load(config) {
-        Ok(request) => run_request(&printer, request),
-        Err(e) => {
-            ui::report::print_fatal(&printer, command, e.code(), &e);
-            ExitStatus::Fatal
-        }
+/// Runs one command line; the returned status becomes the process exit code.
+pub fn run(cli: Cli) -> ExitStatus {
+    let printer = Printer::new(&cli.settings());
+    let command = cli.command_name();
+    match config::load(cli) {
+        Ok(request) => run_request(&printer, command, request),
+        Err(e) => fatal(&printer, command, &e),
     }
 }
 
-/// Ctrl-C or SIGTERM: one line (and the one JSON document) saying so, no partial report.
-fn interrupted(printer: &Printer, command: &str, message: &str) -> ExitStatus {
-    ui::report::print_fatal(printer, command, "interrupted", &message);
-    ExitStatus::Interrupted
+/// A run that stops as a whole: reported once, exit 130 for an interrupt, else 2.
+fn fatal(printer: &Printer, command: &str, err: &dyn Diagnostic) -> ExitStatus {
+    ui::fatal(printer, command, err);
+    if err.is_interrupt() {
+        ExitStatus::Interrupted
+    } else {
+        ExitStatus::Fatal
+    }
 }
 
-fn run_request(printer: &Printer, request: Request) -> ExitStatus {
+/// Findings of severity error → 1; an input that could not be read → 2.
+fn judged(inputs_failed: bool, findings_failed: bool) -> ExitStatus {
+    if inputs_failed {
+        ExitStatus::Fatal
+    } else if findings_failed {
+        ExitStatus::Findings
+    } else {
+        ExitStatus::Ok
+    }
+}
+
+fn run_request(printer: &Printer, command: &str, request: Request) -> ExitStatus {
     match request {
-        Request::Completions(shell) => {
-            printer.raw(&cli::completions(shell));
+        Request::Print(text) => {
+            printer.raw(&text);
             ExitStatus::Ok
         }
-        Request::Man(command) => match cli::man_page(command.as_deref()) {
-            Ok(Some(page)) => {
-                printer.raw(&page);
-                ExitStatus::Ok
-            }
-            Ok(None) => {
-                printer.error(format_args!(
-                    "slipway has no command {:?}; `slipway man` lists them",
-                    command.unwrap_or_default()
-                ));
-                ExitStatus::Fatal
-            }
-            Err(e) => {
-                printer.error(format_args!("cannot render the man page: {e}"));
-                ExitStatus::Fatal
-            }
-        },
         Request::CatalogList(all) => {
             ui::catalog::print_list(printer, &all);
             ExitStatus::Ok
         }
-        Request::CatalogShow { catalogs, product } => match catalogs.get(&product) {
-            Some(c) => {
+        Request::CatalogShow { catalogs, product } => {
+            if let Some(c) = catalogs.get(&product) {
                 ui::catalog::print_show(printer, c, catalogs.source(&product));
-                ExitStatus::Ok
             }
-            None => {
-                ui::catalog::print_unknown_product(printer, &product, &catalogs);
-                ExitStatus::Fatal
-            }
-        },
+            ExitStatus::Ok
+        }
         Request::CatalogCheck(file) => match catalog::check_file(&file) {
             catalog::FileCheck::Checked(problems) => {
                 ui::catalog::print_check(printer, &file, &problems);
-                if catalog::has_errors(&problems) {
-                    ExitStatus::Findings
-                } else {
-                    ExitStatus::Ok
-                }
+                judged(false, catalog::has_errors(&problems))
             }
-            catalog::FileCheck::Unreadable(e) => {
-                ui::catalog::print_fatal(printer, "catalog check", Some(&file), &e);
-                ExitStatus::Fatal
-            }
+            catalog::FileCheck::Unreadable(e) => fatal(printer, command, &e),
         },
         Request::FarmCheck(result) => {
-            // A path for people: the file as given.
-            let file = match &result {
-                Ok(c) => c.farm.path.display().to_string(),
-                Err(e) => {
-                    e.0.first()
-                        .map_or_else(String::new, |x| x.path.display().to_string())
-                }
-            };
-            ui::farm::print_farm_check(printer, &file, &result);
-            if result.is_ok() {
-                ExitStatus::Ok
-            } else {
-                ExitStatus::Fatal
-            }
+            ui::farm::print_farm_check(printer, &result);
+            judged(result.is_err(), false)
         }
         Request::InspectNames(list) => {
             let facts: Vec<_> = list.iter().map(|n| names::classify_name(n)).collect();
@@ -131,46 +102,45 @@ fn run_request(printer: &Printer, request: Request) -> ExitStatus {
                 pipeline::inspect(&req, p, &INTERRUPTED)
             });
             if insp.interrupted {
-                return interrupted(printer, "inspect", "interrupted; nothing was checked");
+                return fatal(printer, command, &Interrupted("nothing was checked"));
             }
             ui::inspect::print_inspection(printer, &insp, &classes);
-            if !insp.failed.is_empty() {
-                ExitStatus::Fatal
-            } else if insp.findings().any(|f| f.severity() == Severity::Error) {
-                ExitStatus::Findings
-            } else {
-                ExitStatus::Ok
-            }
+            judged(
+                !insp.failed.is_empty(),
+                insp.findings().any(|f| f.severity() == Severity::Error),
+            )
         }
         Request::Verify(req) => {
             for path in &req.skipped {
                 printer.detail(format_args!("{}: not a package, skipped", path.display()));
             }
-            let list: Vec<Catalog> = req.catalogs.iter().cloned().collect();
             let verified = with_progress(printer, "unpacked", |p| {
-                pipeline::verify(&req, &list, p, &INTERRUPTED)
+                pipeline::verify(&req, req.catalogs.as_slice(), p, &INTERRUPTED)
             });
             match verified {
                 Ok(v) if v.downloads.as_ref().is_some_and(|d| d.0.interrupted) => {
-                    interrupted(printer, "verify", "interrupted; nothing was verified")
+                    fatal(printer, command, &Interrupted("nothing was verified"))
                 }
-                Ok(v) => ui::verify::print_verified(printer, &v, req.verify.strict),
-                Err(e) => {
-                    ui::report::print_fatal(printer, "verify", e.code(), &e);
-                    ExitStatus::Fatal
+                Ok(v) => {
+                    ui::verify::print_verified(printer, &v, req.verify.strict);
+                    let outputs_failed = v.outputs.iter().any(|c| !c.findings.is_empty());
+                    match &v.downloads {
+                        None => judged(false, outputs_failed),
+                        Some((insp, _, ver)) => judged(
+                            !insp.failed.is_empty(),
+                            ver.failed(insp, req.verify.strict) || outputs_failed,
+                        ),
+                    }
                 }
+                Err(e) => fatal(printer, command, &e),
             }
         }
         Request::Build(req) => {
             for path in &req.skipped {
                 printer.detail(format_args!("{}: not a package, skipped", path.display()));
             }
-            let list: Vec<Catalog> = req.catalogs.iter().cloned().collect();
-            let Some(product) = list.iter().find(|c| c.id == req.product) else {
-                return ExitStatus::Fatal;
-            };
             let result = with_progress(printer, "unpacked", |p| {
-                pipeline::build(&req, &list, product, p, &INTERRUPTED)
+                pipeline::build(&req, p, &INTERRUPTED)
             });
             match result {
                 Ok(b) => {
@@ -181,13 +151,10 @@ fn run_request(printer: &Printer, request: Request) -> ExitStatus {
                         Outcome::InputsFailed => ExitStatus::Fatal,
                     }
                 }
-                Err(BuildError::Run(extract::Error::Interrupted)) => {
-                    interrupted(printer, "build", "interrupted; nothing was written")
+                Err(e) if e.is_interrupt() => {
+                    fatal(printer, command, &Interrupted("nothing was written"))
                 }
-                Err(e) => {
-                    ui::report::print_fatal(printer, "build", e.code(), &e);
-                    ExitStatus::Fatal
-                }
+                Err(e) => fatal(printer, command, &e),
             }
         }
         Request::Extract {
@@ -209,13 +176,7 @@ fn run_request(printer: &Printer, request: Request) -> ExitStatus {
                         ExitStatus::Fatal
                     }
                 }
-                Err(e) => {
-                    printer.error(ui::report::error_line(&e));
-                    if printer.json_mode() {
-                        printer.json(&ui::report::fatal_json("extract", &e));
-                    }
-                    e.exit_status()
-                }
+                Err(e) => fatal(printer, command, &e),
             }
         }
     }

@@ -1,13 +1,16 @@
-//! From parsed arguments to loaded, validated requests (ripgrep's LowArgs → HiArgs): catalogs,
-//! trust anchors and checksum files read and checked, downloads expanded, the product, roles
-//! and languages resolved — before any stage runs. Whatever fails here is one [`SetupError`]
-//! with a stable code, and nothing was read from the inputs or written.
+//! From the arguments as typed ([`crate::cli::Cli`]) to a loaded, validated [`Request`] in one
+//! step (ripgrep's LowArgs → HiArgs): catalogs, trust anchors and checksum files read and
+//! checked, downloads expanded, the product, roles, languages, media and farm file resolved —
+//! before any stage runs. Whatever fails here is one [`SetupError`] with a stable code, and
+//! nothing was read from the inputs or written.
 
 use std::path::PathBuf;
 
 use crate::authenticode::{TrustError, TrustStore};
-use crate::catalog::{CatalogError, Catalogs};
-use crate::cli::{BuildConfig, Config, TrustArgs};
+use crate::catalog::{Catalog, CatalogError, Catalogs};
+use crate::cli::{
+    self, BuildArgs, CatalogCommand, Cli, Command, FarmCommand, GlobalArgs, VerifyArgs,
+};
 use crate::extract::Options as ExtractOptions;
 use crate::extract::limits::Limits;
 use crate::farm::{self, Farm, FarmErrors};
@@ -37,8 +40,8 @@ pub enum Request {
     CatalogCheck(PathBuf),
     /// `farm check`: the farm file read and checked (or its mistakes).
     FarmCheck(Result<FarmChecked, FarmErrors>),
-    Completions(clap_complete::Shell),
-    Man(Option<String>),
+    /// `completions`, `man`: the text to print.
+    Print(Vec<u8>),
 }
 
 /// `inspect PATH…`.
@@ -79,8 +82,10 @@ pub struct BuildRequest {
     pub given: Vec<PathBuf>,
     pub output: PathBuf,
     pub catalogs: Catalogs,
-    /// The product's catalog id (known to `catalogs`).
+    /// The product's catalog id.
     pub product: String,
+    /// Its catalog's index in `catalogs` ([`BuildRequest::catalog`]).
+    product_at: usize,
     /// Roles (checked against the product) and languages.
     pub plan: plan::Request,
     /// `--media` first, then each `--language-pack`.
@@ -99,6 +104,13 @@ pub struct BuildRequest {
     pub timestamp: Option<u64>,
     /// `--farm`: the farm file, checked against the product's catalog.
     pub farm: Option<Farm>,
+}
+
+impl BuildRequest {
+    /// The product's catalog.
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalogs.as_slice()[self.product_at]
+    }
 }
 
 /// A farm file that passed `farm check`.
@@ -133,11 +145,16 @@ pub enum SetupError {
     /// A bad farm file (the first mistake, with its line).
     #[error(transparent)]
     Farm(#[from] FarmErrors),
+    /// `man COMMAND` for a command slipway does not have.
+    #[error("slipway has no command {0:?}; `slipway man` lists them")]
+    UnknownCommand(String),
+    /// The man page could not be rendered.
+    #[error("cannot render the man page")]
+    Man(#[source] std::io::Error),
 }
 
-impl SetupError {
-    /// The stable code for `--json`.
-    pub fn code(&self) -> &'static str {
+impl crate::error::Diagnostic for SetupError {
+    fn code(&self) -> &'static str {
         match self {
             SetupError::Catalog(e) => e.code(),
             SetupError::Trust(_) => "trust-error",
@@ -148,93 +165,127 @@ impl SetupError {
             SetupError::UnknownProduct { .. } => "unknown-product",
             SetupError::NoPackage(_) => "no-input",
             SetupError::Farm(e) => e.code(),
+            SetupError::UnknownCommand(_) => "unknown-command",
+            SetupError::Man(_) => "write-error",
+        }
+    }
+
+    fn origin(&self) -> Option<&crate::model::Origin> {
+        self.inner().and_then(crate::error::Diagnostic::origin)
+    }
+
+    fn is_interrupt(&self) -> bool {
+        self.inner()
+            .is_some_and(crate::error::Diagnostic::is_interrupt)
+    }
+}
+
+impl SetupError {
+    /// The stage error it wraps, which knows the origin.
+    fn inner(&self) -> Option<&dyn crate::error::Diagnostic> {
+        match self {
+            SetupError::Media(e) => Some(e),
+            SetupError::Farm(e) => Some(e),
+            SetupError::Catalog(_)
+            | SetupError::Trust(_)
+            | SetupError::Sums(_)
+            | SetupError::Scan(_)
+            | SetupError::Plan(_)
+            | SetupError::UnknownProduct { .. }
+            | SetupError::NoPackage(_)
+            | SetupError::UnknownCommand(_)
+            | SetupError::Man(_) => None,
         }
     }
 }
 
-/// Loads and validates a request.
-pub fn load(config: Config) -> Result<Request, SetupError> {
-    Ok(match config {
-        Config::Extract {
-            inputs,
-            output,
-            options,
-        } => Request::Extract {
-            inputs,
-            output,
-            options,
+/// Loads and validates the request a command line asks for.
+pub fn load(cli: Cli) -> Result<Request, SetupError> {
+    let Cli { global: g, command } = cli;
+    Ok(match command {
+        Command::Extract(a) => Request::Extract {
+            options: ExtractOptions {
+                recursive: a.recursive,
+                limits: a.budgets.limits(),
+                force: a.force,
+            },
+            inputs: a.paths,
+            output: a.output,
         },
-        Config::Inspect {
-            inputs,
-            limits,
-            trust,
-            threads,
-        } => Request::Inspect(InspectRequest {
-            inputs,
-            limits,
-            trust: load_trust(&trust)?,
-            threads: threads_or_cpus(threads),
+        Command::Inspect(a) if a.names => Request::InspectNames(a.paths),
+        Command::Inspect(a) => Request::Inspect(InspectRequest {
+            limits: a.budgets.limits(),
+            inputs: a.paths.into_iter().map(PathBuf::from).collect(),
+            trust: load_trust(&g)?,
+            threads: threads_or_cpus(g.threads),
         }),
-        Config::InspectNames { names } => Request::InspectNames(names),
-        Config::Verify {
-            inputs,
-            sums,
-            baseline,
-            strict,
-            limits,
-            catalogs,
-            trust,
-            require_signature,
-            threads,
-        } => {
-            let catalogs = Catalogs::load(&catalogs)?;
-            let sums = verify::read_sums(&sums)?;
-            let trust = load_trust(&trust)?;
-            // A built folder or bundle is re-checked against its install manifest; any other
-            // folder is a folder of downloads, verified like `build` reads one.
-            let (outputs, inputs): (Vec<PathBuf>, Vec<PathBuf>) = inputs
-                .into_iter()
-                .partition(|p| scan::is_built_folder(p) || scan::is_bundle(p));
-            let (downloads, skipped) = scan::downloads(&inputs)?;
-            if downloads.is_empty() && outputs.is_empty() {
-                return Err(SetupError::NoPackage(scan::nothing_found(
-                    &inputs, &skipped,
-                )));
-            }
-            Request::Verify(VerifyRequest {
-                downloads,
-                skipped,
-                outputs,
-                catalogs,
-                trust,
-                verify: verify::Options {
-                    sums,
-                    baseline,
-                    media: None,
-                    strict,
-                    require_signature,
-                },
-                limits,
-                threads: threads_or_cpus(threads),
-            })
+        Command::Verify(a) => Request::Verify(verify(a, &g)?),
+        Command::Build(a) => Request::Build(Box::new(build(a, &g)?)),
+        Command::Catalog(CatalogCommand::List) => {
+            Request::CatalogList(Catalogs::load(&g.catalogs)?)
         }
-        Config::Build(req) => Request::Build(Box::new(build(*req)?)),
-        Config::CatalogList { catalogs } => Request::CatalogList(Catalogs::load(&catalogs)?),
-        Config::CatalogShow { product, catalogs } => Request::CatalogShow {
-            catalogs: Catalogs::load(&catalogs)?,
-            product,
-        },
-        Config::CatalogCheck { file } => Request::CatalogCheck(file),
-        Config::FarmCheck {
-            file,
-            product,
-            catalogs,
-        } => {
-            let catalogs = Catalogs::load(&catalogs)?;
+        Command::Catalog(CatalogCommand::Show { product }) => {
+            let catalogs = Catalogs::load(&g.catalogs)?;
+            known_product(&catalogs, &product)?;
+            Request::CatalogShow { catalogs, product }
+        }
+        Command::Catalog(CatalogCommand::Check { file }) => Request::CatalogCheck(file),
+        Command::Farm(FarmCommand::Check { file, product }) => {
+            let catalogs = Catalogs::load(&g.catalogs)?;
             Request::FarmCheck(farm_check(&file, product.as_deref(), &catalogs))
         }
-        Config::Completions(shell) => Request::Completions(shell),
-        Config::Man(command) => Request::Man(command),
+        Command::Completions { shell } => Request::Print(cli::completions(shell)),
+        Command::Man { command } => Request::Print(
+            cli::man_page(command.as_deref())
+                .map_err(SetupError::Man)?
+                .ok_or_else(|| SetupError::UnknownCommand(command.unwrap_or_default()))?,
+        ),
+    })
+}
+
+/// The catalog of `product`.
+fn known_product<'c>(catalogs: &'c Catalogs, product: &str) -> Result<&'c Catalog, SetupError> {
+    if let Some(c) = catalogs.get(product) {
+        return Ok(c);
+    }
+    let known: Vec<&str> = catalogs.iter().map(|c| c.id.as_str()).collect();
+    Err(SetupError::UnknownProduct {
+        product: product.to_owned(),
+        known: known.join(", "),
+    })
+}
+
+fn verify(a: VerifyArgs, g: &GlobalArgs) -> Result<VerifyRequest, SetupError> {
+    let catalogs = Catalogs::load(&g.catalogs)?;
+    let sums = verify::read_sums(&a.sums)?;
+    let trust = load_trust(g)?;
+    // A built folder or bundle is re-checked against its install manifest; any other folder is
+    // a folder of downloads, verified like `build` reads one.
+    let (outputs, inputs): (Vec<PathBuf>, Vec<PathBuf>) = a
+        .paths
+        .into_iter()
+        .partition(|p| scan::is_built_folder(p) || scan::is_bundle(p));
+    let (downloads, skipped) = scan::downloads(&inputs)?;
+    if downloads.is_empty() && outputs.is_empty() {
+        return Err(SetupError::NoPackage(scan::nothing_found(
+            &inputs, &skipped,
+        )));
+    }
+    Ok(VerifyRequest {
+        downloads,
+        skipped,
+        outputs,
+        catalogs,
+        trust,
+        verify: verify::Options {
+            sums,
+            baseline: a.baseline,
+            media: None,
+            strict: a.strict,
+            require_signature: a.require_signature,
+        },
+        limits: a.budgets.limits(),
+        threads: threads_or_cpus(g.threads),
     })
 }
 
@@ -247,12 +298,13 @@ fn threads_or_cpus(n: usize) -> usize {
     }
 }
 
-/// The trust store: Microsoft's built-in roots (unless switched off) and the `--trust` files.
-fn load_trust(args: &TrustArgs) -> Result<TrustStore, TrustError> {
-    if args.builtin {
-        TrustStore::load(&args.files)
+/// The trust store: Microsoft's built-in roots (unless `--no-builtin-trust`) and the
+/// `--trust` files.
+fn load_trust(g: &GlobalArgs) -> Result<TrustStore, TrustError> {
+    if g.no_builtin_trust {
+        TrustStore::load_pinned(&g.trust)
     } else {
-        TrustStore::load_pinned(&args.files)
+        TrustStore::load(&g.trust)
     }
 }
 
@@ -295,32 +347,25 @@ fn media_sources(
     Ok(out)
 }
 
-fn build(req: BuildConfig) -> Result<BuildRequest, SetupError> {
-    let catalogs = Catalogs::load(&req.catalogs)?;
-    let Some(catalog) = catalogs.get(&req.product) else {
-        let known: Vec<&str> = catalogs.iter().map(|c| c.id.as_str()).collect();
-        return Err(SetupError::UnknownProduct {
-            product: req.product,
-            known: known.join(", "),
-        });
-    };
+fn build(a: BuildArgs, g: &GlobalArgs) -> Result<BuildRequest, SetupError> {
+    let catalogs = Catalogs::load(&g.catalogs)?;
+    let catalog = known_product(&catalogs, &a.product)?;
     // The farm file is read and checked before any input is read.
-    let farm = match &req.farm {
+    let farm = match &a.farm {
         Some(path) => {
-            let list: Vec<_> = catalogs.iter().cloned().collect();
             let farm = farm::read(path)?;
-            farm::product(&farm, Some(&req.product), &list)?;
-            farm::check(&farm, catalog, &req.roles, &list)?;
+            farm::product(&farm, Some(&a.product), catalogs.as_slice())?;
+            farm::check(&farm, catalog, &a.roles, catalogs.as_slice())?;
             Some(farm)
         }
         None => None,
     };
     let plan = plan::Request {
-        roles: req.roles,
-        languages: req.langs,
+        roles: a.roles,
+        languages: a.langs,
         ..plan::Request::default()
     };
-    let media = media_sources(req.media, req.language_packs)?;
+    let media = media_sources(a.media, a.language_packs)?;
     if !catalog.language_packs
         && let Some(lp) = media
             .iter()
@@ -334,16 +379,15 @@ fn build(req: BuildConfig) -> Result<BuildRequest, SetupError> {
     }
     // Roles are checked before any input is read.
     plan::roles(catalog, &plan)?;
-    let sums = verify::read_sums(&req.sums)?;
-    let trust = load_trust(&req.trust)?;
-    let (inputs, skipped) = scan::downloads(&req.inputs)?;
+    let sums = verify::read_sums(&a.sums)?;
+    let trust = load_trust(g)?;
+    let (inputs, skipped) = scan::downloads(&a.paths)?;
     if inputs.is_empty() {
         return Err(SetupError::NoPackage(scan::nothing_found(
-            &req.inputs,
-            &skipped,
+            &a.paths, &skipped,
         )));
     }
-    let timestamp = req.timestamp.then(|| {
+    let timestamp = a.timestamp.then(|| {
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs())
@@ -351,26 +395,31 @@ fn build(req: BuildConfig) -> Result<BuildRequest, SetupError> {
     Ok(BuildRequest {
         inputs,
         skipped,
-        given: req.inputs,
-        output: req.output,
-        product: req.product,
+        given: a.paths,
+        output: a.output,
+        product_at: catalogs
+            .as_slice()
+            .iter()
+            .position(|c| c.id == a.product)
+            .unwrap_or_default(),
+        product: a.product,
         catalogs,
         plan,
         media,
         verify: verify::Options {
             sums,
-            baseline: req.baseline,
+            baseline: a.baseline,
             media: None,
-            strict: req.strict,
-            require_signature: req.require_signature,
+            strict: a.strict,
+            require_signature: a.require_signature,
         },
-        limits: req.limits,
+        limits: a.budgets.limits(),
         trust,
-        threads: threads_or_cpus(req.threads),
-        bundle: req.bundle,
-        dry_run: req.dry_run,
-        force: req.force,
-        allow_findings: req.allow_findings,
+        threads: threads_or_cpus(g.threads),
+        bundle: a.bundle,
+        dry_run: a.dry_run,
+        force: a.force,
+        allow_findings: a.allow_findings,
         timestamp,
         farm,
     })
@@ -383,10 +432,9 @@ fn farm_check(
     product: Option<&str>,
     catalogs: &Catalogs,
 ) -> Result<FarmChecked, FarmErrors> {
-    let list: Vec<_> = catalogs.iter().cloned().collect();
     let farm = farm::read(path)?;
-    let catalog = farm::product(&farm, product, &list)?;
-    farm::check(&farm, catalog, &[], &list)?;
+    let catalog = farm::product(&farm, product, catalogs.as_slice())?;
+    farm::check(&farm, catalog, &[], catalogs.as_slice())?;
     let order = farm::order::order(&farm, catalog).map_err(|e| FarmErrors(vec![e]))?;
     Ok(FarmChecked {
         product: catalog.id.clone(),

@@ -4,7 +4,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use crate::extract::Error;
+use crate::error::Diagnostic;
 use crate::model::manifest::{FindingEntry, SUMS};
 use crate::model::{Arch, Build, Kb, Lang, Origin};
 
@@ -32,9 +32,9 @@ pub enum FindingKind {
     /// MsiPatchMetadata `StdPackageName` is not the patch's file name.
     StdPackageNameMismatch { file: String, std_name: String },
     /// The metadata (version resource, summary information, tables) could not be read.
-    MetadataUnreadable(Arc<Error>),
+    MetadataUnreadable(Arc<dyn Diagnostic + Send + Sync>),
     /// A container inside the input is damaged: what it holds could not all be listed.
-    Damaged(Arc<Error>),
+    Damaged(Arc<dyn Diagnostic + Send + Sync>),
     /// An MSI's files are in an external cabinet that is not beside it (a nested MSI, or an
     /// MSI downloaded alone): the package is identified, its files are not listed.
     ExternalCabinetMissing { cabinet: String },
@@ -112,7 +112,7 @@ pub enum FindingKind {
     /// `build`: a file whose name cannot be a file name in OUT: not placed.
     UnsafeFileName {
         name: String,
-        reason: crate::extract::safe_path::PathRefusal,
+        reason: crate::safe_path::PathRefusal,
     },
     /// `build`: the same patch (same bytes) twice among the inputs: placed once.
     DuplicatePatch { of: String },
@@ -261,7 +261,7 @@ impl FindingKind {
 
 /// An error's one-line message relative to the node it is about: the node's own origin prefix
 /// is dropped, so the finding does not repeat where it is.
-fn relative(err: &Error, origin: &Origin) -> String {
+fn relative(err: &dyn Diagnostic, origin: &Origin) -> String {
     let line = crate::error::line(err);
     let me = origin.to_string();
     if let Some(rest) = line.strip_prefix(&me) {
@@ -281,12 +281,12 @@ impl FindingKind {
         match self {
             FindingKind::MetadataUnreadable(e) => format!(
                 "metadata unreadable ({}); the file may be damaged: download it again",
-                relative(e, origin)
+                relative(&**e, origin)
             ),
             FindingKind::Damaged(e) => {
                 format!(
                     "damaged: {}; download the package again",
-                    relative(e, origin)
+                    relative(&**e, origin)
                 )
             }
             _ => self.to_string(),
@@ -330,12 +330,12 @@ impl fmt::Display for FindingKind {
             FindingKind::MetadataUnreadable(e) => write!(
                 f,
                 "metadata unreadable ({}); the file may be damaged: download it again",
-                crate::error::line(e)
+                crate::error::line(&**e)
             ),
             FindingKind::Damaged(e) => write!(
                 f,
                 "damaged: {}; download the package again",
-                crate::error::line(e)
+                crate::error::line(&**e)
             ),
             FindingKind::ExternalCabinetMissing { cabinet } => write!(
                 f,

@@ -24,27 +24,30 @@
 //! runs it and decides the exit status. No stage imports a later one; [`model`], [`names`]
 //! (Microsoft's naming conventions) and [`findings`] are the shared vocabulary, [`formats`] the container readers below them all.
 
+// What the binary, the tests, the examples and the fuzz targets use is public; the stages
+// are the crate's own, so the compiler sees what nothing calls.
 pub mod app;
-pub mod assemble;
+pub(crate) mod assemble;
 pub mod authenticode;
 pub mod catalog;
-pub mod classify;
+pub(crate) mod classify;
 pub mod cli;
-pub mod config;
-pub mod docs;
+pub(crate) mod config;
+pub(crate) mod docs;
 pub mod error;
 pub mod extract;
-pub mod farm;
-pub mod findings;
+pub(crate) mod farm;
+pub(crate) mod findings;
 pub mod formats;
-pub mod identify;
+pub(crate) mod identify;
 pub mod manifest;
-pub mod media;
+pub(crate) mod media;
 pub mod model;
 pub mod names;
-pub mod pipeline;
-pub mod plan;
-pub mod rollout;
-pub mod scan;
-pub mod ui;
-pub mod verify;
+pub(crate) mod pipeline;
+pub(crate) mod plan;
+pub(crate) mod rollout;
+pub mod safe_path;
+pub(crate) mod scan;
+pub(crate) mod ui;
+pub(crate) mod verify;

@@ -3,6 +3,5 @@
 use clap::Parser;
 
 fn main() -> std::process::ExitCode {
-    let (output, config) = slipway::cli::Cli::parse().into_config();
-    std::process::ExitCode::from(slipway::app::run(output, config).code())
+    std::process::ExitCode::from(slipway::app::run(slipway::cli::Cli::parse()).code())
 }

@@ -14,7 +14,7 @@ use crate::model::manifest::MANIFEST;
 /// Why the inputs cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum ScanError {
-    #[error("{}: cannot read: {source}", path.display())]
+    #[error("{}: cannot read", path.display())]
     Read {
         path: PathBuf,
         #[source]
@@ -22,9 +22,8 @@ pub enum ScanError {
     },
 }
 
-impl ScanError {
-    /// The stable code for `--json`.
-    pub fn code(&self) -> &'static str {
+impl crate::error::Diagnostic for ScanError {
+    fn code(&self) -> &'static str {
         match self {
             ScanError::Read { .. } => "read-error",
         }

@@ -25,7 +25,7 @@ const MAX_TRUST_FILE: u64 = 4 << 20;
 /// A trust file or directory that cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum TrustError {
-    #[error("{}: cannot read: {source}", path.display())]
+    #[error("{}: cannot read", path.display())]
     Read {
         path: PathBuf,
         source: std::io::Error,
@@ -40,6 +40,12 @@ pub enum TrustError {
         line: usize,
         message: String,
     },
+}
+
+impl crate::error::Diagnostic for TrustError {
+    fn code(&self) -> &'static str {
+        "trust-error"
+    }
 }
 
 /// What Microsoft's Trusted Root Program says about one root, from the `#` lines above its

@@ -118,14 +118,14 @@ impl fmt::Display for Source {
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogError {
     /// The file could not be read.
-    #[error("{}: cannot read: {source}", path.display())]
+    #[error("{}: cannot read", path.display())]
     Read {
         path: PathBuf,
         #[source]
         source: io::Error,
     },
     /// The text is not JSON (or not UTF-8).
-    #[error("{source_name}: not valid JSON: {source}")]
+    #[error("{source_name}: not valid JSON")]
     Syntax {
         source_name: Source,
         line: usize,
@@ -160,9 +160,8 @@ fn summary(problems: &[Problem]) -> String {
     }
 }
 
-impl CatalogError {
-    /// A stable kebab-case code for JSON reports.
-    pub fn code(&self) -> &'static str {
+impl crate::error::Diagnostic for CatalogError {
+    fn code(&self) -> &'static str {
         match self {
             CatalogError::Read { .. } => "catalog-unreadable",
             CatalogError::Syntax { .. } => "catalog-syntax",
@@ -265,23 +264,28 @@ pub fn load_file(path: &Path) -> Result<Catalog, CatalogError> {
 }
 
 /// The catalogs in use: the built-in ones, with `--catalog` files added or replacing a
-/// built-in of the same `id`. Iterated in `id` order.
+/// built-in of the same `id`. Kept in `id` order, so every stage borrows them as one slice.
 #[derive(Debug, Clone)]
 pub struct Catalogs {
-    entries: Vec<(Source, Catalog)>,
+    /// By `id`.
+    catalogs: Vec<Catalog>,
+    /// Where each of `catalogs` came from (same index).
+    sources: Vec<Source>,
 }
 
 impl Catalogs {
     /// The built-in catalogs plus `extra` files (in order; one whose `id` is a built-in's
     /// replaces it; two files with one `id` are an error).
     pub fn load(extra: &[PathBuf]) -> Result<Catalogs, CatalogError> {
-        let mut entries = Vec::with_capacity(BUILTIN.len() + extra.len());
+        let mut c = Catalogs {
+            catalogs: Vec::with_capacity(BUILTIN.len() + extra.len()),
+            sources: Vec::with_capacity(BUILTIN.len() + extra.len()),
+        };
         for (name, text) in BUILTIN {
             let source = Source::Builtin(name);
             let catalog = parse(&source, text)?;
-            entries.push((source, catalog));
+            c.insert(source, catalog)?;
         }
-        let mut c = Catalogs { entries };
         for path in extra {
             let catalog = load_file(path)?;
             c.insert(Source::File(path.clone()), catalog)?;
@@ -291,65 +295,66 @@ impl Catalogs {
 
     /// Catalogs from values already in memory (tests, tools); no built-ins.
     pub fn from_catalogs(catalogs: impl IntoIterator<Item = Catalog>) -> Catalogs {
-        let mut entries: Vec<(Source, Catalog)> =
-            catalogs.into_iter().map(|c| (Source::Memory, c)).collect();
-        entries.sort_by(|a, b| a.1.id.cmp(&b.1.id));
-        Catalogs { entries }
+        let mut catalogs: Vec<Catalog> = catalogs.into_iter().collect();
+        catalogs.sort_by(|a, b| a.id.cmp(&b.id));
+        let sources = catalogs.iter().map(|_| Source::Memory).collect();
+        Catalogs { catalogs, sources }
     }
 
     fn insert(&mut self, source: Source, catalog: Catalog) -> Result<(), CatalogError> {
-        match self.entries.iter_mut().find(|(_, c)| c.id == catalog.id) {
-            Some((Source::File(first), _)) => Err(CatalogError::DuplicateId {
-                id: catalog.id,
-                first: Source::File(first.clone()),
-                second: source,
-            }),
-            Some(slot) => {
-                *slot = (source, catalog);
-                Ok(())
-            }
-            None => {
-                self.entries.push((source, catalog));
+        match self.catalogs.binary_search_by(|c| c.id.cmp(&catalog.id)) {
+            Ok(i) => match &self.sources[i] {
+                Source::File(first) => Err(CatalogError::DuplicateId {
+                    id: catalog.id,
+                    first: Source::File(first.clone()),
+                    second: source,
+                }),
+                Source::Builtin(_) | Source::Memory => {
+                    self.catalogs[i] = catalog;
+                    self.sources[i] = source;
+                    Ok(())
+                }
+            },
+            Err(i) => {
+                self.catalogs.insert(i, catalog);
+                self.sources.insert(i, source);
                 Ok(())
             }
         }
     }
 
-    fn sorted(&self) -> Vec<&(Source, Catalog)> {
-        let mut v: Vec<_> = self.entries.iter().collect();
-        v.sort_by(|a, b| a.1.id.cmp(&b.1.id));
-        v
+    /// Every catalog, by id.
+    pub fn as_slice(&self) -> &[Catalog] {
+        &self.catalogs
     }
 
     /// The catalog with this id.
     pub fn get(&self, id: &str) -> Option<&Catalog> {
-        self.entries.iter().map(|(_, c)| c).find(|c| c.id == id)
+        self.catalogs.iter().find(|c| c.id == id)
     }
 
     /// Where the catalog with this id came from.
     pub fn source(&self, id: &str) -> Option<&Source> {
-        self.entries
-            .iter()
-            .find(|(_, c)| c.id == id)
-            .map(|(s, _)| s)
+        let i = self.catalogs.iter().position(|c| c.id == id)?;
+        self.sources.get(i)
     }
 
     /// Every catalog, by id.
     pub fn iter(&self) -> impl Iterator<Item = &Catalog> {
-        self.sorted().into_iter().map(|(_, c)| c)
+        self.catalogs.iter()
     }
 
     /// Every catalog with its source, by id.
     pub fn with_sources(&self) -> impl Iterator<Item = (&Source, &Catalog)> {
-        self.sorted().into_iter().map(|(s, c)| (s, c))
+        self.sources.iter().zip(&self.catalogs)
     }
 
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.catalogs.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.catalogs.is_empty()
     }
 
     /// Releases whose KB, or one of whose packages' own KB, is `kb`.
@@ -460,6 +465,7 @@ pub fn month_date(name: &str) -> Option<YearMonth> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Diagnostic as _;
 
     #[test]
     fn every_builtin_parses_and_every_manifest_is_listed() {

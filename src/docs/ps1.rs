@@ -9,7 +9,7 @@
 
 use std::fmt::Write as _;
 
-use crate::catalog::rollout::{Action, Outcome};
+use crate::catalog::rollout::Action;
 use crate::rollout::{Arg, Exec, Rollout, Run, Step};
 
 /// A PowerShell single-quoted string literal for `s`. PowerShell also ends a single-quoted
@@ -347,18 +347,19 @@ pub fn verify_script(tool_version: &str) -> String {
     s
 }
 
-/// The outcome names the scripts know (a test keeps them in step with the catalog's).
-pub const OUTCOMES: &[Outcome] = &[
-    Outcome::Success,
-    Outcome::Reboot,
-    Outcome::RebootInitiated,
-    Outcome::NotApplicable,
-    Outcome::AlreadyInstalled,
-];
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::catalog::rollout::Outcome;
+
+    /// The outcome names the scripts know (kept in step with the catalog's).
+    const OUTCOMES: &[Outcome] = &[
+        Outcome::Success,
+        Outcome::Reboot,
+        Outcome::RebootInitiated,
+        Outcome::NotApplicable,
+        Outcome::AlreadyInstalled,
+    ];
 
     #[test]
     fn quotes_double_every_kind_of_single_quote() {

@@ -5,10 +5,10 @@ use std::io;
 use std::path::PathBuf;
 
 use super::limits::BudgetExceeded;
-use super::safe_path::PathRefusal;
 use super::staging::LOCK;
 use crate::formats::{FormatError, ReadError};
 use crate::model::Origin;
+use crate::safe_path::PathRefusal;
 
 /// Everything that can stop the walk of an input or an extract run.
 ///
@@ -17,14 +17,14 @@ use crate::model::Origin;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The bytes do not follow their format (truncated header, bad checksum, corrupt data, …).
-    #[error("{origin}: {source}")]
+    #[error("{origin}")]
     Format {
         origin: Origin,
         #[source]
         source: FormatError,
     },
     /// An input (or a volume or external cabinet beside it) could not be opened or read.
-    #[error("{origin}: cannot read: {source}")]
+    #[error("{origin}: cannot read")]
     Read {
         origin: Origin,
         #[source]
@@ -35,14 +35,14 @@ pub enum Error {
     #[error("{origin}: is a {kind}, not a regular file; give the downloaded file itself")]
     NotAFile { origin: Origin, kind: &'static str },
     /// Writing below the output directory failed.
-    #[error("{}: cannot write: {source}", path.display())]
+    #[error("{}: cannot write", path.display())]
     Write {
         path: PathBuf,
         #[source]
         source: io::Error,
     },
     /// An entry name that would escape the output directory or is not a portable file name.
-    #[error("{origin}: refused entry name {name:?}: {reason}")]
+    #[error("{origin}: refused entry name {name:?}")]
     UnsafeName {
         origin: Origin,
         name: String,
@@ -60,7 +60,7 @@ pub enum Error {
         existing_origin: Origin,
     },
     /// A decompression budget (depth, size, count, ratio) was exceeded.
-    #[error("{origin}: {source}")]
+    #[error("{origin}")]
     Budget {
         origin: Origin,
         #[source]
@@ -123,9 +123,10 @@ impl Error {
     pub fn reading(origin: &Origin, err: io::Error) -> Error {
         Error::from_read(ReadError::reading(origin, err), || Error::Interrupted)
     }
+}
 
-    /// A stable, kebab-case code for the JSON report.
-    pub fn code(&self) -> &'static str {
+impl crate::error::Diagnostic for Error {
+    fn code(&self) -> &'static str {
         match self {
             Error::Format { .. } => "format-error",
             Error::Read { .. } => "read-error",
@@ -145,8 +146,7 @@ impl Error {
         }
     }
 
-    /// The origin the error is about, when it concerns a node of an input.
-    pub fn origin(&self) -> Option<&Origin> {
+    fn origin(&self) -> Option<&Origin> {
         match self {
             Error::Format { origin, .. }
             | Error::Read { origin, .. }
@@ -166,14 +166,12 @@ impl Error {
         }
     }
 
-    /// The exit status this error leads to.
-    pub fn exit_status(&self) -> crate::error::ExitStatus {
-        match self {
-            Error::Interrupted => crate::error::ExitStatus::Interrupted,
-            _ => crate::error::ExitStatus::Fatal,
-        }
+    fn is_interrupt(&self) -> bool {
+        matches!(self, Error::Interrupted)
     }
+}
 
+impl Error {
     /// Whether the bytes of the input are at fault (damage), as opposed to the run's limits,
     /// the output or the user: the one definition of "damaged" every command shares.
     pub fn is_damage(&self) -> bool {

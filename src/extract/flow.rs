@@ -47,7 +47,7 @@ impl Spent {
 pub(super) struct Meter<'a> {
     pub(super) limits: Limits,
     pub(super) spent: &'a Spent,
-    pub(super) interrupt: &'a AtomicBool,
+    pub(super) interrupt: &'static AtomicBool,
     pub(super) progress: &'a dyn Progress,
 }
 

@@ -11,7 +11,7 @@ pub mod error;
 mod flow;
 pub mod limits;
 mod names;
-pub mod safe_path;
+
 pub mod staging;
 mod tree;
 pub mod walk;
@@ -30,9 +30,9 @@ use crate::formats::{Format, read_head};
 use crate::model::{Origin, Sha256};
 
 use self::limits::Limits;
-use self::safe_path::SafePath;
 use self::staging::Staging;
 use self::walk::{Node, Spent, Visitor, Walked, Walker};
+use crate::safe_path::SafePath;
 
 /// What `extract` was asked to do.
 #[derive(Clone, Debug, Default)]
@@ -123,7 +123,7 @@ pub fn run(
     out: &Path,
     opts: &Options,
     progress: &dyn Progress,
-    interrupt: &AtomicBool,
+    interrupt: &'static AtomicBool,
 ) -> Result<Report, Error> {
     let folders = input_folders(inputs)?;
     staging::ensure_outside(
@@ -210,7 +210,7 @@ pub fn unpack_into(
     scratch: &Path,
     limits: Limits,
     progress: &dyn Progress,
-    interrupt: &AtomicBool,
+    interrupt: &'static AtomicBool,
 ) -> Result<Vec<Member>, Error> {
     let spent = Spent::default();
     let mut walker = Walker::writing(root, scratch, limits, &spent, interrupt, progress);

@@ -9,9 +9,9 @@ use std::fs;
 use std::path::PathBuf;
 
 use super::error::Error;
-use super::safe_path::SafePath;
 use super::writer::FileId;
 use crate::model::{Origin, Sha256};
+use crate::safe_path::SafePath;
 
 /// How the first file at a path is known: by its hash, or by the write that will hash it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -46,6 +46,30 @@ pub(super) struct Existing {
     pub size: u64,
     pub digest: Digest,
     pub origin: Origin,
+}
+
+impl Existing {
+    /// The collision rule for a member of `size` and `sha256` at this file's path (whose
+    /// SHA-256 is `first_sha256`, known once its write is done): the same file when size and
+    /// digest agree (`Ok`, written once), else the two collide.
+    pub(super) fn same_file(
+        self,
+        first_sha256: Sha256,
+        size: u64,
+        sha256: Sha256,
+        path: &SafePath,
+        origin: &Origin,
+    ) -> Result<Existing, Error> {
+        if (self.size, first_sha256) == (size, sha256) {
+            return Ok(self);
+        }
+        Err(Error::Collision {
+            origin: origin.clone(),
+            path: path.to_string(),
+            existing: self.path,
+            existing_origin: self.origin,
+        })
+    }
 }
 
 /// One namespace of placed names.

@@ -9,12 +9,12 @@ use std::path::{Path, PathBuf};
 use super::error::Error;
 use super::flow::{Fail, Meter, Out};
 use super::names::{Digest, Names};
-use super::safe_path::SafePath;
 use super::writer::{FileId, Writers, Written};
 use super::{Member, Note};
 use crate::formats::payload::Digests;
 use crate::formats::{Entry, FormatError, ReadError};
 use crate::model::{Origin, Sha1, Sha256};
+use crate::safe_path::SafePath;
 
 /// The files written so far, and the writers still writing.
 #[derive(Debug)]
@@ -125,20 +125,12 @@ impl TreeStore {
                 Digest::Known(sha) => sha,
                 Digest::Pending { member, ticket } => self.hash_of(member, ticket)?,
             };
-            if (first.size, first_sha) == (size, sha256) {
-                self.notes.push(Note::DuplicateIdentical {
-                    path: first.path,
-                    origin: origin.clone(),
-                });
-                return Ok(None);
-            }
-            return Err(Error::Collision {
+            let first = first.same_file(first_sha, size, sha256, path, origin)?;
+            self.notes.push(Note::DuplicateIdentical {
+                path: first.path,
                 origin: origin.clone(),
-                path: path.to_string(),
-                existing: first.path,
-                existing_origin: first.origin,
-            }
-            .into());
+            });
+            return Ok(None);
         }
         let index = self.members.len();
         self.names.add_file(

@@ -23,7 +23,6 @@ pub use super::flow::Spent;
 use super::flow::{Fail, Hold, Holder, Meter};
 use super::limits::{BudgetExceeded, Limits};
 use super::names::{Digest, Names};
-use super::safe_path::SafePath;
 use super::tree::TreeStore;
 use super::{Progress, open_input};
 use crate::formats::cab::{NoVolumes, VolumeResolver};
@@ -31,7 +30,8 @@ use crate::formats::payload::{
     BytesSource, Digests, DirVolumes, FileSource, HashedFile, Payload, Source, unpack,
 };
 use crate::formats::{Entry, EntrySink, Format, FormatError, ReadError, SNIFF_LEN, sniff};
-use crate::model::Origin;
+use crate::model::{Origin, Sha256};
+use crate::safe_path::SafePath;
 
 /// Members up to this size are spooled in memory; larger ones to a temporary file.
 pub const MEMORY_SPOOL: u64 = 16 << 20;
@@ -128,7 +128,7 @@ impl<'a> Walker<'a> {
         store: Store,
         limits: Limits,
         spent: &'a Spent,
-        interrupt: &'a AtomicBool,
+        interrupt: &'static AtomicBool,
         progress: &'a dyn Progress,
     ) -> Walker<'a> {
         Walker {
@@ -148,7 +148,7 @@ impl<'a> Walker<'a> {
     pub fn spooling(
         limits: Limits,
         spent: &'a Spent,
-        interrupt: &'a AtomicBool,
+        interrupt: &'static AtomicBool,
         progress: &'a dyn Progress,
     ) -> Walker<'a> {
         Walker::with(Store::Spool, limits, spent, interrupt, progress)
@@ -161,7 +161,7 @@ impl<'a> Walker<'a> {
         next: Arc<AtomicU64>,
         limits: Limits,
         spent: &'a Spent,
-        interrupt: &'a AtomicBool,
+        interrupt: &'static AtomicBool,
         progress: &'a dyn Progress,
     ) -> Walker<'a> {
         let store = Store::Pool {
@@ -177,7 +177,7 @@ impl<'a> Walker<'a> {
         scratch: &Path,
         limits: Limits,
         spent: &'a Spent,
-        interrupt: &'a AtomicBool,
+        interrupt: &'static AtomicBool,
         progress: &'a dyn Progress,
     ) -> Walker<'a> {
         let store = Store::Tree(Box::new(TreeStore::new(root, scratch)));
@@ -222,7 +222,7 @@ impl<'a> Walker<'a> {
         drop(file);
         self.meter.spent.add_input(len);
         // Hashed by the readers that parse it: one pass for what they read in order.
-        let hashed = HashedFile::new(path);
+        let hashed = HashedFile::new(path, self.meter.interrupt);
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -288,7 +288,14 @@ impl<'a> Walker<'a> {
             Err(ReadError::Stopped) => {
                 return Err(self.stopped.take().unwrap_or(Error::Interrupted));
             }
-            Err(e) => Walked::Damaged(Error::from_read(e, || Error::Interrupted)),
+            Err(e) => {
+                let e = Error::from_read(e, || Error::Interrupted);
+                // The one definition of damage decides: anything else ends the input.
+                if !e.is_damage() {
+                    return Err(e);
+                }
+                Walked::Damaged(e)
+            }
         };
         let complete = matches!(outcome, Walked::Complete);
         visitor.walked(node, outcome).map(|()| complete)
@@ -407,19 +414,16 @@ impl Sink<'_, '_, '_> {
         if let Some(names) = &mut self.names {
             let rel = names.place(&path, origin)?;
             if let Some(first) = names.existing(&path, origin)? {
-                if first.size == size && first.digest == Digest::Known(digests.sha256) {
-                    if let Holder::Pool(p, _) = &hold.to {
-                        let _ = std::fs::remove_file(p);
-                    }
-                    return Ok(());
+                // Outside the output tree every digest is known when it is recorded.
+                let first_sha = match first.digest {
+                    Digest::Known(sha) => sha,
+                    Digest::Pending { .. } => Sha256([0; 32]),
+                };
+                first.same_file(first_sha, size, digests.sha256, &path, origin)?;
+                if let Holder::Pool(p, _) = &hold.to {
+                    let _ = std::fs::remove_file(p);
                 }
-                return Err(Error::Collision {
-                    origin: origin.clone(),
-                    path: path.to_string(),
-                    existing: first.path,
-                    existing_origin: first.origin,
-                }
-                .into());
+                return Ok(());
             }
             names.add_file(&path, rel, size, Digest::Known(digests.sha256), origin);
         }

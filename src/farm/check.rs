@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 
 use super::{Farm, FarmError, FarmErrorKind, FarmErrors, Located, order};
 use crate::catalog::model::Catalog;
-use crate::extract::safe_path::SafePath;
 use crate::model::Lang;
+use crate::safe_path::SafePath;
 
 /// Why `name` cannot name a server (and a `scripts/<name>.ps1`). Computer names are DNS
 /// names: labels of up to 63 characters separated by periods, up to 255 in all, not case

@@ -208,8 +208,10 @@ impl FarmError {
             kind: Box::new(kind),
         }
     }
+}
 
-    pub fn code(&self) -> &'static str {
+impl crate::error::Diagnostic for FarmError {
+    fn code(&self) -> &'static str {
         self.kind.code()
     }
 }
@@ -218,9 +220,10 @@ impl FarmError {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FarmErrors(pub Vec<FarmError>);
 
-impl FarmErrors {
-    pub fn code(&self) -> &'static str {
-        self.0.first().map_or("farm-syntax", FarmError::code)
+impl crate::error::Diagnostic for FarmErrors {
+    /// The first mistake's code.
+    fn code(&self) -> &'static str {
+        self.0.first().map_or("farm-syntax", |e| e.kind.code())
     }
 }
 
@@ -353,6 +356,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Farm, FarmErrors> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Diagnostic as _;
 
     #[test]
     fn values_keep_their_lines() {

@@ -130,6 +130,7 @@ mod tests {
     use std::path::Path;
 
     use super::*;
+    use crate::error::Diagnostic as _;
     use crate::farm::parse;
 
     fn catalog() -> Catalog {

@@ -172,14 +172,14 @@ impl FormatError {
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
     /// The bytes do not follow their format (truncated header, bad checksum, corrupt data, …).
-    #[error("{origin}: {source}")]
+    #[error("{origin}")]
     Format {
         origin: Origin,
         #[source]
         source: FormatError,
     },
     /// The container (or a volume or external cabinet beside it) could not be read.
-    #[error("{origin}: cannot read: {source}")]
+    #[error("{origin}: cannot read")]
     Io {
         origin: Origin,
         #[source]
@@ -217,18 +217,28 @@ impl ReadError {
         }
     }
 
-    /// Where the problem is (`None` for [`ReadError::Stopped`]).
-    pub fn origin(&self) -> Option<&Origin> {
-        match self {
-            ReadError::Format { origin, .. } | ReadError::Io { origin, .. } => Some(origin),
-            ReadError::Stopped => None,
-        }
-    }
-
     /// Whether the error only says "nothing to extract here" (see
     /// [`FormatError::is_no_payload`]).
     pub fn is_no_payload(&self) -> bool {
         matches!(self, ReadError::Format { source, .. } if source.is_no_payload())
+    }
+}
+
+impl crate::error::Diagnostic for ReadError {
+    fn code(&self) -> &'static str {
+        match self {
+            ReadError::Format { .. } => "format-error",
+            ReadError::Io { .. } => "read-error",
+            ReadError::Stopped => "stopped",
+        }
+    }
+
+    /// Where the problem is (`None` for [`ReadError::Stopped`]).
+    fn origin(&self) -> Option<&Origin> {
+        match self {
+            ReadError::Format { origin, .. } | ReadError::Io { origin, .. } => Some(origin),
+            ReadError::Stopped => None,
+        }
     }
 }
 

@@ -74,16 +74,15 @@ impl HashState {
 pub struct HashedFile {
     path: PathBuf,
     state: Arc<Mutex<HashState>>,
+    /// The run's Ctrl-C / SIGTERM flag: once set, every read fails, so the longest passes over
+    /// an input (a signature's digest, the final hash of a file of gigabytes) end within one
+    /// chunk.
+    interrupt: &'static AtomicBool,
 }
 
-/// Set by the Ctrl-C / SIGTERM handler: every read of a [`HashedFile`] then fails, so the
-/// longest passes over an input (a signature's digest, the final hash of a file of
-/// gigabytes) end within one chunk. Signals are process-wide; so is this flag.
-pub static STOP_READING: AtomicBool = AtomicBool::new(false);
-
-/// The error a read of a [`HashedFile`] returns once [`STOP_READING`] is set.
-fn stopped() -> Option<io::Error> {
-    STOP_READING
+/// The error a read returns once the run's interrupt flag is set.
+fn stopped(interrupt: &AtomicBool) -> Option<io::Error> {
+    interrupt
         .load(Ordering::Relaxed)
         .then(|| io::Error::other("interrupted"))
 }
@@ -97,8 +96,10 @@ impl std::fmt::Debug for HashedFile {
 }
 
 impl HashedFile {
-    pub fn new(path: &Path) -> HashedFile {
+    /// `interrupt`: the run's Ctrl-C flag (process-wide, like the signal that sets it).
+    pub fn new(path: &Path, interrupt: &'static AtomicBool) -> HashedFile {
         HashedFile {
+            interrupt,
             path: path.to_path_buf(),
             state: Arc::new(Mutex::new(HashState {
                 upto: 0,
@@ -115,7 +116,7 @@ impl HashedFile {
         f.seek(SeekFrom::Start(state.upto))?;
         let mut buf = vec![0u8; 256 * 1024];
         loop {
-            if let Some(e) = stopped() {
+            if let Some(e) = stopped(self.interrupt) {
                 return Err(e);
             }
             let n = f.read(&mut buf)?;
@@ -138,11 +139,12 @@ struct HashingReader {
     file: File,
     pos: u64,
     state: Arc<Mutex<HashState>>,
+    interrupt: &'static AtomicBool,
 }
 
 impl Read for HashingReader {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if let Some(e) = stopped() {
+        if let Some(e) = stopped(self.interrupt) {
             return Err(e);
         }
         let n = self.file.read(buf)?;
@@ -168,6 +170,7 @@ impl Source for HashedFile {
             file: File::open(&self.path)?,
             pos: 0,
             state: Arc::clone(&self.state),
+            interrupt: self.interrupt,
         }))
     }
 
@@ -395,7 +398,8 @@ mod tests {
             Sha256(sha2::Sha256::digest(&data).into()),
             Sha1(sha1::Sha1::digest(&data).into()),
         );
-        let hashed = HashedFile::new(&path);
+        static NEVER: AtomicBool = AtomicBool::new(false);
+        let hashed = HashedFile::new(&path, &NEVER);
         {
             let mut a = hashed.open().unwrap();
             let mut b = hashed.open().unwrap();

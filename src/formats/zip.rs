@@ -13,7 +13,7 @@ use crate::model::{Origin, OriginStep};
 /// Something wrong with a zip archive.
 #[derive(Debug, thiserror::Error)]
 pub enum ZipError {
-    #[error("malformed zip archive: {0}")]
+    #[error("malformed zip archive")]
     Archive(#[source] zip::result::ZipError),
     #[error("member {name:?} is encrypted (password-protected zips are not supported)")]
     Encrypted { name: String },
@@ -24,7 +24,7 @@ pub enum ZipError {
     },
     #[error("member {name:?} is a symbolic link (links are never extracted)")]
     Symlink { name: String },
-    #[error("corrupt member data: {0}")]
+    #[error("corrupt member data")]
     Data(#[source] io::Error),
 }
 

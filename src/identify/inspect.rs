@@ -89,7 +89,7 @@ pub fn walk_with(
     inputs: &[PathBuf],
     walk: &WalkOptions<'_>,
     progress: &dyn Progress,
-    interrupt: &AtomicBool,
+    interrupt: &'static AtomicBool,
 ) -> Inspection {
     let WalkOptions {
         limits,

@@ -15,9 +15,9 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use sha2::Digest as _;
 
 use crate::extract::limits::{BudgetExceeded, Limits};
-use crate::extract::safe_path::SafePath;
 use crate::extract::{Error, Progress};
 use crate::model::{Origin, OriginStep, Sha256};
+use crate::safe_path::SafePath;
 
 /// Directory levels below the medium's root (as deep as the disc reader allows).
 const MAX_DEPTH: usize = crate::formats::disc::MAX_DEPTH as usize;

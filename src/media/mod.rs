@@ -8,6 +8,7 @@
 
 mod folder;
 pub mod identity;
+mod settle;
 
 use std::collections::BTreeSet;
 use std::fs::File;
@@ -22,6 +23,7 @@ use crate::formats::{Format, sniff};
 use crate::model::{Arch, Lang, Origin, OriginStep, Sha256};
 
 pub use identity::{Identity, Mismatch};
+pub use settle::{Found, Settled, settle};
 
 /// The folder setup applies updates from, at a medium's root (seed 004 lines 134, 928-932).
 pub const UPDATES: &str = "Updates";
@@ -118,7 +120,7 @@ pub struct Staged {
 #[derive(Debug, thiserror::Error)]
 pub enum MediaError {
     /// Reading or copying it failed (damage, a refused name, a budget, Ctrl-C).
-    #[error("{0}")]
+    #[error(transparent)]
     Extract(#[from] extract::Error),
     #[error("{}: not setup media: {reason}", path.display())]
     NotMedia { path: PathBuf, reason: String },
@@ -169,9 +171,8 @@ pub enum MediaError {
     NoLanguagePacks { path: PathBuf, product: String },
 }
 
-impl MediaError {
-    /// The stable code for `--json`.
-    pub fn code(&self) -> &'static str {
+impl crate::error::Diagnostic for MediaError {
+    fn code(&self) -> &'static str {
         match self {
             MediaError::Extract(e) => e.code(),
             MediaError::NotMedia { .. } => "not-media",
@@ -183,12 +184,67 @@ impl MediaError {
             MediaError::NoLanguagePacks { .. } => "media-language",
         }
     }
+
+    fn origin(&self) -> Option<&crate::model::Origin> {
+        self.inner().and_then(crate::error::Diagnostic::origin)
+    }
+
+    fn is_interrupt(&self) -> bool {
+        self.inner()
+            .is_some_and(crate::error::Diagnostic::is_interrupt)
+    }
+}
+
+impl MediaError {
+    /// The stage error it wraps, which knows the origin.
+    fn inner(&self) -> Option<&dyn crate::error::Diagnostic> {
+        match self {
+            MediaError::Extract(e) => Some(e),
+            MediaError::NotMedia { .. }
+            | MediaError::NoSetup { .. }
+            | MediaError::Product { .. }
+            | MediaError::Arch { .. }
+            | MediaError::Language { .. }
+            | MediaError::BaseLanguage { .. }
+            | MediaError::Twice { .. }
+            | MediaError::NoLanguagePacks { .. } => None,
+        }
+    }
+}
+
+/// The media stage's first call, before any download is read: copies every medium into
+/// `dir/<n>/` (scratch space for disc images beside it) and identifies it against `product`,
+/// so that a medium that is not the product's is refused before the downloads are read.
+#[allow(clippy::too_many_arguments)]
+pub fn stage(
+    sources: &[MediaSource],
+    dir: &Path,
+    limits: Limits,
+    threads: usize,
+    product: &Catalog,
+    catalogs: &[Catalog],
+    progress: &dyn Progress,
+    interrupt: &'static AtomicBool,
+) -> Result<Vec<Staged>, MediaError> {
+    let mut staged = Vec::with_capacity(sources.len());
+    for (n, source) in sources.iter().enumerate() {
+        let dest = dir.join(n.to_string());
+        let scratch = dir.join(format!("{n}.scratch"));
+        std::fs::create_dir_all(&scratch).map_err(|e| extract::Error::Write {
+            path: scratch.clone(),
+            source: e,
+        })?;
+        staged.push(stage_one(
+            source, &dest, &scratch, limits, threads, product, catalogs, progress, interrupt,
+        )?);
+    }
+    Ok(staged)
 }
 
 /// Copies `source` into `dest` (absent; created here) and identifies it against `product`.
 /// `scratch` holds in-flight files of a disc image.
 #[allow(clippy::too_many_arguments)]
-pub fn stage(
+fn stage_one(
     source: &MediaSource,
     dest: &Path,
     scratch: &Path,
@@ -197,7 +253,7 @@ pub fn stage(
     product: &Catalog,
     catalogs: &[Catalog],
     progress: &dyn Progress,
-    interrupt: &AtomicBool,
+    interrupt: &'static AtomicBool,
 ) -> Result<Staged, MediaError> {
     let path = &source.path;
     let read_err = |e| extract::Error::Read {
@@ -296,7 +352,7 @@ fn pe_facts(path: &Path) -> std::io::Result<Option<crate::formats::pe::PeFacts>>
 /// The catalog's setup quirks applied to the media's `Updates` folders: a `remove_file` whose
 /// `when_component` the media's edition installs (a WSS `wsssetup.dll` in MOSS media) is left
 /// out of every role. Returns the staged copies left out and a `quirk-applied` finding each.
-pub fn quirks(staged: &[Staged], product: &Catalog) -> (Vec<PathBuf>, Vec<Finding>) {
+fn quirks(staged: &[Staged], product: &Catalog) -> (Vec<PathBuf>, Vec<Finding>) {
     let mut removed = Vec::new();
     let mut findings = Vec::new();
     for m in staged {
@@ -338,7 +394,7 @@ pub fn quirks(staged: &[Staged], product: &Catalog) -> (Vec<PathBuf>, Vec<Findin
 
 /// The role-relative paths (lower-case) the media files take in every role folder, all but
 /// the staged copies in `not_copied`: no placed update may take one.
-pub fn reserved(staged: &[Staged], not_copied: &BTreeSet<PathBuf>) -> BTreeSet<String> {
+fn reserved(staged: &[Staged], not_copied: &BTreeSet<PathBuf>) -> BTreeSet<String> {
     staged
         .iter()
         .flat_map(|m| {

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Deserializer, Serialize};
 
+pub mod chars;
 pub mod manifest;
 
 mod lang;

@@ -24,11 +24,11 @@ use std::collections::BTreeSet;
 
 use crate::catalog::model::{Catalog, Role};
 use crate::classify::Class;
-use crate::extract::safe_path::SafePath;
 use crate::findings::Finding;
 use crate::identify::inspect::Item;
 use crate::model::manifest::PlacedKind;
 use crate::model::{Build, Lang, Scope};
+use crate::safe_path::SafePath;
 
 /// What to build.
 #[derive(Clone, Debug, Default)]
@@ -66,13 +66,12 @@ pub enum PlanError {
     UnsafeRole {
         product: String,
         role: String,
-        reason: crate::extract::safe_path::PathRefusal,
+        reason: crate::safe_path::PathRefusal,
     },
 }
 
-impl PlanError {
-    /// The stable code for `--json`.
-    pub fn code(&self) -> &'static str {
+impl crate::error::Diagnostic for PlanError {
+    fn code(&self) -> &'static str {
         match self {
             PlanError::UnknownRole { .. } => "unknown-role",
             PlanError::NoPatches => "no-patches",
@@ -303,6 +302,7 @@ pub fn plan(
 mod tests {
     use super::*;
     use crate::classify::ComponentRef;
+    use crate::error::Diagnostic as _;
     use crate::formats::Format;
     use crate::model::{Origin, Sha1, Sha256};
     use crate::names::classify_name;

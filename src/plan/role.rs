@@ -7,11 +7,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::{Placed, RolePlan};
 use crate::catalog::model::{Catalog, Role};
 use crate::classify::Class;
-use crate::extract::safe_path::SafePath;
 use crate::findings::{Finding, FindingKind};
 use crate::identify::inspect::Item;
 use crate::model::manifest::PlacedKind;
 use crate::model::{Lang, Scope};
+use crate::safe_path::SafePath;
 
 /// What every role's plan is made from.
 pub(super) struct Context<'a, 'c> {

@@ -18,8 +18,6 @@ use crate::catalog::rollout::{Action, Outcome};
 pub const SCHEMA_VERSION: u32 = 1;
 /// The file's name at OUT's root.
 pub const ROLLOUT_JSON: &str = "rollout.json";
-/// `rollout.json`'s JSON Schema, as shipped in `manifests/`.
-pub const ROLLOUT_SCHEMA: &str = include_str!("../../manifests/rollout.schema.json");
 
 /// The whole rollout (`rollout.json`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -37,7 +37,7 @@ pub fn build_json(req: &BuildRequest, b: &Built<'_>) -> Value {
         "findings": findings.iter().map(|f| finding_json(f)).collect::<Vec<_>>(),
         "errors": b.inspection.failed.iter().map(|(p, e)| json!({
             "path": p.display().to_string(),
-            "error": super::report::error_json(e),
+            "error": super::error_json(e),
         })).collect::<Vec<_>>(),
     })
 }

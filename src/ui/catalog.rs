@@ -6,7 +6,7 @@ use std::path::Path;
 use serde_json::{Value, json};
 
 use super::{Printer, table};
-use crate::catalog::{Catalog, CatalogError, Catalogs, Problem, Source};
+use crate::catalog::{Catalog, Catalogs, Problem, Source};
 
 fn source_label(source: &Source) -> String {
     match source {
@@ -176,48 +176,5 @@ pub fn print_check(p: &Printer, file: &Path, problems: &[Problem]) {
             "{}: {errors} error(s), {warnings} warning(s)",
             file.display()
         ));
-    }
-}
-
-/// The JSON form of a catalog error.
-pub fn error_json(err: &CatalogError) -> Value {
-    let mut v = json!({ "code": err.code(), "message": err.to_string() });
-    if let CatalogError::Invalid { problems, .. } = err {
-        v["problems"] = json!(problems);
-    }
-    if let CatalogError::Syntax { line, column, .. } = err {
-        v["line"] = json!(line);
-        v["column"] = json!(column);
-    }
-    v
-}
-
-/// Reports a catalog error that stops a command (`catalog check` on an unreadable file, a
-/// `--catalog` that cannot be used): one line on stderr; with --json, the document.
-pub fn print_fatal(p: &Printer, command: &str, file: Option<&Path>, err: &CatalogError) {
-    p.error(err);
-    if p.json_mode() {
-        let mut doc = json!({ "command": command, "ok": false, "error": error_json(err) });
-        if let Some(f) = file {
-            doc["file"] = json!(f.display().to_string());
-            doc["problems"] = json!([]);
-        }
-        p.json(&doc);
-    }
-}
-
-/// Reports `catalog show` of a product no catalog describes.
-pub fn print_unknown_product(p: &Printer, product: &str, catalogs: &Catalogs) {
-    let known: Vec<&str> = catalogs.iter().map(|c| c.id.as_str()).collect();
-    p.error(format_args!(
-        "no catalog describes {product:?}; known: {}",
-        known.join(", ")
-    ));
-    if p.json_mode() {
-        p.json(&json!({
-            "command": "catalog show",
-            "ok": false,
-            "error": { "code": "unknown-product", "message": format!("no catalog describes {product:?}") },
-        }));
     }
 }

@@ -35,7 +35,7 @@ pub fn farm_json(file: &str, result: &Result<FarmChecked, FarmErrors>) -> Value 
             "ok": false,
             "file": file,
             "errors": e.0.iter().map(|x| json!({
-                "code": x.code(),
+                "code": x.kind.code(),
                 "line": x.line,
                 "message": x.to_string(),
             })).collect::<Vec<_>>(),
@@ -44,7 +44,16 @@ pub fn farm_json(file: &str, result: &Result<FarmChecked, FarmErrors>) -> Value 
 }
 
 /// Prints a farm check.
-pub fn print_farm_check(p: &Printer, file: &str, result: &Result<FarmChecked, FarmErrors>) {
+pub fn print_farm_check(p: &Printer, result: &Result<FarmChecked, FarmErrors>) {
+    // The file as given.
+    let file = match result {
+        Ok(c) => c.farm.path.display().to_string(),
+        Err(e) => {
+            e.0.first()
+                .map_or_else(String::new, |x| x.path.display().to_string())
+        }
+    };
+    let file = file.as_str();
     if let Err(e) = result {
         for x in &e.0 {
             p.error(x);

@@ -94,7 +94,7 @@ pub fn inspection_json(insp: &Inspection, classes: &[Class<'_>]) -> Value {
         "findings": insp.findings().map(finding_json).collect::<Vec<_>>(),
         "errors": insp.failed.iter().map(|(p, e)| json!({
             "path": p.display().to_string(),
-            "error": super::report::error_json(e),
+            "error": super::error_json(e),
         })).collect::<Vec<_>>(),
     })
 }

@@ -11,8 +11,29 @@ pub mod verify;
 use std::fmt::Display;
 use std::io::{IsTerminal, Write};
 
-use crate::cli::{ColorChoice, OutputConfig};
+use crate::error::Diagnostic;
 use crate::findings::{Finding, Severity};
+use crate::model::chars::invisible_name;
+
+/// How the user wants to be talked to (the global flags), before looking at the terminal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Settings {
+    pub json: bool,
+    /// -1 quiet, 0 normal, 1+ verbose.
+    pub verbosity: i8,
+    pub color: ColorChoice,
+    /// Progress bars wanted (shown only on a terminal).
+    pub progress: bool,
+}
+
+/// `--color`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ColorChoice {
+    /// On a terminal, unless `NO_COLOR` is set.
+    Auto,
+    Always,
+    Never,
+}
 
 /// Prints messages (stderr) and data (stdout) according to the output settings.
 #[derive(Debug, Clone)]
@@ -24,7 +45,7 @@ pub struct Printer {
 }
 
 impl Printer {
-    pub fn new(cfg: &OutputConfig) -> Printer {
+    pub fn new(cfg: &Settings) -> Printer {
         let stderr_tty = std::io::stderr().is_terminal();
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
         let color = match cfg.color {
@@ -110,11 +131,13 @@ impl Printer {
 }
 
 /// A line for a person: every control character (ESC, BEL, CR, newline, …) shown as a
-/// visible escape (`\x1b`, `\r`), as `ls` and `fd` do, so a name inside an archive can
-/// never rewrite what the administrator sees. `--json` carries the exact strings instead.
+/// visible escape (`\x1b`, `\r`), and every character a person cannot see or tell apart
+/// (bidirectional controls, zero-width and unusual spaces: [`invisible_name`]) as `\u{202e}`,
+/// as `fd` does, so a name inside an archive can never rewrite or disguise what the
+/// administrator sees. `--json` carries the exact strings instead.
 pub fn visible(text: &dyn Display) -> String {
     let text = text.to_string();
-    if !text.chars().any(char::is_control) {
+    if !text.chars().any(|c| invisible_name(c).is_some()) {
         return text;
     }
     let mut out = String::with_capacity(text.len() + 8);
@@ -123,11 +146,37 @@ pub fn visible(text: &dyn Display) -> String {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            c if c.is_control() => out.push_str(&format!("\\x{:02x}", u32::from(c))),
+            c if c.is_control() && u32::from(c) < 0x100 => {
+                out.push_str(&format!("\\x{:02x}", u32::from(c)));
+            }
+            c if invisible_name(c).is_some() => out.push_str(&format!("\\u{{{:x}}}", u32::from(c))),
             c => out.push(c),
         }
     }
     out
+}
+
+/// The JSON form of an error: its code, its one-line message (every cause said once) and the
+/// Origin chain of the node it is about.
+pub fn error_json(err: &dyn Diagnostic) -> serde_json::Value {
+    serde_json::json!({
+        "code": err.code(),
+        "message": crate::error::line(err),
+        "origin": err.origin().map(crate::model::Origin::labels),
+    })
+}
+
+/// The one way a run that stops as a whole is reported: one `error:` line on stderr and, with
+/// `--json`, the one document saying so (`{"command", "ok": false, "error"}`).
+pub fn fatal(p: &Printer, command: &str, err: &dyn Diagnostic) {
+    p.error(crate::error::line(err));
+    if p.json_mode() {
+        p.json(&serde_json::json!({
+            "command": command,
+            "ok": false,
+            "error": error_json(err),
+        }));
+    }
 }
 
 /// More findings of one code than this are collapsed into one line (unless `-v`).
@@ -233,6 +282,15 @@ mod tests {
             "evil\\x1b[31mred\\x07\\r\\nx"
         );
         assert_eq!(visible(&"\u{85}"), "\\x85");
+    }
+
+    #[test]
+    fn bidi_and_zero_width_characters_are_shown_escaped() {
+        // An override that would show `exe.msp` as `psm.exe`, and a zero-width space.
+        assert_eq!(visible(&"sts\u{202e}exe.msp"), "sts\\u{202e}exe.msp");
+        assert_eq!(visible(&"a\u{200b}b"), "a\\u{200b}b");
+        assert_eq!(visible(&"de-de\u{a0}x"), "de-de\\u{a0}x");
+        assert_eq!(visible(&"Grüße, 日本"), "Grüße, 日本");
     }
 
     #[test]

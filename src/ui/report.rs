@@ -5,6 +5,7 @@ use std::path::Path;
 use serde_json::{Value, json};
 
 use super::{Printer, human_size};
+use crate::error::Diagnostic;
 use crate::extract::Error;
 use crate::extract::{Note, Report};
 use crate::model::Origin;
@@ -13,27 +14,13 @@ fn origin_json(origin: &Origin) -> Value {
     json!(origin.labels())
 }
 
-/// An error as one line (see [`crate::error::line`]).
-pub fn error_line(err: &Error) -> String {
-    crate::error::line(err)
-}
-
 /// The line for an input that failed: the error's own line when it names where it is (its
 /// Origin chain starts at the input), else prefixed with the input.
 pub fn input_error_line(path: &Path, err: &Error) -> String {
     match err.origin() {
-        Some(_) => error_line(err),
-        None => format!("{}: {}", path.display(), error_line(err)),
+        Some(_) => crate::error::line(err),
+        None => format!("{}: {}", path.display(), crate::error::line(err)),
     }
-}
-
-/// The JSON form of an error: code, one-line message, origin chain.
-pub fn error_json(err: &Error) -> Value {
-    json!({
-        "code": err.code(),
-        "message": error_line(err),
-        "origin": err.origin().map(origin_json),
-    })
 }
 
 fn note_json(note: &Note) -> Value {
@@ -65,7 +52,7 @@ pub fn extract_json(out: &Path, report: &Report) -> Value {
             "format": i.format,
             "members": i.members,
             "bytes": i.bytes,
-            "error": i.error.as_ref().map(error_json),
+            "error": i.error.as_ref().map(|e| super::error_json(e)),
         })).collect::<Vec<_>>(),
         "members": report.members.iter().map(|m| json!({
             "path": m.path,
@@ -79,40 +66,11 @@ pub fn extract_json(out: &Path, report: &Report) -> Value {
     })
 }
 
-/// The `--json` document of a run that could not start, for errors outside [`Error`]
-/// (catalogs, checksum files).
-pub fn fatal_message_json(command: &str, code: &str, message: &str) -> Value {
-    json!({
-        "command": command,
-        "ok": false,
-        "error": {"code": code, "message": message, "origin": null},
-    })
-}
-
-/// Reports a run that could not start or stopped as a whole: one `error:` line, and with
-/// `--json` the one document saying so.
-pub fn print_fatal(p: &Printer, command: &str, code: &str, message: &dyn std::fmt::Display) {
-    let message = message.to_string();
-    p.error(&message);
-    if p.json_mode() {
-        p.json(&fatal_message_json(command, code, &message));
-    }
-}
-
-/// The `--json` document of a run that could not start (or failed as a whole).
-pub fn fatal_json(command: &str, err: &Error) -> Value {
-    json!({
-        "command": command,
-        "ok": false,
-        "error": error_json(err),
-    })
-}
-
 /// Prints an extract report for people (and the JSON document in `--json` mode).
 pub fn print_extract(p: &Printer, out: &Path, report: &Report) {
     for input in report.failed_inputs() {
         if let Some(err) = &input.error {
-            p.error(error_line(err));
+            p.error(crate::error::line(err));
         }
     }
     if p.json_mode() {
@@ -165,10 +123,10 @@ mod tests {
             FormatError::Zip(ZipError::Data(std::io::Error::other("invalid checksum"))),
         );
         assert_eq!(
-            error_line(&err),
+            crate::error::line(&err),
             "pkg.zip: corrupt member data: invalid checksum"
         );
         let err = Error::Interrupted;
-        assert_eq!(error_line(&err), "interrupted");
+        assert_eq!(crate::error::line(&err), "interrupted");
     }
 }

@@ -7,7 +7,6 @@ use super::Printer;
 use super::inspect::{finding_json, item_json};
 use super::table;
 use crate::classify::Class;
-use crate::error::ExitStatus;
 use crate::findings::{Finding, Severity};
 use crate::identify::inspect::Inspection;
 use crate::pipeline::Verified;
@@ -63,7 +62,7 @@ pub fn verification_json(
         "findings": all_findings(insp, ver).into_iter().map(finding_json).collect::<Vec<_>>(),
         "errors": insp.failed.iter().map(|(p, e)| json!({
             "path": p.display().to_string(),
-            "error": super::report::error_json(e),
+            "error": super::error_json(e),
         })).collect::<Vec<_>>(),
     })
 }
@@ -186,28 +185,14 @@ pub fn print_output_check(p: &Printer, check: &OutputCheck) {
     ));
 }
 
-/// Reports a whole `verify` run; returns its exit status.
-pub fn print_verified(p: &Printer, v: &Verified<'_>, strict: bool) -> ExitStatus {
-    let output_failed = v.outputs.iter().any(|c| !c.findings.is_empty());
+/// Reports a whole `verify` run.
+pub fn print_verified(p: &Printer, v: &Verified<'_>, strict: bool) {
     for check in &v.outputs {
         print_output_check(p, check);
     }
-    let Some((insp, classes, ver)) = &v.downloads else {
-        if p.json_mode() {
-            p.json(&outputs_json(&v.outputs));
-        }
-        return if output_failed {
-            ExitStatus::Findings
-        } else {
-            ExitStatus::Ok
-        };
-    };
-    print_verification(p, insp, classes, ver, strict, &v.outputs);
-    if !insp.failed.is_empty() {
-        ExitStatus::Fatal
-    } else if ver.failed(insp, strict) || output_failed {
-        ExitStatus::Findings
-    } else {
-        ExitStatus::Ok
+    match &v.downloads {
+        None if p.json_mode() => p.json(&outputs_json(&v.outputs)),
+        None => {}
+        Some((insp, classes, ver)) => print_verification(p, insp, classes, ver, strict, &v.outputs),
     }
 }

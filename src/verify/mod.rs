@@ -16,7 +16,7 @@ use crate::findings::{Finding, FindingKind, HashAlgorithm, Severity};
 use crate::identify::inspect::{Inspection, Item};
 use crate::model::Build;
 
-pub use sums::{SumEntry, SumsError, SumsSyntax, parse_sums, read_sums};
+pub use sums::{SumEntry, SumsError, read_sums};
 
 /// The result of one check for one item.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]

@@ -20,7 +20,7 @@ pub const MAX_RECORD_BYTES: u64 = 64 << 20;
 /// Why a built folder or bundle could not be checked at all.
 #[derive(Debug, thiserror::Error)]
 pub enum OutputError {
-    #[error("{}: cannot read: {source}", path.display())]
+    #[error("{}: cannot read", path.display())]
     Read {
         path: PathBuf,
         #[source]
@@ -28,7 +28,7 @@ pub enum OutputError {
     },
     #[error("{}: no {MANIFEST} (not a slipway build output)", path.display())]
     NoManifest { path: PathBuf },
-    #[error("{}: {MANIFEST} is not a slipway install manifest: {source}", path.display())]
+    #[error("{}: {MANIFEST} is not a slipway install manifest", path.display())]
     BadManifest {
         path: PathBuf,
         #[source]
@@ -36,7 +36,7 @@ pub enum OutputError {
     },
     #[error("{}: {name} is larger than {MAX_RECORD_BYTES} bytes: not written by slipway", path.display())]
     TooLarge { path: PathBuf, name: &'static str },
-    #[error("{}: not a zip archive: {source}", path.display())]
+    #[error("{}: not a zip archive", path.display())]
     Zip {
         path: PathBuf,
         #[source]
@@ -44,9 +44,8 @@ pub enum OutputError {
     },
 }
 
-impl OutputError {
-    /// The stable code for `--json`.
-    pub fn code(&self) -> &'static str {
+impl crate::error::Diagnostic for OutputError {
+    fn code(&self) -> &'static str {
         match self {
             OutputError::Read { .. } => "read-error",
             OutputError::NoManifest { .. } => "no-manifest",

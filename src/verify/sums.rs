@@ -31,7 +31,7 @@ pub struct SumsSyntax {
 /// Why the `--sums` files could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum SumsError {
-    #[error("{}: cannot read: {source}", path.display())]
+    #[error("{}: cannot read", path.display())]
     Read {
         path: PathBuf,
         #[source]
@@ -43,9 +43,8 @@ pub enum SumsError {
     Syntax(#[from] SumsSyntax),
 }
 
-impl SumsError {
-    /// The stable code for `--json`.
-    pub fn code(&self) -> &'static str {
+impl crate::error::Diagnostic for SumsError {
+    fn code(&self) -> &'static str {
         match self {
             SumsError::Read { .. } => "read-error",
             SumsError::TooLarge { .. } => "sums-too-large",

@@ -12,6 +12,7 @@ use slipway::formats::cab::{self as reader, CabError, NoVolumes, Volume, VolumeR
 use slipway::formats::{Entry, EntrySink, FormatError};
 use slipway::model::{Origin, OriginStep};
 
+use crate::fixtures::rng::Rng;
 use crate::fixtures::{MemSink, MemVolumes};
 
 // ---------------------------------------------------------------- helpers
@@ -110,7 +111,7 @@ impl VolumeResolver for DirResolver {
 
 /// Deterministic test data: `kind` 0 = incompressible, 1 = text-like, 2 = zeros.
 pub(crate) fn data(seed: u64, len: usize, kind: u8) -> Vec<u8> {
-    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let mut rng = Rng::new(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
     let words = [
         &b"update "[..],
         b"patch ",
@@ -121,9 +122,7 @@ pub(crate) fn data(seed: u64, len: usize, kind: u8) -> Vec<u8> {
     ];
     let mut out = Vec::with_capacity(len);
     while out.len() < len {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
+        let x = rng.next_u64();
         match kind {
             0 => out.push(x as u8),
             1 => out.extend_from_slice(words[(x % words.len() as u64) as usize]),
@@ -448,7 +447,10 @@ fn bad_checksum_and_corrupt_data_fail_in_the_member() {
     } else {
         assert!(cab_error(&err).is_some(), "{err}");
     }
-    assert!(err.to_string().starts_with("test.cab › x: "), "{err}");
+    assert!(
+        slipway::error::line(&err).starts_with("test.cab › x: "),
+        "{err}"
+    );
 
     // Without the checksum, the damage is caught by the decompressor or the size check.
     let mut bad = good.clone();
@@ -499,16 +501,10 @@ fn every_prefix_and_many_mutations_are_handled_without_panic() {
             "prefix {cut} accepted"
         );
     }
-    let mut x = 0x1234_5678_u64;
+    let mut rng = Rng::new(0x1234_5678);
     for _ in 0..400 {
         let mut m = bytes.clone();
-        for _ in 0..3 {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            let at = (x as usize) % m.len();
-            m[at] = (x >> 32) as u8;
-        }
+        rng.scribble(&mut m, 3);
         let _ = extract_bytes(&m);
         let _ = reader::scan(&mut Cursor::new(&m), m.len() as u64).unwrap();
     }
@@ -531,10 +527,7 @@ fn quantum_and_unknown_compression_are_refused_clearly() {
         ),
         "{err}"
     );
-    assert!(
-        err.to_string()
-            .ends_with("unsupported compression: Quantum")
-    );
+    assert!(slipway::error::line(&err).ends_with("unsupported compression: Quantum"));
     bytes[36 + 6..36 + 8].copy_from_slice(&0x0007_u16.to_le_bytes());
     let err = extract_bytes(&bytes).unwrap_err();
     assert!(

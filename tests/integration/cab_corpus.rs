@@ -10,6 +10,7 @@ use slipway::formats::cab::{self as reader, NoVolumes, Span};
 use slipway::model::Origin;
 
 use crate::fixtures::MemSink;
+use crate::fixtures::rng::Rng;
 
 use super::cab::*;
 
@@ -187,7 +188,7 @@ fn corpus_damaged_cabinets_fail_cleanly() {
         match extract_path(&path, &mut volumes) {
             Ok(sink) => failures.push(format!("{file}: accepted, {} members", sink.files.len())),
             Err(e) => {
-                let msg = e.to_string();
+                let msg = slipway::error::line(&e);
                 if !msg.contains(expect) {
                     failures.push(format!("{file}: {msg:?} lacks {expect:?}"));
                 }
@@ -213,8 +214,7 @@ fn corpus_quantum_folder_is_refused_after_the_others() {
     )
     .unwrap_err();
     assert!(
-        err.to_string()
-            .ends_with("unsupported compression: Quantum"),
+        slipway::error::line(&err).ends_with("unsupported compression: Quantum"),
         "{err}"
     );
     let rows = cabextract_rows(&corpus);
@@ -272,7 +272,7 @@ fn corpus_scan_finds_embedded_cabinets() {
 #[test]
 fn corpus_every_cabinet_survives_mutation() {
     let Some(corpus) = corpus() else { return };
-    let mut x = 0x9E37_79B9_u64;
+    let mut rng = Rng::new(0x9E37_79B9);
     for file in CORPUS_OK.iter().chain(CORPUS_ERR.iter().map(|(f, _)| f)) {
         let bytes = fs::read(corpus.join(file)).unwrap();
         if bytes.len() > 64 * 1024 {
@@ -280,16 +280,7 @@ fn corpus_every_cabinet_survives_mutation() {
         }
         for _ in 0..40 {
             let mut m = bytes.clone();
-            for _ in 0..4 {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                if m.is_empty() {
-                    break;
-                }
-                let at = (x as usize) % m.len();
-                m[at] = (x >> 40) as u8;
-            }
+            rng.scribble(&mut m, 4);
             let _ = extract_bytes(&m);
             let mut c = Cursor::new(&m);
             c.rewind().unwrap();

@@ -9,6 +9,7 @@ use std::process::Command;
 use slipway::formats::cab::NoVolumes;
 
 use crate::cab::{FolderSpec, build_cab, data, extract_path};
+use crate::fixtures::rng::Rng;
 
 type Files = Vec<(String, Vec<u8>)>;
 
@@ -250,12 +251,10 @@ fn lzx_window_wraps_agree_with_cabextract() {
 /// x86-like data: CALL (E8) instructions with displacements to targets inside the file.
 fn x86_like(seed: u64, len: usize) -> Vec<u8> {
     let mut out = data(seed, len, 0);
-    let mut x = seed | 1;
+    let mut rng = Rng::new(seed | 1);
     let mut i = 0;
     while i + 5 < len {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
+        let x = rng.next_u64();
         i += 3 + (x % 40) as usize;
         if i + 5 >= len {
             break;

@@ -282,8 +282,8 @@ fn an_interrupted_run_cleans_up_and_reports_it() {
     let tmp = tempfile::tempdir().unwrap();
     let pkg = write(tmp.path(), "p.zip", &zip(&[("a", b"a"), ("b", b"b")]));
     let out = tmp.path().join("out");
-    let interrupted = AtomicBool::new(true);
-    let report = run(&[pkg], &out, &Options::default(), &NoProgress, &interrupted).unwrap();
+    static INTERRUPTED: AtomicBool = AtomicBool::new(true);
+    let report = run(&[pkg], &out, &Options::default(), &NoProgress, &INTERRUPTED).unwrap();
     assert!(report.interrupted);
     assert!(!report.committed);
     assert!(report.members.is_empty());

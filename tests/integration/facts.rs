@@ -18,6 +18,7 @@ use crate::fixtures::msi::{
     PATCH_KEYWORDS, SUMMARY_TIME_SECS, cabinet, msp_with_cab,
 };
 use crate::fixtures::pe::{self as fpe, PeBuilder};
+use crate::fixtures::rng::Rng;
 use crate::support;
 
 // ---------------------------------------------------------------- PE
@@ -124,13 +125,11 @@ fn not_a_pe_gives_none_and_damage_never_panics() {
     for cut in (0..exe.len()).step_by(37) {
         let _ = pe_facts(&exe[..cut]);
     }
-    let mut rng = 0x2545_F491_4F6C_DD1Du64;
+    let mut rng = Rng::new(0x2545_F491_4F6C_DD1D);
     for _ in 0..3000 {
         let mut bad = exe.clone();
         for _ in 0..4 {
-            rng ^= rng << 13;
-            rng ^= rng >> 7;
-            rng ^= rng << 17;
+            let rng = rng.next_u64();
             // Mostly hit the headers and the resource section (the first 0x800 bytes).
             let span = if rng & 1 == 0 { 0x800 } else { bad.len() };
             let at = (rng >> 8) as usize % span.min(bad.len());
@@ -421,7 +420,7 @@ fn damaged_packages_give_error_values_not_panics() {
             .embedded_cabinet("data.cab", cabinet(&[("a", b"a")]))
             .build(),
     ];
-    let mut rng = 0x9E37_79B9_7F4A_7C15u64;
+    let mut rng = Rng::new(0x9E37_79B9_7F4A_7C15);
     let mut errors = 0;
     for pkg in &pkgs {
         for cut in (0..pkg.len()).step_by(509) {
@@ -429,13 +428,7 @@ fn damaged_packages_give_error_values_not_panics() {
         }
         for _ in 0..800 {
             let mut bad = pkg.clone();
-            for _ in 0..3 {
-                rng ^= rng << 13;
-                rng ^= rng >> 7;
-                rng ^= rng << 17;
-                let at = (rng % bad.len() as u64) as usize;
-                bad[at] = (rng >> 40) as u8;
-            }
+            rng.scribble(&mut bad, 3);
             errors += usize::from(msi_facts(&bad).is_err());
         }
     }
@@ -780,13 +773,8 @@ fn corpus_facts_never_panic() {
     // Mutations of a real patch and of a real executable's headers and version resource.
     let msp = std::fs::read(dir.join("lessmsi/WPF2_32.msp")).unwrap();
     let exe = std::fs::read(dir.join("FinishedGames/dxwebsetup.exe")).unwrap();
-    let mut rng = 0xD1B5_4A32_D192_ED03u64;
-    let mut next = || {
-        rng ^= rng << 13;
-        rng ^= rng >> 7;
-        rng ^= rng << 17;
-        rng
-    };
+    let mut rng = Rng::new(0xD1B5_4A32_D192_ED03);
+    let mut next = || rng.next_u64();
     for _ in 0..400 {
         let mut bad = msp.clone();
         for _ in 0..3 {

@@ -662,7 +662,8 @@ fn scripts_are_well_formed_and_locked_by_snapshots() {
         let script = fs::read_to_string(b.out.join(format!("scripts/{server}.ps1"))).unwrap();
         insta::assert_snapshot!(format!("script_{product}_{server}"), script);
         insta::assert_json_snapshot!(format!("rollout_{product}"), b.rollout);
-        let schema: Value = serde_json::from_str(slipway::rollout::ROLLOUT_SCHEMA).unwrap();
+        let schema: Value =
+            serde_json::from_str(include_str!("../../manifests/rollout.schema.json")).unwrap();
         assert!(slipway::catalog::schema::unsupported_keywords(&schema).is_empty());
         let problems = slipway::catalog::schema::validate(&schema, &b.rollout);
         assert!(problems.is_empty(), "{product}: {problems:#?}");

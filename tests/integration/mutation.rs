@@ -155,7 +155,7 @@ fn mutation_never_panics_and_failures_leave_nothing() {
         },
         force: false,
     };
-    let interrupt = AtomicBool::new(false);
+    static NEVER: AtomicBool = AtomicBool::new(false);
     let mut rng = Rng(0x0005_EED0_F511_F3A7);
     let mut runs = 0;
     for (name, data) in seeds() {
@@ -172,7 +172,7 @@ fn mutation_never_panics_and_failures_leave_nothing() {
                     &out,
                     &opts,
                     &NoProgress,
-                    &interrupt,
+                    &NEVER,
                 )
             }));
             let report = match result {

@@ -16,6 +16,7 @@ use crate::fixtures::msi::{
     MsiBuilder, cabinet, msi_with_embedded_cab, msi_with_external_cab, msp_with_cab,
 };
 use crate::fixtures::pe::{Arch, PeBuilder, ResName, VersionInfo};
+use crate::fixtures::rng::Rng;
 use crate::fixtures::zip::zip;
 use crate::fixtures::{MemSink, MemVolumes};
 use crate::support;
@@ -190,7 +191,7 @@ fn truncated_and_damaged_pe_never_panics() {
     // Length claims longer than the data: still no error, no panic.
     let _ = pe::locate(&mut Cursor::new(exe[..300].to_vec()), exe.len() as u64).unwrap();
     // Damage every header and resource-tree byte in turn, with a few patterns.
-    let mut rng = 0x2545_F491_4F6C_DD1Du64;
+    let mut rng = Rng::new(0x2545_F491_4F6C_DD1D);
     for at in 0..0x400.min(exe.len()) {
         for pattern in [0x00, 0xff, 0x80] {
             let mut bad = exe.clone();
@@ -200,13 +201,7 @@ fn truncated_and_damaged_pe_never_panics() {
     }
     for _ in 0..2000 {
         let mut bad = exe.clone();
-        for _ in 0..4 {
-            rng ^= rng << 13;
-            rng ^= rng >> 7;
-            rng ^= rng << 17;
-            let at = (rng % bad.len() as u64) as usize;
-            bad[at] = (rng >> 32) as u8;
-        }
+        rng.scribble(&mut bad, 4);
         let _ = locate(&bad);
     }
     for junk in [&b""[..], b"MZ", b"PK\x05\x06", &[0u8; 4096][..]] {
@@ -296,8 +291,7 @@ fn external_cabinet_is_listed_and_missing_one_is_an_error() {
         "{err}"
     );
     assert!(
-        err.to_string()
-            .contains("external cabinet Data1.cab not found"),
+        slipway::error::line(&err).contains("external cabinet Data1.cab not found"),
         "{err}"
     );
 }
@@ -353,7 +347,7 @@ fn package_without_cabinet_says_so() {
         matches!(msi_error(&err), Some(MsiError::NoCabinet)),
         "{err}"
     );
-    assert!(err.to_string().contains("no cabinet in package"));
+    assert!(slipway::error::line(&err).contains("no cabinet in package"));
 }
 
 #[test]
@@ -390,20 +384,14 @@ fn damaged_packages_never_panic() {
             .build(),
         msp_with_cab("sts", FILES),
     ];
-    let mut rng = 0x9E37_79B9_7F4A_7C15u64;
+    let mut rng = Rng::new(0x9E37_79B9_7F4A_7C15);
     for pkg in &pkgs {
         for cut in (0..pkg.len()).step_by(509) {
             let _ = list(&pkg[..cut]);
         }
         for _ in 0..600 {
             let mut bad = pkg.clone();
-            for _ in 0..3 {
-                rng ^= rng << 13;
-                rng ^= rng >> 7;
-                rng ^= rng << 17;
-                let at = (rng % bad.len() as u64) as usize;
-                bad[at] = (rng >> 40) as u8;
-            }
+            rng.scribble(&mut bad, 3);
             let _ = list(&bad);
             let mut beside = MemVolumes::default();
             beside.0.insert("ext.cab".into(), cab.clone());
@@ -644,13 +632,8 @@ fn damaged_corpus_packages_never_panic() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(40);
-    let mut rng = 0xD1B5_4A32_D192_ED03u64;
-    let mut next = move || {
-        rng ^= rng << 13;
-        rng ^= rng >> 7;
-        rng ^= rng << 17;
-        rng
-    };
+    let mut rng = Rng::new(0xD1B5_4A32_D192_ED03);
+    let mut next = move || rng.next_u64();
     let files = CORPUS_PACKAGES
         .iter()
         .map(|(f, _)| *f)

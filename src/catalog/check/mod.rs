@@ -24,7 +24,7 @@ use super::schema;
 // `Problem` lives in `problem`, which the schema validator shares without importing this
 // module; re-exported so that `check::Problem` and friends keep working.
 pub use super::problem::{Problem, has_errors, pointer_push};
-pub use text::{invisible_name, kb_in_name};
+pub use text::kb_in_name;
 
 /// Every problem in a catalog document: schema violations first, then the semantic checks,
 /// each group in document order.

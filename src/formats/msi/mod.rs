@@ -50,13 +50,13 @@ pub enum MsiError {
     #[error("no cabinet in package")]
     NoCabinet,
     /// The compound-file structure (header, FAT, directory) is damaged.
-    #[error("not a valid compound file: {source}")]
+    #[error("not a valid compound file")]
     CompoundFile {
         #[source]
         source: io::Error,
     },
     /// The package's reader failed (not a problem of its bytes).
-    #[error("cannot read package: {source}")]
+    #[error("cannot read package")]
     Read {
         #[source]
         source: io::Error,
