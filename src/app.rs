@@ -5,14 +5,14 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::catalog;
-use crate::cli::Cli;
+use crate::cli::{Cli, ColorArg};
 use crate::config::{self, Request};
 use crate::error::{Diagnostic, ExitStatus, Interrupted};
 use crate::extract::{self, NoProgress, Progress};
 use crate::findings::Severity;
 use crate::names;
 use crate::pipeline::{self, Outcome};
-use crate::ui::{self, Printer, progress::Bar};
+use crate::ui::{self, ColorChoice, Printer, Settings, progress::Bar};
 
 /// The run's Ctrl-C / SIGTERM flag, the only one: set by the handler below and passed to every
 /// stage that loops, which checks it and unwinds (staging cleaned up).
@@ -34,9 +34,29 @@ fn with_progress<T>(printer: &Printer, what: &str, work: impl FnOnce(&dyn Progre
     result
 }
 
+/// The output settings the global flags ask for (`-q`/`-v`, `--json`, `--color`,
+/// `--no-progress`).
+fn settings(cli: &Cli) -> Settings {
+    let g = &cli.global;
+    Settings {
+        json: g.json,
+        verbosity: if g.quiet > 0 {
+            -1
+        } else {
+            i8::try_from(g.verbose).unwrap_or(i8::MAX)
+        },
+        color: match g.color {
+            ColorArg::Auto => ColorChoice::Auto,
+            ColorArg::Always => ColorChoice::Always,
+            ColorArg::Never => ColorChoice::Never,
+        },
+        progress: !g.no_progress && g.quiet == 0,
+    }
+}
+
 /// Runs one command line; the returned status becomes the process exit code.
 pub fn run(cli: Cli) -> ExitStatus {
-    let printer = Printer::new(&cli.settings());
+    let printer = Printer::new(&settings(&cli));
     let command = cli.command_name();
     match config::load(cli) {
         Ok(request) => run_request(&printer, command, request),
@@ -179,5 +199,23 @@ fn run_request(printer: &Printer, command: &str, request: Request) -> ExitStatus
                 Err(e) => fatal(printer, command, &e),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[test]
+    fn quiet_hides_progress_and_json_is_kept() {
+        let cli = Cli::try_parse_from(["slipway", "catalog", "list", "--json", "-q"]).unwrap();
+        let s = settings(&cli);
+        assert!(s.json);
+        assert_eq!(s.verbosity, -1);
+        assert!(!s.progress, "-q hides progress");
+        let cli = Cli::try_parse_from(["slipway", "catalog", "list", "-vv"]).unwrap();
+        assert_eq!(settings(&cli).verbosity, 2);
+        assert!(settings(&cli).progress);
     }
 }

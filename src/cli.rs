@@ -1,5 +1,5 @@
-//! Command-line definitions (clap): the arguments as typed (ripgrep's LowArgs), the output
-//! settings for `ui`, completion scripts and man pages. clap stops here:
+//! Command-line definitions (clap): the arguments as typed (ripgrep's LowArgs), completion
+//! scripts and man pages. clap stops here:
 //! [`crate::config::load`] turns a [`Cli`] into a loaded, validated request in one step.
 
 use std::path::PathBuf;
@@ -8,7 +8,6 @@ use clap::{ArgAction, Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
 use crate::extract::limits::{Limits, parse_size};
 use crate::model::{Build, Lang};
-use crate::ui::{ColorChoice, Settings};
 
 /// Turn Microsoft server update packages into verified installation sources, without running
 /// them.
@@ -318,25 +317,6 @@ impl BudgetArgs {
 }
 
 impl Cli {
-    /// The output settings (`-q`/`-v`, `--json`, `--color`, `--no-progress`).
-    pub fn settings(&self) -> Settings {
-        let g = &self.global;
-        Settings {
-            json: g.json,
-            verbosity: if g.quiet > 0 {
-                -1
-            } else {
-                i8::try_from(g.verbose).unwrap_or(i8::MAX)
-            },
-            color: match g.color {
-                ColorArg::Auto => ColorChoice::Auto,
-                ColorArg::Always => ColorChoice::Always,
-                ColorArg::Never => ColorChoice::Never,
-            },
-            progress: !g.no_progress && g.quiet == 0,
-        }
-    }
-
     /// The command's name, as JSON documents report it.
     pub fn command_name(&self) -> &'static str {
         match &self.command {
@@ -427,7 +407,7 @@ mod tests {
     }
 
     #[test]
-    fn budgets_and_output_settings_are_parsed() {
+    fn budgets_and_global_flags_are_parsed() {
         let cli = Cli::try_parse_from([
             "slipway",
             "extract",
@@ -444,10 +424,8 @@ mod tests {
             "-q",
         ])
         .unwrap();
-        let settings = cli.settings();
-        assert!(settings.json);
-        assert_eq!(settings.verbosity, -1);
-        assert!(!settings.progress, "-q hides progress");
+        assert!(cli.global.json);
+        assert_eq!(cli.global.quiet, 1);
         let Command::Extract(a) = cli.command else {
             panic!("not extract");
         };

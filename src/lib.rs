@@ -1,28 +1,19 @@
 //! slipway: turns Microsoft server update packages into verified slipstream sources, without
 //! running them.
 //!
-//! The pipeline (see `ARCHITECTURE.md` for one hop from each stage to its code):
+//! The pipeline, and the floors it stands on (ARCHITECTURE.md is the map; a test checks every
+//! `crate::` path against its rules):
 //!
 //! ```text
-//! cli ─► config (loaded, validated Request)
-//!   scan       inputs → files, non-regular files refused, folders of downloads expanded
-//!   extract    the one walker: recursion, path checker, budgets, hashing (extract::walk);
-//!              `extract` writes the members into OUT
-//!   identify   facts per node: name, PE version info, MSI/MSP summary and tables, signature
-//!   classify   pure: family, build, KB, scope, language, release, component, roles
-//!   verify     hashes, builds, supersedence, baselines, consistency, signatures; OUT re-check
-//!   plan       pure: what goes where, in which order, for each role
-//!   farm       the farm file (`--farm`), checked against the catalog; servers' rollout order
-//!   rollout    pure: the catalog's rollout rules expanded for the farm (rollout.json)
-//!   assemble   staging, placing files (hard links), commit
-//!   docs       report.html, RUNBOOK.md, scripts/<server>.ps1, verify.ps1 (before the manifest)
-//!   manifest   install-manifest.json, SHA256SUMS, bundle
-//!   ui         human report on stderr, one JSON document on stdout
+//! top floor   cli → config (loaded, validated Request) → pipeline → ui → app (exit status)
+//! stages      scan → extract (the one walker) → media → identify → classify (pure) → verify
+//!             → plan (pure) → farm → rollout (pure) → assemble → docs → manifest
+//! below them  error, model, safe_path, names, formats (the readers), authenticode, catalog,
+//!             findings
 //! ```
 //!
-//! [`pipeline`] runs the stages in that order; [`app`] turns a command line into a request,
-//! runs it and decides the exit status. No stage imports a later one; [`model`], [`names`]
-//! (Microsoft's naming conventions) and [`findings`] are the shared vocabulary, [`formats`] the container readers below them all.
+//! No stage imports a later one; [`model`], [`names`] (Microsoft's naming conventions) and the
+//! findings are the shared vocabulary, [`formats`] the container readers below them all.
 
 // What the binary, the tests, the examples and the fuzz targets use is public; the stages
 // are the crate's own, so the compiler sees what nothing calls.

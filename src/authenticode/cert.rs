@@ -241,11 +241,6 @@ impl Cert {
         )
     }
 
-    /// Whether `issuer`'s key verifies this certificate's signature.
-    pub fn signed_by(&self, issuer: &Cert) -> bool {
-        self.verify_signed_by(issuer).is_ok()
-    }
-
     pub fn valid_at(&self, t: i64) -> bool {
         self.validity.0 <= t && t <= self.validity.1
     }

@@ -4,6 +4,7 @@
 // Tests report what they skip and the scores they measure on stderr.
 #![allow(clippy::print_stderr)]
 
+mod architecture;
 mod authenticode;
 mod build;
 mod cab;
