@@ -669,6 +669,7 @@ fn roles(set: RoleSet) -> Vec<Role> {
         components: Vec::new(),
         role_families: Vec::new(),
         notes: notes.iter().map(|n| (*n).to_owned()).collect(),
+        pool: slipway::catalog::model::Pool::None,
     };
     match set {
         RoleSet::SharePointFarm => vec![

@@ -146,11 +146,11 @@ pub fn place(stage: &Stage, items: &[Item], plan: &Plan) -> Result<(), Error> {
                         continue;
                     };
                     // Pooled members and media copies (ours) move; inputs (the user's files) are
-                    // copied, never linked.
+                    // copied, never linked, and must still be the bytes that were verified.
                     if src.starts_with(stage.pool()) || src.starts_with(stage.media_dir()) {
                         fs::rename(src, &dest).map_err(write_err(&dest))?;
                     } else {
-                        fs::copy(src, &dest).map_err(write_err(&dest))?;
+                        copy_input(&items[p.item], src, &dest)?;
                     }
                     first.insert(p.item, dest.clone());
                 }
@@ -158,6 +158,62 @@ pub fn place(stage: &Stage, items: &[Item], plan: &Plan) -> Result<(), Error> {
         }
     }
     fs::remove_dir_all(stage.pool()).map_err(write_err(stage.pool()))
+}
+
+/// Copies every package existing servers run into OUT's `packages/` (once; the roles share
+/// it), each checked to be the bytes that were verified.
+pub fn place_packages(stage: &Stage, items: &[Item], plan: &Plan) -> Result<(), Error> {
+    for p in &plan.packages {
+        let item = &items[p.item];
+        let Some(src) = item.stored.as_ref() else {
+            continue;
+        };
+        let dest = p
+            .file
+            .split('/')
+            .fold(stage.root().to_path_buf(), |d, c| d.join(c));
+        fresh(&dest)?;
+        copy_input(item, src, &dest)?;
+    }
+    Ok(())
+}
+
+/// Copies an input (the user's file) into OUT, hashing the bytes as they are copied: a file
+/// that changed since it was read and verified is refused, never placed.
+fn copy_input(item: &Item, src: &Path, dest: &Path) -> Result<(), Error> {
+    use sha2::Digest as _;
+    use std::io::{Read, Write};
+    let (mut file, _) = crate::extract::open_input(src, &item.origin)?;
+    std::io::Seek::rewind(&mut file).map_err(write_err(src))?;
+    let mut out = io::BufWriter::new(
+        fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(dest)
+            .map_err(write_err(dest))?,
+    );
+    let mut hasher = sha2::Sha256::new();
+    let mut size = 0u64;
+    let mut buf = vec![0u8; 256 * 1024];
+    loop {
+        let n = file.read(&mut buf).map_err(|source| Error::Read {
+            origin: item.origin.clone(),
+            source,
+        })?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+        out.write_all(&buf[..n]).map_err(write_err(dest))?;
+        size += n as u64;
+    }
+    out.flush().map_err(write_err(dest))?;
+    if size != item.size || crate::model::Sha256(hasher.finalize().into()) != item.sha256 {
+        return Err(Error::InputChanged {
+            origin: item.origin.clone(),
+        });
+    }
+    Ok(())
 }
 
 /// Places every medium's files (all but the `Updates` patches in `handled`, which the plan

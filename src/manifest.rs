@@ -18,8 +18,8 @@ use crate::identify::inspect::Inspection;
 use crate::media::{MediaKind, Staged};
 use crate::model::Sha256;
 use crate::model::manifest::{
-    FindingEntry, Input, InstallManifest, Languages, MediaEntry, MediaFileEntry, PlacedEntry,
-    RoleEntry, SCHEMA_VERSION, SupersededEntry, Tool,
+    FindingEntry, Input, InstallManifest, Languages, MediaEntry, MediaFileEntry, PackageEntry,
+    PlacedEntry, RoleEntry, SCHEMA_VERSION, SupersededEntry, Tool,
 };
 use crate::plan::Plan;
 use crate::verify::output::files_below;
@@ -138,6 +138,26 @@ pub fn install_manifest(
             notes: r.role.notes.clone(),
         })
         .collect();
+    let packages = plan
+        .packages
+        .iter()
+        .map(|p| {
+            let item = &items[p.item];
+            PackageEntry {
+                file: p.file.clone(),
+                sha256: item.sha256,
+                size: item.size,
+                input: labels
+                    .chain(&item.origin)
+                    .first()
+                    .cloned()
+                    .unwrap_or_default(),
+                kb: item.named.kb,
+                roles: p.roles.clone(),
+                order: p.order,
+            }
+        })
+        .collect();
     let superseded = plan
         .superseded
         .iter()
@@ -166,6 +186,7 @@ pub fn install_manifest(
         notes: plan.notes.clone(),
         media,
         roles,
+        packages,
         superseded,
         findings: findings
             .iter()

@@ -355,6 +355,7 @@ fn write(
         return Ok(());
     };
     assemble::place(stage, &built.inspection.items, plan)?;
+    assemble::place_packages(stage, &built.inspection.items, plan)?;
     assemble::place_media(stage, plan, &built.media, &settled.handled)?;
     let written = |source| Error::Write {
         path: stage.root().to_path_buf(),

@@ -139,6 +139,23 @@ pub struct Role {
     /// Notes for the administrator (passive nodes first, SCR targets before their source…).
     #[serde(default)]
     pub notes: Vec<String>,
+    /// Whether the role's servers belong to a pool (the farm file's `pool`).
+    #[serde(default)]
+    pub pool: Pool,
+}
+
+/// Whether a role's servers name their pool in the farm file.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Pool {
+    /// No pools for this role.
+    #[default]
+    None,
+    /// A server may name its pool (an Enterprise pool's front end; not a Standard Edition
+    /// server).
+    Optional,
+    /// Every server names its pool (a pool's back-end database server).
+    Required,
 }
 
 /// The kind of a release.
@@ -246,6 +263,9 @@ pub struct Quirk {
     /// The component whose presence triggers the quirk.
     #[serde(default)]
     pub when_component: Option<String>,
+    /// The roles a `place_file` goes to (every role when empty).
+    #[serde(default)]
+    pub roles: Vec<String>,
 }
 
 /// A step after installing updates.

@@ -6,20 +6,27 @@
 //!
 //! Text, downtime and commands may hold placeholders, filled per server and file:
 //! `{server}`, `{role}`, `{cluster}`, `{peer}` (a passive node's active node; an active node's
-//! first passive node, already updated), `{name}`, `{file}`, `{log}`, `{kb}`, `{build}`,
-//! `{builds}` (the builds placed for the server's role). `catalog check` refuses others
-//! ([`PLACEHOLDERS`]), and names that come from archives (`{file}`, `{name}`, `{log}`) are
-//! allowed only where they are quoted for PowerShell: whole `arguments`, never `powershell`.
+//! first passive node, already updated), `{pool}` (the server's pool), `{backend}` (its
+//! pool's back-end database server), `{name}`, `{file}`,
+//! `{log}`, `{kb}`, `{build}`, `{builds}` (the builds placed for the server's role) and
+//! `{build:<component>}` (the highest build of that component's updates for the server's
+//! role; a step that names it is left out where the role has none). `catalog check` refuses
+//! others ([`PLACEHOLDERS`]), and names that come from archives (`{file}`, `{name}`, `{log}`)
+//! are allowed only where they are quoted for PowerShell: whole `arguments` (`{log}` may follow
+//! a switch, as in `/log:{log}`), never `powershell` or `check`.
 
 use serde::{Deserialize, Serialize};
 
 /// Placeholders of text and downtime.
 pub const PLACEHOLDERS: &[&str] = &[
-    "server", "role", "cluster", "peer", "name", "file", "log", "kb", "build", "builds",
+    "server", "role", "cluster", "peer", "pool", "backend", "name", "file", "log", "kb", "build",
+    "builds",
 ];
-/// Placeholders a `powershell` snippet may use: names the farm check validated, nothing
-/// from an archive.
-pub const SNIPPET_PLACEHOLDERS: &[&str] = &["server", "cluster", "peer"];
+/// Placeholders a `powershell` snippet or a `check` may use: names the farm check validated
+/// and builds, nothing from an archive.
+pub const SNIPPET_PLACEHOLDERS: &[&str] = &["server", "cluster", "peer", "pool", "backend"];
+/// The prefix of the per-component build placeholder (`{build:moss}`), allowed everywhere.
+pub const COMPONENT_BUILD: &str = "build:";
 
 /// The rollout rules of a product.
 #[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
@@ -40,6 +47,21 @@ pub struct Rollout {
     /// The back-out plan, as the sources give it.
     #[serde(default)]
     pub backout: Vec<Sourced>,
+    /// The Windows PowerShell the product's servers have, which the scripts require.
+    #[serde(default)]
+    pub powershell: Option<PowerShellReq>,
+}
+
+/// The PowerShell version the scripts are written for (`#requires -Version`), and what a
+/// person must know about it on the product's servers.
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PowerShellReq {
+    /// `major.minor`, e.g. `2.0`.
+    pub version: String,
+    pub text: String,
+    #[serde(default)]
+    pub sources: Vec<String>,
 }
 
 /// A text with its sources.
@@ -88,6 +110,9 @@ pub enum Scope {
     #[default]
     Server,
     Farm,
+    /// Once for each pool, on the first server of it the step concerns (servers of no pool
+    /// are left out).
+    Pool,
 }
 
 /// Which servers of the step's roles it concerns.
@@ -115,9 +140,12 @@ pub enum Outcome {
     Reboot,
     /// Succeeded; the installer restarts the computer itself.
     RebootInitiated,
-    /// The update is not for anything installed here: nothing to do.
+    /// The update is not for anything installed here: nothing to do (only where the step
+    /// says this is expected; elsewhere the expansion makes it [`Outcome::Stop`]).
     NotApplicable,
     AlreadyInstalled,
+    /// A documented failure: the script stops and shows the remedy.
+    Stop,
 }
 
 impl Outcome {
@@ -128,6 +156,7 @@ impl Outcome {
             Outcome::RebootInitiated => "reboot-initiated",
             Outcome::NotApplicable => "not-applicable",
             Outcome::AlreadyInstalled => "already-installed",
+            Outcome::Stop => "stop",
         }
     }
 }
@@ -139,6 +168,36 @@ pub struct ExitCode {
     pub code: i64,
     pub outcome: Outcome,
     pub meaning: String,
+    /// What to do when this code stops the script.
+    #[serde(default)]
+    pub remedy: Option<String>,
+}
+
+/// What an installer runs for a role's updates.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Installs {
+    /// Each placed update file (a patch, a whole package placed as it is).
+    #[default]
+    File,
+    /// The downloaded package each placed patch was taken from, run as the vendor
+    /// prescribes (the copy in OUT's `packages/`), once per package.
+    Package,
+    /// Never per server: a step of its own runs the file (an Enterprise pool's database
+    /// update, run once on the pool's database server).
+    None,
+}
+
+/// Whether a "not applicable" exit code is expected where the installer runs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum IfNotApplicable {
+    /// The update must apply on every server it is run on: "not applicable" stops the
+    /// script with the code's remedy.
+    #[default]
+    Stop,
+    /// Expected on some servers (an update for a component not every server has).
+    Expected,
 }
 
 /// How update files whose name matches `match` are installed.
@@ -160,6 +219,14 @@ pub struct Installer {
     /// Update Installer): they get no install step of their own.
     #[serde(default)]
     pub applies_contained: bool,
+    /// Files or the packages they came from.
+    #[serde(default)]
+    pub installs: Installs,
+    #[serde(default)]
+    pub if_not_applicable: IfNotApplicable,
+    /// Why "not applicable" is expected (with `if_not_applicable: expected`).
+    #[serde(default)]
+    pub not_applicable_reason: Option<String>,
     #[serde(default)]
     pub downtime: Option<String>,
     #[serde(default)]
@@ -189,7 +256,47 @@ pub struct ClusterRules {
 pub struct Phase {
     pub id: String,
     pub title: String,
+    /// Whether the phase starts only once every server has finished the phases before it.
+    #[serde(default)]
+    pub after: After,
+    /// How the servers go through the phase.
+    #[serde(default)]
+    pub servers: Servers,
     pub steps: Vec<StepTemplate>,
+    #[serde(default)]
+    pub sources: Vec<String>,
+}
+
+/// Where a phase may start.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum After {
+    /// Once every server has finished every step of the phases before it.
+    #[default]
+    PreviousPhases,
+    /// Each server as soon as its own earlier steps are done.
+    OwnSteps,
+}
+
+/// How the servers of a phase go through it (cluster rules apply in every case).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Servers {
+    /// Side by side.
+    #[default]
+    Parallel,
+    /// One server at a time, in rollout order.
+    OneAtATime,
+}
+
+/// The change a step only belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OnlyWith {
+    /// The server installs a service pack in this change.
+    ServicePack,
+    /// The server installs no service pack in this change (update rollups only).
+    NoServicePack,
 }
 
 /// A step as the catalog states it, expanded for every server it concerns.
@@ -216,6 +323,16 @@ pub struct StepTemplate {
     /// Or a PowerShell command line.
     #[serde(default)]
     pub powershell: Option<String>,
+    /// Or a PowerShell condition that must be `$true`: the step passes, or stops the script
+    /// with `remedy`.
+    #[serde(default)]
+    pub check: Option<String>,
+    /// What to do when the step's check fails.
+    #[serde(default)]
+    pub remedy: Option<String>,
+    /// Only in a change that brings (or does not bring) a service pack to the server.
+    #[serde(default)]
+    pub only_with: Option<OnlyWith>,
     /// The command is for a person to run (another shell, another console): the script
     /// stops and shows it.
     #[serde(default)]
@@ -255,10 +372,18 @@ pub fn placeholders(text: &str) -> Vec<&str> {
         let after = &rest[open + 1..];
         match after.find('}') {
             Some(close)
-                if after[..close]
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c == '_')
-                    && close > 0 =>
+                if close > 0
+                    && (after[..close]
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c == '_')
+                        || after[..close]
+                            .strip_prefix(COMPONENT_BUILD)
+                            .is_some_and(|c| {
+                                !c.is_empty()
+                                    && c.chars().all(|c| {
+                                        c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'
+                                    })
+                            })) =>
             {
                 out.push(&after[..close]);
                 rest = &after[close + 1..];
@@ -317,6 +442,10 @@ mod tests {
         assert_eq!(
             placeholders("Get-Command ExSetup | ForEach {$_.FileVersionInfo}"),
             Vec::<&str>::new()
+        );
+        assert_eq!(
+            placeholders("at {build:moss} and {build:wss-lp} not {build:} {build:A}"),
+            vec!["build:moss", "build:wss-lp"]
         );
     }
 }

@@ -507,7 +507,7 @@ fn checks(s: &mut String, f: &Facts<'_>) {
     match f.rollout {
         Some(r) => {
             s.push_str(
-                "<li>On each server, before installing: <code>powershell.exe -File .\\verify.ps1</code>.</li>\n",
+                "<li>On each server, before installing: <code>powershell.exe -ExecutionPolicy Bypass -File .\\verify.ps1</code>.</li>\n",
             );
             for st in r.sequence.iter().filter(|st| st.action == Action::Verify) {
                 let _ = writeln!(

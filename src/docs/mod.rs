@@ -133,7 +133,7 @@ pub fn write(root: &Path, facts: &Facts<'_>) -> io::Result<Vec<DocumentEntry>> {
         ));
         docs.push((
             VERIFY_PS1.to_owned(),
-            format!("{BOM}{}", ps1::verify_script(version)).into_bytes(),
+            format!("{BOM}{}", ps1::verify_script(version, &r.powershell)).into_bytes(),
         ));
         for server in &r.farm.servers {
             docs.push((
@@ -183,13 +183,7 @@ pub fn write_build(root: &Path, b: &BuildDocs<'_>) -> io::Result<Vec<DocumentEnt
         Some(farm) => {
             let order = crate::farm::order::order(farm, b.catalog)
                 .map_err(|e| io::Error::other(e.to_string()))?;
-            Some(crate::rollout::plan(
-                b.catalog,
-                farm,
-                &order,
-                &b.manifest.roles,
-                b.manifest.languages.base.as_ref(),
-            ))
+            Some(crate::rollout::plan(b.catalog, farm, &order, b.manifest))
         }
         None => None,
     };

@@ -58,15 +58,31 @@ pub fn runbook(rollout: &Rollout, catalog: &Catalog) -> String {
          change request.\n\n",
     );
     s.push_str("## Before you start\n\n");
+    let ps = catalog.rollout.as_ref().and_then(|r| r.powershell.as_ref());
+    let _ = writeln!(
+        s,
+        "1. The scripts need Windows PowerShell {}{}. Run them in an elevated Windows PowerShell \
+         from the source's folder; under the default execution policy start them as \
+         `powershell.exe -ExecutionPolicy Bypass -File .\\scripts\\<server>.ps1`.\n",
+        md(&rollout.powershell),
+        ps.map_or_else(String::new, |p| format!(" ({})", md(&p.text)))
+    );
     s.push_str(
-        "1. Copy this folder to every server. On each, check it first: \
-         `powershell.exe -File .\\verify.ps1` (every file against `SHA256SUMS`; exit 0 when all match).\n\
-         2. Each server has its script, `scripts\\<server>.ps1`, run from the copied folder in an \
-         elevated Windows PowerShell. It checks its update files against `SHA256SUMS`, runs its steps \
-         in order and stops at the first failure (exit 1, with the log to read), when a restart is \
-         needed (exit 3010), at a step for a person and where the rollout goes on on another server \
-         (exit 0). It names the step to go on with: run it again with `-From N`.\n\
-         3. Follow the steps below in order; a step marked *by hand* is done by a person.\n\n",
+        "2. Copy this folder to a share every server can read and write, or to each server. Check \
+         it where it is used first: `powershell.exe -ExecutionPolicy Bypass -File .\\verify.ps1` \
+         (every file against `SHA256SUMS`; exit 0 when all match).\n\
+         3. Every server has its script, `scripts\\<server>.ps1`. The scripts record each step \
+         they finish in one state folder that all of them must share: run every script from the \
+         one shared copy, or give each the same `-State \\\\server\\share\\folder`. A script \
+         checks its update files against `SHA256SUMS`, skips the steps already done, and before \
+         each step checks that the steps it waits for on other servers are done: it can be run \
+         again at any time, from any step.\n\
+         4. Exit codes of a script: 0 every step of the server is done; 1 a step failed (its log \
+         names the reason; run the script again once it is resolved); 2 a step is for a person \
+         (do it, then run the script again with `-Confirm N`); 3 it waits for steps on other \
+         servers (run it again when they are done); 3010 restart the server, then run the script \
+         again. `-From N` runs step N again although it is done (never skipping an earlier one).\n\
+         5. Follow the steps below in order; a step marked *by hand* is done by a person.\n\n",
     );
     s.push_str("## Servers, in rollout order\n\n");
     s.push_str("| # | server | role | cluster | language | script |\n|---|---|---|---|---|---|\n");
@@ -113,11 +129,13 @@ pub fn runbook(rollout: &Rollout, catalog: &Catalog) -> String {
             server = &step.server;
             let _ = writeln!(
                 s,
-                "\n**{}** ({}): `scripts\\{}.ps1 -From {}`\n",
+                "\n**{}** ({}): {}\n",
                 md(&step.server),
                 md(&step.role),
-                step.server,
-                step.step
+                code(&format!(
+                    "powershell.exe -ExecutionPolicy Bypass -File .\\scripts\\{}.ps1",
+                    step.server
+                ))
             );
         }
         let by = if step.run == Run::Manual {
@@ -132,8 +150,35 @@ pub fn runbook(rollout: &Rollout, catalog: &Catalog) -> String {
             step.action.as_str(),
             md(&step.text)
         );
+        if !step.waits_for.is_empty() || !step.waits_for_phases.is_empty() {
+            let mut waits: Vec<String> = step
+                .waits_for
+                .iter()
+                .map(|w| {
+                    let server = rollout
+                        .sequence
+                        .get((*w as usize).saturating_sub(1))
+                        .map_or("", |o| o.server.as_str());
+                    format!("step {w} ({})", md(server))
+                })
+                .collect();
+            waits.extend(
+                step.waits_for_phases
+                    .iter()
+                    .map(|p| format!("every server's steps of phase {}", md(p))),
+            );
+            let _ = writeln!(s, "  - waits for: {}", waits.join("; "));
+        }
         if let Some(c) = &step.command {
-            let _ = writeln!(s, "  - command: {}", code(c));
+            let label = if matches!(step.exec, crate::rollout::Exec::Check(_)) {
+                "check (must be true)"
+            } else {
+                "command (Windows PowerShell)"
+            };
+            let _ = writeln!(s, "  - {label}: {}", code(c));
+        }
+        if let Some(r) = &step.remedy {
+            let _ = writeln!(s, "  - if it fails: {}", md(r));
         }
         if !step.exit_codes.is_empty() {
             let codes: Vec<String> = step
@@ -146,6 +191,14 @@ pub fn runbook(rollout: &Rollout, catalog: &Catalog) -> String {
                 "  - exit codes: {}; any other stops",
                 md(&codes.join(", "))
             );
+            for c in step.exit_codes.iter().filter(|c| c.remedy.is_some()) {
+                let _ = writeln!(
+                    s,
+                    "    - {} stops: {}",
+                    c.code,
+                    md(c.remedy.as_deref().unwrap_or(""))
+                );
+            }
         }
         if let Some(d) = &step.downtime {
             let _ = writeln!(s, "  - downtime: {}", md(d));

@@ -92,6 +92,11 @@ pub enum Error {
     /// The bundle file exists already.
     #[error("bundle {} exists (use --force to replace it)", .0.display())]
     BundleExists(PathBuf),
+    /// An input's bytes changed between the walk that verified them and the copy into OUT.
+    #[error(
+        "{origin}: changed since it was read and verified; make sure nothing writes to the downloads and build again"
+    )]
+    InputChanged { origin: Origin },
     /// The user pressed Ctrl-C (or the process got SIGTERM); staging was cleaned up.
     #[error("interrupted")]
     Interrupted,
@@ -142,6 +147,7 @@ impl crate::error::Diagnostic for Error {
             Error::InsideOutput { .. } => "inside-output",
             Error::OutputIsInput { .. } => "output-is-input",
             Error::BundleExists(_) => "bundle-exists",
+            Error::InputChanged { .. } => "input-changed",
             Error::Interrupted => "interrupted",
         }
     }
@@ -153,7 +159,8 @@ impl crate::error::Diagnostic for Error {
             | Error::NotAFile { origin, .. }
             | Error::UnsafeName { origin, .. }
             | Error::Collision { origin, .. }
-            | Error::Budget { origin, .. } => Some(origin),
+            | Error::Budget { origin, .. }
+            | Error::InputChanged { origin } => Some(origin),
             Error::Write { .. }
             | Error::OutputNotEmpty(_)
             | Error::OutputBusy { .. }
@@ -189,6 +196,7 @@ impl Error {
             | Error::InsideOutput { .. }
             | Error::OutputIsInput { .. }
             | Error::BundleExists(_)
+            | Error::InputChanged { .. }
             | Error::Interrupted => false,
         }
     }

@@ -3,6 +3,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::catalog::model::Pool;
+
 use super::{Farm, FarmError, FarmErrorKind, FarmErrors, Located, order};
 use crate::catalog::model::Catalog;
 use crate::model::Lang;
@@ -195,6 +197,67 @@ pub fn check(
             && s.cluster.is_none()
         {
             push(a.line, FarmErrorKind::ActiveWithoutCluster);
+        }
+        let pool_use = catalog
+            .roles
+            .iter()
+            .find(|r| &r.id == role)
+            .map_or(Pool::None, |r| r.pool);
+        match (&s.pool, pool_use) {
+            (Some(p), Pool::None) => push(
+                p.line,
+                FarmErrorKind::NotPooledRole {
+                    role: role.clone(),
+                    product: catalog.id.clone(),
+                },
+            ),
+            (Some(p), _) => {
+                if !farm
+                    .pools
+                    .iter()
+                    .any(|d| d.name.value.eq_ignore_ascii_case(&p.value))
+                {
+                    push(
+                        p.line,
+                        FarmErrorKind::UnknownPool {
+                            pool: p.value.clone(),
+                        },
+                    );
+                }
+            }
+            (None, Pool::Required) => push(
+                s.role.line,
+                FarmErrorKind::PoolMissing {
+                    server: name.clone(),
+                    role: role.clone(),
+                },
+            ),
+            (None, Pool::None | Pool::Optional) => {}
+        }
+    }
+    let mut pools: BTreeMap<String, ()> = BTreeMap::new();
+    for p in &farm.pools {
+        for f in std::iter::once(&p.name).chain(&p.backend) {
+            if let Some(reason) = bad_name(&f.value) {
+                push(
+                    f.line,
+                    FarmErrorKind::BadName {
+                        name: f.value.clone(),
+                        reason,
+                    },
+                );
+            }
+        }
+        if pools
+            .insert(p.name.value.to_ascii_lowercase(), ())
+            .is_some()
+        {
+            push(
+                p.name.line,
+                FarmErrorKind::DuplicatePool {
+                    pool: p.name.value.clone(),
+                },
+            );
         }
     }
     clusters(farm, &mut push);

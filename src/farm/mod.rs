@@ -36,6 +36,19 @@ pub struct Farm {
     pub product: Option<Located<String>>,
     /// In file order.
     pub servers: Vec<Server>,
+    /// `[[pool]]`: the pools servers name (Office Communications Server Enterprise pools),
+    /// in file order.
+    pub pools: Vec<PoolDef>,
+}
+
+/// One `[[pool]]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PoolDef {
+    /// The `[[pool]]` header's line.
+    pub line: usize,
+    pub name: Located<String>,
+    /// The pool's back-end database server (not one of the farm's `[[server]]`s).
+    pub backend: Option<Located<String>>,
 }
 
 /// A value with the line (from 1) it was written on.
@@ -59,6 +72,9 @@ pub struct Server {
     pub active: Option<Located<bool>>,
     /// The clustered server this one is a standby continuous replication target of.
     pub scr_target_of: Option<Located<String>>,
+    /// The pool it serves (Office Communications Server: an Enterprise pool's front ends and
+    /// its back-end database server).
+    pub pool: Option<Located<String>>,
 }
 
 impl Server {
@@ -167,6 +183,16 @@ pub enum FarmErrorKind {
         "the catalog of {product} has no rollout rules (\"rollout\"): no rollout can be written for it"
     )]
     NoRolloutRules { product: String },
+    #[error("role {role:?} of {product} has no pools: remove `pool`")]
+    NotPooledRole { role: String, product: String },
+    #[error("server {server:?} ({role}) serves a pool: add pool = \"…\" (the pool's name)")]
+    PoolMissing { server: String, role: String },
+    #[error(
+        "pool {pool:?} is not described: add a [[pool]] with name = {pool:?} (and its backend)"
+    )]
+    UnknownPool { pool: String },
+    #[error("pool {pool:?} is described twice (names are compared without case)")]
+    DuplicatePool { pool: String },
 }
 
 impl FarmErrorKind {
@@ -196,6 +222,10 @@ impl FarmErrorKind {
             FarmErrorKind::ScrOwnCluster { .. } => "farm-scr-own-cluster",
             FarmErrorKind::OrderCycle { .. } => "farm-order-cycle",
             FarmErrorKind::NoRolloutRules { .. } => "farm-no-rollout-rules",
+            FarmErrorKind::NotPooledRole { .. } => "farm-not-pooled",
+            FarmErrorKind::PoolMissing { .. } => "farm-pool-missing",
+            FarmErrorKind::UnknownPool { .. } => "farm-unknown-pool",
+            FarmErrorKind::DuplicatePool { .. } => "farm-duplicate-pool",
         }
     }
 }
@@ -256,6 +286,15 @@ struct RawFarm {
     product: Option<Spanned<String>>,
     #[serde(default)]
     server: Vec<Spanned<RawServer>>,
+    #[serde(default)]
+    pool: Vec<Spanned<RawPool>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPool {
+    name: Spanned<String>,
+    backend: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -267,6 +306,7 @@ struct RawServer {
     cluster: Option<Spanned<String>>,
     active: Option<Spanned<bool>>,
     scr_target_of: Option<Spanned<String>>,
+    pool: Option<Spanned<String>>,
 }
 
 /// The line (from 1) of byte offset `at` in `text`.
@@ -342,6 +382,20 @@ pub fn parse(text: &str, path: &Path) -> Result<Farm, FarmErrors> {
                     value: *a.get_ref(),
                 }),
                 scr_target_of: s.scr_target_of.map(loc),
+                pool: s.pool.map(loc),
+            }
+        })
+        .collect();
+    let pools = raw
+        .pool
+        .into_iter()
+        .map(|p| {
+            let line = line_of(text, p.span().start);
+            let p = p.into_inner();
+            PoolDef {
+                line,
+                name: loc(p.name),
+                backend: p.backend.map(loc),
             }
         })
         .collect();
@@ -350,6 +404,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Farm, FarmErrors> {
         name: raw.name,
         product: raw.product.map(loc),
         servers,
+        pools,
     })
 }
 

@@ -97,34 +97,6 @@ pub fn order(farm: &Farm, catalog: &Catalog) -> Result<Vec<usize>, FarmError> {
     ))
 }
 
-/// A node's peer: a passive node's active node (where its groups go while it is updated); an
-/// active node's first passive node in rollout order (updated already: where its clustered
-/// server moves to).
-pub fn peer(farm: &Farm, order: &[usize], i: usize) -> Option<usize> {
-    let s = &farm.servers[i];
-    let cluster = s.cluster.as_ref()?.value.to_ascii_lowercase();
-    let same = |j: &usize| {
-        *j != i
-            && farm.servers[*j]
-                .cluster
-                .as_ref()
-                .is_some_and(|c| c.value.to_ascii_lowercase() == cluster)
-    };
-    if s.is_active() {
-        order
-            .iter()
-            .copied()
-            .filter(same)
-            .find(|&j| !farm.servers[j].is_active())
-    } else {
-        order
-            .iter()
-            .copied()
-            .filter(same)
-            .find(|&j| farm.servers[j].is_active())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use std::path::Path;
@@ -218,19 +190,5 @@ mod tests {
         let e = names(&toml).unwrap_err();
         assert_eq!(e.code(), "farm-order-cycle");
         assert_eq!(e.line, 6, "{e}");
-    }
-
-    #[test]
-    fn peers_are_the_active_node_and_the_first_passive_node() {
-        let toml = server("N1", "mailbox", "cluster = \"CMS\"\nactive = true")
-            + &server("N3", "mailbox", "cluster = \"CMS\"")
-            + &server("N2", "mailbox", "cluster = \"CMS\"")
-            + &server("X", "mailbox", "");
-        let farm = parse(&toml, Path::new("f.toml")).unwrap();
-        let o = order(&farm, &catalog()).unwrap();
-        let name = |i: Option<usize>| i.map(|i| farm.servers[i].name.value.clone());
-        assert_eq!(name(peer(&farm, &o, 0)).as_deref(), Some("N2"));
-        assert_eq!(name(peer(&farm, &o, 1)).as_deref(), Some("N1"));
-        assert_eq!(peer(&farm, &o, 3), None);
     }
 }

@@ -34,6 +34,10 @@ pub struct InstallManifest {
     pub media: Vec<MediaEntry>,
     /// In rollout order.
     pub roles: Vec<RoleEntry>,
+    /// The downloaded packages existing servers run, as the vendor prescribes (`packages/`),
+    /// in install order; only for products whose rollout installs packages.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub packages: Vec<PackageEntry>,
     pub superseded: Vec<SupersededEntry>,
     pub findings: Vec<FindingEntry>,
     /// The documents written beside the sources (report, rollout, scripts), sorted by file:
@@ -136,6 +140,23 @@ pub struct PlacedEntry {
     pub from: Vec<String>,
 }
 
+/// A downloaded package carried into OUT for existing servers.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PackageEntry {
+    /// Relative to OUT: `packages/<name>`.
+    pub file: String,
+    pub sha256: Sha256,
+    pub size: u64,
+    /// The input it is a copy of (as `inputs` names it).
+    pub input: String,
+    pub kb: Option<Kb>,
+    /// The roles whose updates came from it.
+    pub roles: Vec<String>,
+    /// Install order among the packages, from 1.
+    pub order: u32,
+}
+
 /// A patch left out because a newer build of its family is placed.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -168,7 +189,8 @@ impl InstallManifest {
     }
 
     /// Every placed file with its SHA-256, by path relative to OUT: the role's updates, in
-    /// every role folder every media file, and the documents (report, rollout, scripts).
+    /// every role folder every media file, the packages and the documents (report, rollout,
+    /// scripts).
     pub fn placed_files(&self) -> impl Iterator<Item = (String, Sha256)> + '_ {
         self.roles
             .iter()
@@ -186,6 +208,7 @@ impl InstallManifest {
                 });
                 patches.chain(media)
             })
+            .chain(self.packages.iter().map(|p| (p.file.clone(), p.sha256)))
             .chain(self.documents.iter().map(|d| (d.file.clone(), d.sha256)))
     }
 }

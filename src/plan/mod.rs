@@ -18,7 +18,10 @@
 //!   `NN-<name>` by install order (never one overwriting the other).
 
 mod newest;
+mod packages;
 mod role;
+
+pub use packages::PlannedPackage;
 
 use std::collections::BTreeSet;
 
@@ -168,6 +171,9 @@ pub struct Plan {
     pub findings: Vec<Finding>,
     pub languages: Vec<Lang>,
     pub base_language: Option<Lang>,
+    /// The downloaded packages existing servers run (`packages/`), in install order; empty
+    /// unless the catalog's rollout installs packages.
+    pub packages: Vec<PlannedPackage>,
 }
 
 /// The base language: the first chosen one, else `en-us` — never whatever the downloads
@@ -288,8 +294,10 @@ pub fn plan(
             role_plans[0].placed.len()
         ));
     }
+    let packages = packages::packages(items, catalog, &role_plans);
     Ok(Plan {
         roles: role_plans,
+        packages,
         notes,
         superseded: newest.superseded,
         findings,

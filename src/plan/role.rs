@@ -77,7 +77,7 @@ pub(super) fn plan_role(
     }
     let companions = companions(ctx, role, &placed, findings);
     placed.extend(companions);
-    placed.extend(whole_downloads(ctx));
+    placed.extend(whole_downloads(ctx, role));
     // Every name goes through the one path checker before it becomes a file in OUT.
     placed.retain(|p| match SafePath::component(&items[p.item].name) {
         Ok(_) => true,
@@ -174,9 +174,10 @@ fn companions(
     out
 }
 
-/// The downloads the catalog asks to place whole in every role (`place_file` quirks: OCS's
-/// Cumulative Server Update Installer, run on every server).
-fn whole_downloads(ctx: &Context<'_, '_>) -> Vec<Placed> {
+/// The downloads the catalog asks to place whole in a role (`place_file` quirks: OCS's
+/// Cumulative Server Update Installer, run on every server; its pools' database update, with
+/// the front ends).
+fn whole_downloads(ctx: &Context<'_, '_>, role: &Role) -> Vec<Placed> {
     let (items, classes) = (ctx.items, ctx.classes);
     items
         .iter()
@@ -187,6 +188,7 @@ fn whole_downloads(ctx: &Context<'_, '_>) -> Vec<Placed> {
                 q.place_file
                     .as_deref()
                     .is_some_and(|f| f.eq_ignore_ascii_case(&item.name))
+                    && (q.roles.is_empty() || q.roles.contains(&role.id))
             })
         })
         .map(|(i, _)| Placed {

@@ -1,21 +1,28 @@
 //! rollout: pure — the whole rollout of a farm, in order: the catalog's phases of step
 //! templates (`catalog::rollout`) expanded for each server of the farm in rollout order
-//! (`farm::order`), one install step per update file of the server's role (the install
-//! manifest's files, in install order), with the commands, exit codes, downtime and sources
-//! the catalog gives. No product rule is written here: every step comes from the catalog.
+//! (`farm::order`), one install step per update file (or per package, where the vendor runs
+//! packages) of the server's role, in install order, with the commands, exit codes, checks,
+//! downtime and sources the catalog gives, and what each step waits for on other servers.
+//! No product rule is written here: every step comes from the catalog.
 //!
 //! The result is `rollout.json` ([`Rollout`]); `docs` writes it, the scripts and the runbook.
+//! The scripts enforce [`Step::waits_for`] and [`Step::waits_for_phases`] whatever step they
+//! start at: a step runs once its own server's earlier steps, the steps it waits for and every
+//! server's last step of each phase it waits for are done (the integration tests hold every
+//! start step of every sample farm to the catalog's phase rules).
 
+pub mod command;
 mod expand;
 
 use serde::{Deserialize, Serialize};
 
+pub use command::command_line;
 pub use expand::plan;
 
 use crate::catalog::rollout::{Action, Outcome};
 
-/// `rollout.json`'s `schema_version`.
-pub const SCHEMA_VERSION: u32 = 1;
+/// `rollout.json`'s `schema_version` (2: waits, phases, checks, PowerShell command lines).
+pub const SCHEMA_VERSION: u32 = 2;
 /// The file's name at OUT's root.
 pub const ROLLOUT_JSON: &str = "rollout.json";
 
@@ -24,8 +31,15 @@ pub const ROLLOUT_JSON: &str = "rollout.json";
 #[serde(deny_unknown_fields)]
 pub struct Rollout {
     pub schema_version: u32,
+    /// Identifies this rollout (its product, farm and steps): the scripts keep their state
+    /// under it, so two rollouts never mix their progress.
+    pub id: String,
     pub product: String,
+    /// The Windows PowerShell version the scripts require (`#requires -Version`).
+    pub powershell: String,
     pub farm: FarmDoc,
+    /// The catalog's phases, in order, with the servers that have steps in each.
+    pub phases: Vec<PhaseDoc>,
     /// Every step, in the order they are done.
     pub sequence: Vec<Step>,
 }
@@ -51,8 +65,22 @@ pub struct ServerDoc {
     /// A node that owns its cluster's server now.
     pub active: bool,
     pub scr_target_of: Option<String>,
+    /// The pool it belongs to (Office Communications Server Enterprise pools).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pool: Option<String>,
     /// Its script, relative to OUT.
     pub script: String,
+}
+
+/// One phase.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PhaseDoc {
+    pub id: String,
+    pub title: String,
+    /// The servers with steps in it, in rollout order: a step that waits for the phase waits
+    /// until each of them has finished its steps of the phase.
+    pub servers: Vec<String>,
 }
 
 /// Who carries a step out.
@@ -61,7 +89,8 @@ pub struct ServerDoc {
 pub enum Run {
     /// The server's script.
     Script,
-    /// A person: the script stops and shows what to do.
+    /// A person: the script stops and shows what to do; it goes on once the person confirms
+    /// the step (`-Confirm N`).
     Manual,
 }
 
@@ -72,6 +101,9 @@ pub struct ExitCodeDoc {
     pub code: i64,
     pub outcome: Outcome,
     pub meaning: String,
+    /// What to do when it stops the script.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remedy: Option<String>,
 }
 
 /// One step of the rollout.
@@ -89,13 +121,21 @@ pub struct Step {
     pub action: Action,
     /// One line for a person.
     pub text: String,
-    /// The command line as a person would type it (`None`: nothing to run).
+    /// The command as a person types it in Windows PowerShell, from the source's folder
+    /// (`None`: nothing to run). Every value from outside is one single-quoted literal.
     pub command: Option<String>,
     pub run: Run,
     /// What each exit code of `command` means; any other code is a failure.
     pub exit_codes: Vec<ExitCodeDoc>,
-    /// The update file an install step installs, relative to OUT.
+    /// What to do when the step (a check) fails.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remedy: Option<String>,
+    /// The update file or package an install step installs, relative to OUT.
     pub file: Option<String>,
+    /// Steps on other servers that must be done first.
+    pub waits_for: Vec<u32>,
+    /// Phases every server of which must have finished first (see [`PhaseDoc::servers`]).
+    pub waits_for_phases: Vec<String>,
     /// What is out of service because of this step, and until when.
     pub downtime: Option<String>,
     pub sources: Vec<String>,
@@ -110,11 +150,13 @@ pub enum Exec {
     /// Nothing (a manual step, a restart checkpoint).
     #[default]
     Nothing,
-    /// A program with its arguments.
     /// A program (a file of the source when the catalog says `{file}`) with its arguments.
     Program { program: Arg, args: Vec<Arg> },
     /// A PowerShell command line (catalog data with validated names filled in).
     PowerShell(String),
+    /// A PowerShell condition that must be `$true` (catalog data with validated names and
+    /// builds filled in).
+    Check(String),
 }
 
 /// One argument of a program.
@@ -123,8 +165,11 @@ pub enum Arg {
     Text(String),
     /// A file of the source, relative to OUT (`/`-separated).
     File(String),
-    /// A log file name in the script's log folder.
-    Log(String),
+    /// A log file in the script's log folder, after a switch (`/log:`) or alone.
+    Log {
+        prefix: String,
+        name: String,
+    },
 }
 
 impl Rollout {
@@ -139,11 +184,6 @@ impl Rollout {
     pub fn steps_of<'a>(&'a self, server: &'a str) -> impl Iterator<Item = &'a Step> + 'a {
         self.sequence.iter().filter(move |s| s.server == server)
     }
-}
-
-/// The folder, relative to `%TEMP%`, a server's script logs into (shown in commands).
-pub fn log_folder(server: &str) -> String {
-    format!("slipway-{server}")
 }
 
 /// A script's path relative to OUT.

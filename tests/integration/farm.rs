@@ -6,7 +6,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::support::{absent_or_empty, code, json as parse_json, sha256_hex, slipway};
 
@@ -125,12 +125,30 @@ fn scripts_name_files_in_order(b: &Built, skip: &[&str]) {
         let installs: Vec<String> = seq(&b.rollout)
             .iter()
             .filter(|s| is(s, name, "install"))
-            .map(|s| s["file"].as_str().unwrap().to_owned())
+            .filter_map(|s| s["file"].as_str().map(str::to_owned))
             .collect();
-        let want: Vec<String> = role_files(&b.manifest, role)
-            .into_iter()
-            .filter(|f| !skip.iter().any(|s| f.ends_with(s)))
-            .collect();
+        // Where the catalog runs the downloaded packages, the role's packages in order; else
+        // the role's files (never those the setup media brought).
+        let want: Vec<String> = match b.manifest["packages"].as_array() {
+            Some(packages) => {
+                let mut p: Vec<(u64, String)> = packages
+                    .iter()
+                    .filter(|p| p["roles"].as_array().unwrap().iter().any(|r| r == role))
+                    .map(|p| {
+                        (
+                            p["order"].as_u64().unwrap(),
+                            p["file"].as_str().unwrap().to_owned(),
+                        )
+                    })
+                    .collect();
+                p.sort();
+                p.into_iter().map(|(_, f)| f).collect()
+            }
+            None => role_files(&b.manifest, role)
+                .into_iter()
+                .filter(|f| !skip.iter().any(|s| f.ends_with(s)))
+                .collect(),
+        };
         assert_eq!(installs, want, "{name}: install steps in install order");
         let script = fs::read_to_string(b.out.join(sv["script"].as_str().unwrap())).unwrap();
         assert!(script.starts_with('\u{feff}'), "{name}: UTF-8 with a BOM");
@@ -144,7 +162,7 @@ fn scripts_name_files_in_order(b: &Built, skip: &[&str]) {
         }
         // And checks them against SHA256SUMS before anything else.
         let check = script.find("Test-Files @(").unwrap();
-        let first_step = script.find("if (Enter-Step").unwrap();
+        let first_step = script.find("$Steps = @(").unwrap();
         assert!(check < first_step, "{name}");
         for f in &installs {
             assert!(
@@ -188,27 +206,59 @@ fn sharepoint_farm_rollout_follows_the_vendor_order() {
         assert!(min(&start) > max(&configures), "{wfe}");
         assert!(seq(r)[max(&stop) as usize - 1]["downtime"].is_string());
     }
-    // The Central Administration server is checked before the next server is configured.
+    // The Central Administration server's upgrade log is checked before the next server is
+    // configured, and the next server waits for that check.
     let check = steps(r, |s| {
-        s["action"] == "verify" && s["id"] == "check-first-server"
+        is(s, "SPAPP01", "verify") && s["id"] == "check-upgrade-log"
     });
     assert!(check[0] > ca_config[0] && check[0] < configures[1]);
-    // Every step of an install carries the documented command line and exit codes.
+    assert_eq!(
+        seq(r)[configures[1] as usize - 1]["waits_for"],
+        json!([check[0]])
+    );
+    // Every install runs a downloaded package (never msiexec on an extracted patch: the
+    // package suppresses the automatic upgrade), with the documented switches and codes; a
+    // "not applicable" stops the script.
     for s in seq(r).iter().filter(|s| s["action"] == "install") {
         let cmd = s["command"].as_str().unwrap();
         assert!(
-            cmd.starts_with("msiexec.exe /update ") && cmd.contains(" /quiet /norestart /l*v "),
+            cmd.starts_with("& '.\\packages\\") && cmd.contains("' /quiet /norestart ('/log:' + "),
             "{cmd}"
         );
-        let codes: Vec<u64> = s["exit_codes"]
+        assert!(s["file"].as_str().unwrap().starts_with("packages/"));
+        let codes: Vec<(u64, &str)> = s["exit_codes"]
             .as_array()
             .unwrap()
             .iter()
-            .map(|c| c["code"].as_u64().unwrap())
+            .map(|c| (c["code"].as_u64().unwrap(), c["outcome"].as_str().unwrap()))
             .collect();
-        assert_eq!(codes, [0, 3010, 1641, 1642]);
+        assert_eq!(
+            codes,
+            [
+                (0, "success"),
+                (17022, "reboot"),
+                (17025, "already-installed"),
+                (17028, "stop"),
+                (17031, "stop"),
+                (17034, "stop")
+            ]
+        );
         assert!(!s["sources"].as_array().unwrap().is_empty());
     }
+    // WSS packages before MOSS packages, each product's language package after it.
+    let packages: Vec<&str> = steps(r, |s| is(s, "SPAPP01", "install"))
+        .iter()
+        .map(|&n| seq(r)[n as usize - 1]["file"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        packages,
+        [
+            "packages/wss-kb975002-fullfile-x86-glb.exe",
+            "packages/wss-kb975002-fullfile-x86-de-de.exe",
+            "packages/officeserver2007-kb975731-fullfile-x86-glb.exe",
+            "packages/officeserver2007-kb975731-fullfile-x86-de-de.exe"
+        ]
+    );
     scripts_name_files_in_order(&b, &[]);
     let runbook = fs::read_to_string(b.out.join("RUNBOOK.md")).unwrap();
     assert!(runbook.contains("## Downtime") && runbook.contains("SPWFE02 serves no users"));
@@ -257,9 +307,9 @@ fn exchange_farm_rollout_puts_client_access_scr_targets_and_passive_nodes_first(
                 .unwrap_or_else(|| panic!("{node}: {id} in {ids:?}"))
         };
         assert!(
-            pos("pause-node") < pos("move-groups") && pos("move-groups") < pos("msiexec-patch")
+            pos("pause-node") < pos("move-groups") && pos("move-groups") < pos("exchange-rollup")
         );
-        assert!(pos("msiexec-patch") < pos("restart") && pos("restart") < pos("resume-node"));
+        assert!(pos("exchange-rollup") < pos("restart") && pos("restart") < pos("resume-node"));
     }
     let groups = seq(r)
         .iter()
@@ -267,10 +317,41 @@ fn exchange_farm_rollout_puts_client_access_scr_targets_and_passive_nodes_first(
         .unwrap();
     assert_eq!(
         groups["command"],
-        "cluster.exe group \"Cluster Group\" /move:EXMBX01"
+        "& 'cluster.exe' group 'Cluster Group' /move:EXMBX01"
     );
     // Servers that are not cluster nodes are neither paused nor moved.
-    assert!(steps(r, |s| s["server"] == "EXSCR01" && s["action"] == "prepare").is_empty());
+    assert!(
+        steps(r, |s| s["server"] == "EXSCR01"
+            && ["pause-node", "move-groups", "move-cms"]
+                .contains(&s["id"].as_str().unwrap()))
+        .is_empty()
+    );
+    // Every server removes its interim updates and checks its access to the revocation list
+    // before its rollup; a rollup that is not applicable stops the script (wrong SP level).
+    for sv in ["EXCAS01", "EXHUB01", "EXMBX01", "EXMBX02", "EXSCR01"] {
+        let ids: Vec<&str> = seq(r)
+            .iter()
+            .filter(|s| s["server"] == sv)
+            .map(|s| s["id"].as_str().unwrap())
+            .collect();
+        let pos = |id: &str| ids.iter().position(|i| *i == id).unwrap();
+        assert!(
+            pos("remove-interim-updates") < pos("exchange-rollup"),
+            "{sv}"
+        );
+        assert!(pos("check-crl-access") < pos("exchange-rollup"), "{sv}");
+        assert!(pos("exchange-rollup") < pos("check-build"), "{sv}");
+    }
+    for s in seq(r).iter().filter(|s| s["id"] == "exchange-rollup") {
+        let na = s["exit_codes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["code"] == 1642)
+            .unwrap();
+        assert_eq!(na["outcome"], "stop");
+        assert!(na["remedy"].as_str().unwrap().contains("service pack"));
+    }
     scripts_name_files_in_order(&b, &[]);
 }
 
@@ -278,8 +359,35 @@ fn exchange_farm_rollout_puts_client_access_scr_targets_and_passive_nodes_first(
 fn ocs_farm_runs_the_server_update_installer_on_each_server() {
     let b = built("ocs-2007-r2");
     let r = &b.rollout;
+    // The pool's back-end database is updated first, on its database server, by a person.
+    let db = &seq(r)[0];
+    assert_eq!(
+        (db["id"].as_str(), db["run"].as_str()),
+        (Some("pool-database"), Some("manual"))
+    );
+    assert!(db["text"].as_str().unwrap().contains("OCSSQL01"));
+    assert_eq!(
+        db["command"],
+        "& 'msiexec.exe' /i OCS2009-DBUpgrade.msi POOLNAME=pool01"
+    );
+    assert!(
+        db["sources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s.as_str().unwrap().starts_with("Third-party"))
+    );
     for sv in ["OCSFE01", "OCSAV01", "OCSEDGE01"] {
-        let installs: Vec<&Value> = seq(r).iter().filter(|s| is(s, sv, "install")).collect();
+        let installs: Vec<&Value> = seq(r)
+            .iter()
+            .filter(|s| is(s, sv, "install") && s["id"] != "pool-database")
+            .collect();
+        assert!(
+            installs[0]["waits_for_phases"]
+                .as_array()
+                .unwrap()
+                .contains(&json!("database"))
+        );
         assert_eq!(
             installs.len(),
             1,
@@ -287,7 +395,7 @@ fn ocs_farm_runs_the_server_update_installer_on_each_server() {
         );
         let cmd = installs[0]["command"].as_str().unwrap();
         assert!(
-            cmd.ends_with("\\Updates\\ServerUpdateInstaller.exe /silent /forcereboot"),
+            cmd.ends_with("\\Updates\\ServerUpdateInstaller.exe' /silent /forcereboot"),
             "{cmd}"
         );
     }
@@ -297,7 +405,7 @@ fn ocs_farm_runs_the_server_update_installer_on_each_server() {
             .iter()
             .any(|s| s["file"].as_str().is_some_and(|f| f.ends_with("AVMCU.msp")))
     );
-    scripts_name_files_in_order(&b, &["AVMCU.msp"]);
+    scripts_name_files_in_order(&b, &["AVMCU.msp", "OCS2009-DBUpgrade.msi"]);
 }
 
 #[test]

@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use serde_json::Value;
 
 use super::{Checker, members, pointer_push, str_at, strings};
-use crate::catalog::rollout::{PLACEHOLDERS, SNIPPET_PLACEHOLDERS, placeholders};
+use crate::catalog::rollout::{COMPONENT_BUILD, PLACEHOLDERS, SNIPPET_PLACEHOLDERS, placeholders};
 
 /// Most `*` in an installer's `match` (each one multiplies the matching work).
 const MAX_STARS: usize = 4;
@@ -47,10 +47,12 @@ impl Checker<'_> {
                 for (p, r) in strings(step, "roles", &sp) {
                     role_refs.push((p, r.to_owned()));
                 }
-                for key in ["text", "downtime"] {
+                for key in ["text", "downtime", "remedy"] {
                     self.text_placeholders(step, key, &sp, PLACEHOLDERS);
                 }
-                self.text_placeholders(step, "powershell", &sp, SNIPPET_PLACEHOLDERS);
+                for key in ["powershell", "check"] {
+                    self.text_placeholders(step, key, &sp, SNIPPET_PLACEHOLDERS);
+                }
                 self.argument_placeholders(step, &sp);
                 if str_at(step, "action") != Some("install") && str_at(step, "text").is_none() {
                     self.error(
@@ -59,13 +61,16 @@ impl Checker<'_> {
                         "a step other than `install` needs a `text` for people".to_owned(),
                     );
                 }
-                if step.get("program").is_some_and(|p| !p.is_null())
-                    && step.get("powershell").is_some_and(|p| !p.is_null())
-                {
+                let commands = ["program", "powershell", "check"]
+                    .iter()
+                    .filter(|k| step.get(**k).is_some_and(|p| !p.is_null()))
+                    .count();
+                if commands > 1 {
                     self.error(
                         "schema",
                         &sp,
-                        "a step has a `program` or a `powershell` command, not both".to_owned(),
+                        "a step has one of `program`, `powershell` and `check`, not several"
+                            .to_owned(),
                     );
                 }
             }
@@ -84,6 +89,19 @@ impl Checker<'_> {
     fn text_placeholders(&mut self, v: &Value, key: &str, path: &str, allowed: &[&str]) {
         let Some(text) = str_at(v, key) else { return };
         for p in placeholders(text) {
+            if let Some(component) = p.strip_prefix(COMPONENT_BUILD) {
+                let known = members(self.doc.get("components"), "")
+                    .into_iter()
+                    .any(|(_, _, c)| str_at(c, "id") == Some(component));
+                if !known {
+                    self.error(
+                        "unknown-component",
+                        &pointer_push(path, key),
+                        format!("{{{p}}}: no component {component:?} in this catalog"),
+                    );
+                }
+                continue;
+            }
             if !allowed.contains(&p) {
                 self.error(
                     "unknown-placeholder",
@@ -104,7 +122,9 @@ impl Checker<'_> {
             self.text_placeholders(v, "program", path, SNIPPET_PLACEHOLDERS);
         }
         for (p, arg) in strings(v, "arguments", path) {
-            if arg == "{file}" || arg == "{log}" {
+            // `{log}` may follow a switch (`/log:{log}`): the script quotes the whole argument.
+            let rest = arg.strip_suffix("{log}").unwrap_or(arg);
+            if arg == "{file}" || (rest != arg && placeholders(rest).is_empty()) {
                 continue;
             }
             for ph in placeholders(arg) {

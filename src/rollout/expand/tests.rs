@@ -108,11 +108,47 @@ fn roles() -> Vec<RoleEntry> {
     ]
 }
 
-fn run(phases: serde_json::Value, farm: &str) -> Rollout {
-    let c = catalog(phases);
+/// An install manifest holding `roles`, whose downloads are `pkg.exe` and `Installer.exe`.
+fn manifest(roles: Vec<RoleEntry>) -> InstallManifest {
+    let input = |path: &str| crate::model::manifest::Input {
+        path: path.to_owned(),
+        size: 1,
+        sha256: Sha256([0; 32]),
+        sha1: crate::model::Sha1([0; 20]),
+        kind: crate::model::NameKind::PackageExe,
+        kb: None,
+        build: None,
+        arch: None,
+        scope: NameScope::Global,
+        language: None,
+    };
+    serde_json::from_value(json!({
+        "schema_version": 1,
+        "tool": {"name": "slipway", "version": "0"},
+        "product": "demo",
+        "languages": {"base": "en-us", "chosen": []},
+        "inputs": [],
+        "notes": [],
+        "roles": [],
+        "superseded": [],
+        "findings": []
+    }))
+    .map(|mut m: InstallManifest| {
+        m.inputs = vec![input("pkg.exe"), input("Installer.exe")];
+        m.roles = roles;
+        m
+    })
+    .unwrap()
+}
+
+fn run_with(c: &Catalog, farm: &str, doc: &InstallManifest) -> Rollout {
     let f = parse(farm, Path::new("f.toml")).unwrap();
-    let o = order(&f, &c).unwrap();
-    plan(&c, &f, &o, &roles(), Lang::parse("en-us").as_ref())
+    let o = order(&f, c).unwrap();
+    plan(c, &f, &o, doc)
+}
+
+fn run(phases: serde_json::Value, farm: &str) -> Rollout {
+    run_with(&catalog(phases), farm, &manifest(roles()))
 }
 
 const FARM: &str = r#"
@@ -202,7 +238,7 @@ fn install_steps_carry_command_exit_codes_and_sources() {
     assert_eq!(
         s.command.as_deref(),
         Some(
-            "msiexec.exe /update app\\Updates\\a.msp /quiet /l*v %TEMP%\\slipway-APP1\\001-a.msp.log"
+            "& 'msiexec.exe' /update '.\\app\\Updates\\a.msp' /quiet /l*v (Join-Path $env:TEMP 'slipway-APP1-001.log')"
         )
     );
     assert_eq!(s.exit_codes[0].code, 3010);
@@ -216,7 +252,10 @@ fn install_steps_carry_command_exit_codes_and_sources() {
                 Arg::File("app/Updates/a.msp".into()),
                 Arg::Text("/quiet".into()),
                 Arg::Text("/l*v".into()),
-                Arg::Log("001-a.msp.log".into()),
+                Arg::Log {
+                    prefix: String::new(),
+                    name: "slipway-APP1-001.log".into()
+                },
             ]
         }
     );
@@ -247,7 +286,7 @@ fn conditions_pick_passive_and_active_nodes_with_their_peers() {
     assert_eq!(r.sequence[1].text, "Move groups from MBX-P to MBX-A");
     assert_eq!(
         r.sequence[1].command.as_deref(),
-        Some("cluster.exe group \"Cluster Group\" /move:MBX-A")
+        Some("& 'cluster.exe' group 'Cluster Group' /move:MBX-A")
     );
     assert_eq!(r.sequence[2].text, "Move CMS from MBX-A to MBX-P");
     assert_eq!(r.sequence[2].run, Run::Manual);
@@ -284,4 +323,232 @@ fn the_farm_document_lists_servers_in_order_with_their_language() {
     );
     assert_eq!(r.farm.name.as_deref(), Some("Demo farm"));
     assert_eq!(r.farm.servers[0].script, "scripts/APP1.ps1");
+}
+
+#[test]
+fn peers_are_the_active_node_and_the_first_passive_node() {
+    let farm = "[[server]]\nname = \"N1\"\nrole = \"mbx\"\ncluster = \"CMS\"\nactive = true\n\
+                [[server]]\nname = \"N3\"\nrole = \"mbx\"\ncluster = \"CMS\"\n\
+                [[server]]\nname = \"N2\"\nrole = \"mbx\"\ncluster = \"CMS\"\n\
+                [[server]]\nname = \"X\"\nrole = \"mbx\"\n";
+    let c = catalog(json!([]));
+    let f = parse(farm, Path::new("f.toml")).unwrap();
+    let o = order(&f, &c).unwrap();
+    let t = Topology::new(&f, &o);
+    let name = |i: Option<usize>| i.map(|i| f.servers[i].name.value.clone());
+    // N1 is active: its peer is the first passive node in rollout order.
+    let first_passive = o
+        .iter()
+        .copied()
+        .find(|&i| f.servers[i].cluster.is_some() && !f.servers[i].is_active());
+    assert_eq!(name(t.peer(&f, 0)), name(first_passive));
+    assert_eq!(name(t.peer(&f, 1)).as_deref(), Some("N1"));
+    assert_eq!(t.peer(&f, 3), None);
+}
+
+#[test]
+fn each_server_waits_for_the_phases_before_and_the_server_before_in_a_one_at_a_time_phase() {
+    let r = run(
+        json!([
+            {"id": "one", "title": "One", "steps": [
+                {"id": "stop", "action": "prepare", "text": "Stop {server}", "powershell": "Stop-Service W3SVC"}
+            ]},
+            {"id": "two", "title": "Two", "servers": "one-at-a-time", "steps": [
+                {"id": "cfg", "action": "configure", "text": "Configure {server}", "program": "psconfig.exe"},
+                {"id": "chk", "action": "verify", "text": "Check {server}", "check": "$true"}
+            ]},
+            {"id": "three", "title": "Three", "after": "own-steps", "steps": [
+                {"id": "start", "action": "resume", "text": "Start {server}", "powershell": "Start-Service W3SVC"}
+            ]}
+        ]),
+        FARM,
+    );
+    let s = |n: usize| &r.sequence[n - 1];
+    // Phase one: nobody waits, but the active node for its passive node (cluster rule).
+    assert!(
+        r.sequence[..4]
+            .iter()
+            .filter(|x| x.server != "MBX-A")
+            .all(|x| x.waits_for.is_empty() && x.waits_for_phases.is_empty())
+    );
+    assert_eq!(s(4).server, "MBX-A");
+    assert_eq!(s(4).waits_for, [3]);
+    // Phase two: the first server waits for phase one; each next one for the one before.
+    assert_eq!((s(5).server.as_str(), s(5).id.as_str()), ("APP1", "cfg"));
+    assert_eq!(s(5).waits_for_phases, ["one"]);
+    assert!(s(5).waits_for.is_empty());
+    assert!(s(6).waits_for.is_empty() && s(6).waits_for_phases.is_empty());
+    assert_eq!(s(7).waits_for, [6]);
+    assert_eq!(s(9).waits_for, [8]);
+    // MBX-A comes after MBX-P: one server before it in the chain, and its passive node.
+    assert_eq!(
+        (s(11).server.as_str(), s(11).waits_for.clone()),
+        ("MBX-A", vec![10])
+    );
+    // Phase three starts on each server after its own steps.
+    assert!(
+        r.sequence[12..]
+            .iter()
+            .all(|x| x.waits_for_phases.is_empty())
+    );
+    assert_eq!(
+        r.phases
+            .iter()
+            .map(|p| (p.id.as_str(), p.servers.len()))
+            .collect::<Vec<_>>(),
+        [("one", 4), ("two", 4), ("three", 4)]
+    );
+    assert_eq!(r.id.len(), 16);
+}
+
+#[test]
+fn the_active_node_waits_for_its_passive_nodes_and_scr_targets() {
+    let farm =
+        format!("{FARM}[[server]]\nname = \"SCR1\"\nrole = \"mbx\"\nscr_target_of = \"CMS\"\n");
+    let r = run(
+        json!([{"id": "p", "title": "P", "steps": [
+            {"id": "install", "action": "install"},
+            {"id": "chk", "action": "verify", "text": "Check {server}", "check": "$true"}
+        ]}]),
+        &farm,
+    );
+    let first = |server: &str| r.sequence.iter().find(|s| s.server == server).unwrap();
+    let last = |server: &str| {
+        r.sequence
+            .iter()
+            .rev()
+            .find(|s| s.server == server)
+            .unwrap()
+            .step
+    };
+    let active = first("MBX-A");
+    assert!(
+        active.waits_for.contains(&last("MBX-P")),
+        "{:?}",
+        active.waits_for
+    );
+    assert!(
+        active.waits_for.contains(&last("SCR1")),
+        "{:?}",
+        active.waits_for
+    );
+    assert!(first("MBX-P").waits_for.contains(&last("SCR1")));
+    assert!(first("APP1").waits_for.is_empty());
+}
+
+#[test]
+fn not_applicable_stops_unless_the_installer_expects_it() {
+    let mut c = catalog(
+        json!([{"id": "i", "title": "I", "steps": [{"id": "install", "action": "install"}]}]),
+    );
+    let na = crate::catalog::rollout::ExitCode {
+        code: 1642,
+        outcome: Outcome::NotApplicable,
+        meaning: "not for this".into(),
+        remedy: Some("check the level".into()),
+    };
+    let rollout = c.rollout.as_mut().unwrap();
+    rollout.installers[0].exit_codes.push(na);
+    let farm = "[[server]]\nname = \"APP1\"\nrole = \"app\"\n";
+    let r = run_with(&c, farm, &manifest(roles()));
+    let code = r.sequence[0]
+        .exit_codes
+        .iter()
+        .find(|e| e.code == 1642)
+        .unwrap();
+    assert_eq!(code.outcome, Outcome::Stop);
+    assert_eq!(code.remedy.as_deref(), Some("check the level"));
+    c.rollout.as_mut().unwrap().installers[0].if_not_applicable = IfNotApplicable::Expected;
+    let r = run_with(&c, farm, &manifest(roles()));
+    let code = r.sequence[0]
+        .exit_codes
+        .iter()
+        .find(|e| e.code == 1642)
+        .unwrap();
+    assert_eq!(code.outcome, Outcome::NotApplicable);
+}
+
+#[test]
+fn packages_are_run_where_the_catalog_runs_packages_and_media_patches_never() {
+    let mut c = catalog(
+        json!([{"id": "i", "title": "I", "steps": [{"id": "install", "action": "install"}]}]),
+    );
+    c.rollout.as_mut().unwrap().installers.insert(
+        0,
+        serde_json::from_value(json!({"id": "pkg", "match": "*.exe", "installs": "package",
+            "text": "Run {name}", "program": "{file}", "arguments": ["/quiet", "/log:{log}"]}))
+        .unwrap(),
+    );
+    let mut roles = roles();
+    // A patch from the setup media: placed for new servers, never run on existing ones.
+    roles[0].patches.push(entry(
+        "app/Updates/sp.msp",
+        PlacedKind::Patch,
+        Some(3),
+        &["media", "Updates/sp.msp"],
+    ));
+    let mut doc = manifest(roles);
+    doc.packages = vec![crate::model::manifest::PackageEntry {
+        file: "packages/pkg.exe".into(),
+        sha256: Sha256([0; 32]),
+        size: 1,
+        input: "pkg.exe".into(),
+        kb: crate::model::Kb::parse("975002"),
+        roles: vec!["app".into(), "web".into()],
+        order: 1,
+    }];
+    let r = run_with(&c, "[[server]]\nname = \"APP1\"\nrole = \"app\"\n", &doc);
+    assert_eq!(lines(&r), ["1 APP1 install pkg"]);
+    assert_eq!(r.sequence[0].file.as_deref(), Some("packages/pkg.exe"));
+    assert_eq!(
+        r.sequence[0].command.as_deref(),
+        Some(
+            "& '.\\packages\\pkg.exe' /quiet ('/log:' + (Join-Path $env:TEMP 'slipway-APP1-001.log'))"
+        )
+    );
+}
+
+#[test]
+fn a_step_naming_a_component_build_the_role_lacks_is_left_out() {
+    let mut roles = roles();
+    for p in &mut roles[0].patches {
+        p.family = Some("f".into());
+    }
+    let c = catalog(json!([{"id": "v", "title": "V", "steps": [
+        {"id": "chk", "action": "verify", "text": "c is {build:c}", "check": "'{build:c}' -ne ''"},
+        {"id": "other", "action": "verify", "text": "x is {build:x}", "check": "$true"}
+    ]}]));
+    let r = run_with(
+        &c,
+        "[[server]]\nname = \"APP1\"\nrole = \"app\"\n[[server]]\nname = \"WEB1\"\nrole = \"web\"\n",
+        &manifest(roles),
+    );
+    // APP1's role has updates of component c; WEB1's have no family; nobody has x.
+    assert_eq!(lines(&r), ["1 APP1 verify chk"]);
+    assert_eq!(
+        r.sequence[0].exec,
+        Exec::Check("'12.0.6520.5000' -ne ''".into())
+    );
+}
+
+#[test]
+fn pool_steps_run_once_per_pool_with_its_backend() {
+    let c = catalog(json!([{"id": "db", "title": "DB", "steps": [
+        {"id": "pool-db", "action": "install", "scope": "pool", "manual": true,
+         "text": "Update {pool} on {backend}"}
+    ]}]));
+    let farm = "[[pool]]\nname = \"P1\"\nbackend = \"SQL1\"\n[[pool]]\nname = \"P2\"\n\
+                [[server]]\nname = \"A\"\nrole = \"app\"\npool = \"P1\"\n\
+                [[server]]\nname = \"B\"\nrole = \"app\"\npool = \"p1\"\n\
+                [[server]]\nname = \"C\"\nrole = \"app\"\npool = \"P2\"\n\
+                [[server]]\nname = \"D\"\nrole = \"app\"\n";
+    let r = run_with(&c, farm, &manifest(roles()));
+    let texts: Vec<&str> = r.sequence.iter().map(|s| s.text.as_str()).collect();
+    assert_eq!(
+        texts,
+        [
+            "Update P1 on SQL1",
+            "Update P2 on the pool's back-end database server"
+        ]
+    );
 }
