@@ -63,7 +63,7 @@ pub fn runbook(rollout: &Rollout, catalog: &Catalog) -> String {
         s,
         "1. The scripts need Windows PowerShell {}{}. Run them in an elevated Windows PowerShell \
          from the source's folder; under the default execution policy start them as \
-         `powershell.exe -ExecutionPolicy Bypass -File .\\scripts\\<server>.ps1`.\n",
+         `powershell.exe -ExecutionPolicy Bypass -File .\\scripts\\<server>.ps1`.",
         md(&rollout.powershell),
         ps.map_or_else(String::new, |p| format!(" ({})", md(&p.text)))
     );
