@@ -14,6 +14,7 @@ use std::io;
 
 use super::{Multi, SigError, TrustStore, Verdict, evaluate, hash_except, read_exact_at};
 use crate::formats::ReadSeek;
+use crate::formats::bytes::{u16_at, u32_at};
 use crate::formats::payload::Source;
 
 /// `WIN_CERT_REVISION_2_0`.
@@ -30,16 +31,6 @@ pub struct Layout {
     pub cert_dir_at: u64,
     /// The certificate table: file offset and size (0, 0 when unsigned).
     pub table: (u64, u64),
-}
-
-fn u16_at(b: &[u8], at: usize) -> u16 {
-    b.get(at..at + 2)
-        .map_or(0, |s| u16::from_le_bytes([s[0], s[1]]))
-}
-
-fn u32_at(b: &[u8], at: usize) -> u32 {
-    b.get(at..at + 4)
-        .map_or(0, |s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
 }
 
 /// Reads the headers: `Ok(None)` when this is not a PE image with a data directory 4.

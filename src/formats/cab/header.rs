@@ -5,6 +5,7 @@ use std::io::{self, BufRead, BufReader, Read, SeekFrom};
 use super::{CabError, Direction, Fail, Part};
 use crate::formats::NameDecoding;
 use crate::formats::ReadSeek;
+use crate::formats::bytes::{u16_at, u32_at};
 
 /// Size of the fixed part of CFHEADER.
 pub(crate) const HEADER_LEN: u32 = 36;
@@ -43,8 +44,8 @@ impl Fixed {
         if b[..4] != *b"MSCF" {
             return Err(CabError::BadSignature);
         }
-        let u32_at = |i: usize| u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
-        let u16_at = |i: usize| u16::from_le_bytes([b[i], b[i + 1]]);
+        let u32_at = |i: usize| u32_at(b, i);
+        let u16_at = |i: usize| u16_at(b, i);
         Ok(Fixed {
             cb_cabinet: u32_at(8),
             coff_files: u32_at(16),

@@ -4,9 +4,10 @@
 use std::io::{self, Read, SeekFrom};
 use std::path::PathBuf;
 
-use super::database::{Database, cfb_error, u16_at};
+use super::database::{Database, cfb_error};
 use super::table::{Cell, ColumnKind, TableColumn};
 use super::{CFHDR_PREV_CABINET, CFHEADER_LEN, CabinetSource, MsiError, TableProblem, at};
+use crate::formats::bytes::u16_at;
 use crate::formats::cab::{self, Volume, VolumeResolver};
 use crate::formats::{EntrySink, ReadError, ReadSeek};
 use crate::model::{Origin, OriginStep};

@@ -15,6 +15,7 @@ mod version;
 use std::collections::HashSet;
 use std::io::{self, SeekFrom};
 
+use crate::formats::bytes::{u16_at, u32_at, u64_at};
 use crate::formats::{Format, ReadSeek};
 use crate::model::{Arch, OriginStep};
 
@@ -249,30 +250,6 @@ fn read_array<const N: usize>(
     }
     let mut buf = [0u8; N];
     Ok(read_at(r, offset, &mut buf)?.then_some(buf))
-}
-
-fn u16_at(b: &[u8], at: usize) -> u16 {
-    let mut v = [0u8; 2];
-    if let Some(s) = b.get(at..at.saturating_add(2)) {
-        v.copy_from_slice(s);
-    }
-    u16::from_le_bytes(v)
-}
-
-fn u32_at(b: &[u8], at: usize) -> u32 {
-    let mut v = [0u8; 4];
-    if let Some(s) = b.get(at..at.saturating_add(4)) {
-        v.copy_from_slice(s);
-    }
-    u32::from_le_bytes(v)
-}
-
-fn u64_at(b: &[u8], at: usize) -> u64 {
-    let mut v = [0u8; 8];
-    if let Some(s) = b.get(at..at.saturating_add(8)) {
-        v.copy_from_slice(s);
-    }
-    u64::from_le_bytes(v)
 }
 
 /// One section header (PE spec §3 "Section Table"), the fields we need.
