@@ -24,6 +24,7 @@ mod media;
 mod mutation;
 mod names;
 mod pe_msi;
+mod real_files;
 mod report;
 mod samples;
 mod support;
