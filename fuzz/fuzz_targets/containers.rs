@@ -37,7 +37,10 @@ fuzz_target!(|data: &[u8]| {
         Format::DiscImage => disc::extract(reader(), &origin, &mut Discard),
         Format::CompoundFile => {
             let _ = msi::facts(reader());
-            msi::extract(reader(), &origin, &mut NoVolumes, &mut Discard)
+            for view in [msi::MsiView::Installed, msi::MsiView::Streams] {
+                let _ = msi::extract(reader(), &origin, &mut NoVolumes, &mut Discard, view);
+            }
+            Ok(())
         }
         Format::Executable | Format::Unknown => {
             let mut r = Cursor::new(data);

@@ -26,6 +26,7 @@ use super::names::{Digest, Names};
 use super::tree::TreeStore;
 use super::{Progress, open_input};
 use crate::formats::cab::{NoVolumes, VolumeResolver};
+use crate::formats::msi::MsiView;
 use crate::formats::payload::{
     BytesSource, Digests, DirVolumes, FileSource, HashedFile, Payload, Source, unpack,
 };
@@ -113,6 +114,8 @@ pub struct Walker<'a> {
     next_id: usize,
     /// The reason the sink stopped the walk (returned as [`ReadError::Stopped`]).
     stopped: Option<Error>,
+    /// How an MSI's members are named (every command: the installed layout by default).
+    msi_view: MsiView,
 }
 
 impl std::fmt::Debug for Walker<'_> {
@@ -141,7 +144,14 @@ impl<'a> Walker<'a> {
             store,
             next_id: 0,
             stopped: None,
+            msi_view: MsiView::default(),
         }
+    }
+
+    /// Names the members of MSIs and merge modules by `view` (extract's stream view).
+    pub fn with_msi_view(mut self, view: MsiView) -> Walker<'a> {
+        self.msi_view = view;
+        self
     }
 
     /// A walk that keeps nothing: kept members are spooled for a look (inspect, verify).
@@ -278,7 +288,15 @@ impl<'a> Walker<'a> {
             // Outside the output tree, each container is a namespace of its own.
             names: (!tree).then(|| Names::new(None)),
         };
-        let result = unpack(source, node.format, node.origin, volumes, &mut sink);
+        let msi_view = sink.walker.msi_view;
+        let result = unpack(
+            source,
+            node.format,
+            node.origin,
+            volumes,
+            &mut sink,
+            msi_view,
+        );
         let Sink { visitor, .. } = sink;
         // A read that failed because of Ctrl-C is not damage.
         self.meter.check_interrupt()?;

@@ -215,12 +215,15 @@ pub enum Payload {
 ///
 /// `volumes` finds the other volumes of a cabinet set and an MSI's external cabinets (the
 /// files beside a file on disk; nothing for a container inside another).
+///
+/// `msi_view` names the members of an MSI/MSM (see [`msi::MsiView`]).
 pub fn unpack(
     source: &dyn Source,
     format: Format,
     origin: &Origin,
     volumes: &mut dyn VolumeResolver,
     sink: &mut dyn EntrySink,
+    msi_view: msi::MsiView,
 ) -> Result<Payload, ReadError> {
     let read_err = |source| ReadError::Io {
         origin: origin.clone(),
@@ -251,7 +254,7 @@ pub fn unpack(
                     },
                 ));
             }
-            match msi::extract(file, origin, volumes, sink) {
+            match msi::extract(file, origin, volumes, sink, msi_view) {
                 Ok(()) => Ok(Payload::Extracted),
                 Err(ReadError::Format { source, .. }) if source.is_no_payload() => {
                     Ok(Payload::None(source))
