@@ -25,6 +25,7 @@ mod mutation;
 mod names;
 mod pe_msi;
 mod real_files;
+mod real_msi;
 mod report;
 mod samples;
 mod support;
