@@ -613,16 +613,20 @@ impl Sink<'_, '_, '_> {
     fn unpack_deferred(&mut self) -> Result<(), Fail> {
         let mut deferred = std::mem::take(&mut self.deferred);
         deferred.sort_by_key(|d| d.format != Format::CompoundFile);
+        // Nested containers are read back from disk, and read each other (an MSI its
+        // cabinets): every write must be complete first.
+        let Some(tree) = self.walker.tree_mut() else {
+            return Ok(());
+        };
+        let mut digests = Vec::with_capacity(deferred.len());
+        for d in &deferred {
+            digests.push(tree.complete(d.index)?);
+        }
         let mut read_beside: HashSet<PathBuf> = HashSet::new();
-        for d in deferred {
+        for (d, digests) in deferred.into_iter().zip(digests) {
             if read_beside.contains(&d.disk) {
                 continue;
             }
-            // The nested container is read back from disk: its write must be complete.
-            let Some(tree) = self.walker.tree_mut() else {
-                return Ok(());
-            };
-            let digests = tree.complete(d.index)?;
             let mut volumes = Recording {
                 inner: DirVolumes::beside(&d.disk),
                 dir: d.disk.parent().map(Path::to_path_buf).unwrap_or_default(),
