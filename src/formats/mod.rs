@@ -5,6 +5,7 @@
 //! They report their own [`ReadError`]: the bytes are wrong ([`FormatError`]) or could not be
 //! read, each at an [`Origin`]; a sink that stops the walk keeps its own reason.
 
+pub mod burn;
 pub mod bytes;
 pub mod cab;
 pub mod disc;

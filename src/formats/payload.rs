@@ -12,7 +12,7 @@ use sha1::Digest as _;
 use crate::formats::cab::{self, NoVolumes, Volume, VolumeResolver};
 use crate::formats::pe::{self, PeError};
 use crate::formats::window::Window;
-use crate::formats::{EntrySink, Format, FormatError, ReadError, ReadSeek, disc, msi, zip};
+use crate::formats::{EntrySink, Format, FormatError, ReadError, ReadSeek, burn, disc, msi, zip};
 use crate::model::{Origin, OriginStep, Sha1, Sha256};
 
 /// Something a container can be (re)opened from: embedded archives need a reader of their
@@ -269,6 +269,11 @@ pub fn unpack(
                 // A cut download is damage, whatever it still holds.
                 if let Some(cut) = pe::truncation(&mut *file, len).map_err(read_err)? {
                     return Err(ReadError::format(origin, cut));
+                }
+                // A WiX Burn bundle: its containers, its payloads under their real names.
+                if let Some(containers) = pe::burn_containers(&mut *file, len).map_err(read_err)? {
+                    burn::extract(source, &containers, origin, sink)?;
+                    return Ok(Payload::Extracted);
                 }
                 pe::locate(&mut *file, len).map_err(read_err)?
             } else {

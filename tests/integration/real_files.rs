@@ -28,7 +28,7 @@ pub(crate) fn command(cmd: &str, path: &Path, out: Option<&Path>, extra: &[&str]
         args.push("-o".as_ref());
         args.push(out.as_os_str());
     }
-    args.extend(extra.iter().map(|a| std::ffi::OsStr::new(a)));
+    args.extend(extra.iter().map(std::ffi::OsStr::new));
     run(&args)
 }
 

@@ -261,3 +261,56 @@ fn point5_recursive_reads_an_external_cabinet_once() {
         );
     }
 }
+
+/// A WiX Burn bundle's manifest: the UX container's theme, and two attached payloads (an MSI
+/// and its external cabinet), stored as `u0`, `a0`, `a1`.
+const BURN_MANIFEST: &str = r#"<?xml version="1.0" encoding="utf-8"?>
+<BurnManifest xmlns="http://schemas.microsoft.com/wix/2008/Burn">
+  <UX><Payload Id="thm.xml" FilePath="thm.xml" Packaging="embedded" SourcePath="u0" /></UX>
+  <Container Id="WixAttachedContainer" Attached="yes" AttachedIndex="1" Primary="yes" />
+  <Payload Id="product.msi" FilePath="product.msi" Packaging="embedded" SourcePath="a0" Container="WixAttachedContainer" />
+  <Payload Id="cab1" FilePath="product.cab" Packaging="embedded" SourcePath="a1" Container="WixAttachedContainer" />
+</BurnManifest>"#;
+
+#[test]
+fn point6_burn_bundle_payloads_get_their_real_names() {
+    use crate::fixtures::pe::{Arch, PeBuilder};
+    let tmp = tempfile::tempdir().unwrap();
+    let msi = MsiBuilder::installer()
+        .directory("TARGETDIR", None, "SourceDir")
+        .directory("APP", Some("TARGETDIR"), "App")
+        .component("C", "APP")
+        .file("F_A", "C", "a.txt")
+        .external_cabinet("product.cab")
+        .build();
+    let product_cab = cabinet(&[("F_A", b"alpha")]);
+    let ux = cabinet(&[("0", BURN_MANIFEST.as_bytes()), ("u0", b"<Theme />")]);
+    let attached = cabinet(&[("a0", &msi), ("a1", &product_cab)]);
+    let bundle = PeBuilder::new(Arch::X86)
+        .burn_bundle(ux, vec![attached])
+        .build();
+    let exe = write(tmp.path(), "setup.exe", &bundle);
+    assert_read_by_every_command(&exe);
+
+    let out = tmp.path().join("x");
+    let res = command("extract", &exe, Some(&out), &["--recursive"]);
+    assert_eq!(code(&res), 0, "{}", String::from_utf8_lossy(&res.stderr));
+    assert_eq!(
+        files_below(&out),
+        [
+            "UX/BurnManifest.xml",
+            "UX/thm.xml",
+            "product.cab",
+            "product.msi",
+            "product.msi.extracted/App/a.txt"
+        ]
+    );
+    assert_eq!(
+        fs::read(out.join("product.msi.extracted/App/a.txt")).unwrap(),
+        b"alpha"
+    );
+    assert_eq!(
+        fs::read(out.join("UX/BurnManifest.xml")).unwrap(),
+        BURN_MANIFEST.as_bytes()
+    );
+}
