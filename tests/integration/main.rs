@@ -24,6 +24,7 @@ mod media;
 mod mutation;
 mod names;
 mod pe_msi;
+mod real_corpus;
 mod real_files;
 mod real_msi;
 mod report;
