@@ -15,26 +15,7 @@ use crate::support::{absent_or_empty, code, corpus, slipway};
 
 /// `(file, intact)` for every file the README's tables list.
 fn expectations(corpus: &Path) -> Vec<(String, bool)> {
-    let readme = fs::read_to_string(corpus.join("README.md")).expect("corpus README");
-    let mut folder = None;
-    let mut out = Vec::new();
-    for line in readme.lines() {
-        if let Some(dir) = line
-            .strip_prefix("### ")
-            .and_then(|h| h.trim().strip_suffix('/'))
-        {
-            folder = Some(dir.to_owned());
-            continue;
-        }
-        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
-        // | `file` | size | what it is | expected | oracle |
-        if let (Some(dir), [_, file, _, _, expected, _, ..]) = (&folder, cells.as_slice())
-            && let Some(file) = file.strip_prefix('`').and_then(|f| f.strip_suffix('`'))
-        {
-            out.push((format!("{dir}/{file}"), expected.starts_with("OK")));
-        }
-    }
-    out
+    crate::corpus::readme_verdicts(corpus).into_iter().collect()
 }
 
 /// Whether a reference tool read `file` (expected-summary.tsv: file, tool, outcome, …).
@@ -189,4 +170,67 @@ fn corpus_malformed_files_are_still_refused() {
         refused >= 25,
         "the README lists the malformed files: {refused}"
     );
+}
+
+#[test]
+fn point5_corpus_msis_extract_like_msiextract() {
+    let Some(corpus) = corpus("point5_corpus_msis_extract_like_msiextract") else {
+        return;
+    };
+    // expected.tsv: file, tool, outcome, exit, count, path, size, sha256.
+    let tsv = fs::read_to_string(corpus.join("expected.tsv")).expect("expected.tsv");
+    let mut want: std::collections::BTreeMap<&str, Vec<(String, u64, String)>> =
+        std::collections::BTreeMap::new();
+    for c in tsv
+        .lines()
+        .skip(1)
+        .map(|l| l.split('\t').collect::<Vec<_>>())
+    {
+        if c.len() >= 8 && c[1] == "msiextract" && c[2] == "ok" && !c[5].is_empty() {
+            want.entry(c[0]).or_default().push((
+                c[5].to_owned(),
+                c[6].parse().expect("size"),
+                c[7].to_owned(),
+            ));
+        }
+    }
+    assert!(
+        want.len() >= 4,
+        "msiextract read {} corpus files",
+        want.len()
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    for (i, (file, mut rows)) in want.into_iter().enumerate() {
+        let out = command(
+            "extract",
+            &corpus.join(file),
+            Some(&tmp.path().join(format!("x{i}"))),
+            &[],
+        );
+        assert_eq!(
+            code(&out),
+            0,
+            "{file}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let mut ours: Vec<(String, u64, String)> = doc["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| {
+                (
+                    m["path"].as_str().unwrap().to_owned(),
+                    m["size"].as_u64().unwrap(),
+                    m["sha256"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        ours.sort();
+        rows.sort();
+        assert_eq!(
+            ours, rows,
+            "{file}: the installed layout differs from msiextract's"
+        );
+    }
 }
