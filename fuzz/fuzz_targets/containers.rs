@@ -46,7 +46,7 @@ fuzz_target!(|data: &[u8]| {
             let mut r = Cursor::new(data);
             let _ = pe::facts(&mut r, data.len() as u64);
             let _ = pe::locate(&mut r, data.len() as u64);
-            let _ = pe::burn_containers(&mut r, data.len() as u64);
+            let _ = slipway::formats::burn::containers(&mut r, data.len() as u64);
             let _ = slipway::formats::burn::payload_names(data);
             let _ = cab::scan(&mut r, data.len() as u64);
             Ok(())

@@ -10,15 +10,96 @@
 //! files go into `UX/`. A member the manifest does not name keeps its internal name.
 
 use std::collections::HashMap;
-use std::io::{self, Read};
+use std::io::{self, Read, SeekFrom};
 
+use crate::formats::bytes::u32_at;
 use crate::formats::cab::{self, NoVolumes};
-use crate::formats::pe::BurnContainers;
+use crate::formats::pe;
 use crate::formats::window::Window;
-use crate::formats::{Entry, EntrySink, ReadError, Renaming};
+use crate::formats::{Entry, EntrySink, ReadError, ReadSeek, Renaming};
 use crate::model::{Origin, OriginStep};
 
 use super::payload::Source;
+
+/// Where a WiX Burn bundle keeps its containers: the UX container (the bootstrapper
+/// application and the manifest) right after the engine stub, the attached containers (the
+/// packages) after the whole engine. From the `.wixburn` section (WiX
+/// `src/burn/engine/section.cpp`, third-party: `BURN_SECTION_HEADER`,
+/// `SectionGetAttachedContainerInfo`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BurnContainers {
+    /// `(offset, size)` of the UX container.
+    pub ux: (u64, u64),
+    /// `(offset, size)` of each attached container present in the file (a detached one,
+    /// downloaded at install time, starts at or past the end and is left out).
+    pub attached: Vec<(u64, u64)>,
+}
+
+/// `BURN_SECTION_MAGIC`, `BURN_SECTION_VERSION`, and the cabinet container format
+/// (`BURN_CONTAINER_TYPE_CABINET`).
+const BURN_MAGIC: u32 = 0x00f1_4300;
+const BURN_VERSION: u32 = 2;
+const BURN_FORMAT_CABINET: u32 = 1;
+/// The fixed part of `BURN_SECTION_HEADER`, before the container sizes.
+const BURN_HEADER: usize = 48;
+/// More containers than a real bundle has (each is a DWORD of the section).
+const MAX_BURN_CONTAINERS: u32 = 1024;
+
+/// The containers of a WiX Burn bundle, when `r` is one whose containers are cabinets:
+/// `None` for any other file, and for a `.wixburn` section of another version or format
+/// (the payloads are then found like those of any other executable).
+pub fn containers(r: &mut dyn ReadSeek, len: u64) -> io::Result<Option<BurnContainers>> {
+    let Some(image) = pe::Headers::read(r, len)? else {
+        return Ok(None);
+    };
+    let Some((at, raw)) = image.section(b".wixburn") else {
+        return Ok(None);
+    };
+    let size = raw.min(BURN_HEADER as u64 + 4 * u64::from(MAX_BURN_CONTAINERS));
+    let mut h = vec![0u8; usize::try_from(size).unwrap_or(0)];
+    if h.len() < BURN_HEADER + 4 || at.saturating_add(size) > len {
+        return Ok(None);
+    }
+    r.seek(SeekFrom::Start(at))?;
+    r.read_exact(&mut h)?;
+    if u32_at(&h, 0) != BURN_MAGIC
+        || u32_at(&h, 4) != BURN_VERSION
+        || u32_at(&h, 40) != BURN_FORMAT_CABINET
+    {
+        return Ok(None);
+    }
+    let count = u32_at(&h, 44);
+    if count == 0 || count > MAX_BURN_CONTAINERS || BURN_HEADER + 4 * count as usize > h.len() {
+        return Ok(None);
+    }
+    let sizes: Vec<u64> = (0..count as usize)
+        .map(|i| u64::from(u32_at(&h, BURN_HEADER + 4 * i)))
+        .collect();
+    let stub = u64::from(u32_at(&h, 24));
+    let (original_signature, original_signature_size) =
+        (u64::from(u32_at(&h, 32)), u64::from(u32_at(&h, 36)));
+    // The engine ends after its signature when it has one (the original one, kept here when
+    // the bundle was re-signed), else after the UX container.
+    let engine = if original_signature != 0 {
+        original_signature + original_signature_size
+    } else if let Some((offset, size)) = image.certificate() {
+        offset + size
+    } else {
+        stub + sizes[0]
+    };
+    let mut attached = Vec::with_capacity(sizes.len() - 1);
+    let mut offset = engine;
+    for &size in &sizes[1..] {
+        if offset < len {
+            attached.push((offset, size));
+        }
+        offset = offset.saturating_add(size);
+    }
+    Ok(Some(BurnContainers {
+        ux: (stub, sizes[0]),
+        attached,
+    }))
+}
 
 /// The UX container's member holding the manifest (`MANIFEST_CABINET_TOKEN`).
 const MANIFEST_MEMBER: &str = "0";

@@ -271,7 +271,7 @@ pub fn unpack(
                     return Err(ReadError::format(origin, cut));
                 }
                 // A WiX Burn bundle: its containers, its payloads under their real names.
-                if let Some(containers) = pe::burn_containers(&mut *file, len).map_err(read_err)? {
+                if let Some(containers) = burn::containers(&mut *file, len).map_err(read_err)? {
                     burn::extract(source, &containers, origin, sink)?;
                     return Ok(Payload::Extracted);
                 }

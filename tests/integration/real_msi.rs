@@ -313,4 +313,9 @@ fn point6_burn_bundle_payloads_get_their_real_names() {
         fs::read(out.join("UX/BurnManifest.xml")).unwrap(),
         BURN_MANIFEST.as_bytes()
     );
+    // A bundle cut inside its attached container is damaged, and leaves nothing.
+    let cut = write(tmp.path(), "cut.exe", &bundle[..bundle.len() - 40]);
+    let out = tmp.path().join("y");
+    assert_ne!(code(&command("extract", &cut, Some(&out), &[])), 0);
+    assert!(crate::support::absent_or_empty(&out));
 }
