@@ -261,6 +261,10 @@ pub struct ExtractArgs {
     /// Also unpack nested archives, each into a folder `<member>.extracted/` beside it.
     #[arg(short, long)]
     pub recursive: bool,
+    /// MSI/MSM: write the cabinet members under their stored names (File-table keys), as
+    /// the cabinet streams hold them, instead of the installed folder tree.
+    #[arg(long)]
+    pub msi_streams: bool,
     #[command(flatten)]
     pub budgets: BudgetArgs,
     /// Replace the content of a non-empty output directory (only once the new content is

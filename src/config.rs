@@ -14,6 +14,7 @@ use crate::cli::{
 use crate::extract::Options as ExtractOptions;
 use crate::extract::limits::Limits;
 use crate::farm::{self, Farm, FarmErrors};
+use crate::formats::msi::MsiView;
 use crate::media::{MediaError, MediaKind, MediaSource};
 use crate::model::Lang;
 use crate::plan::{self, PlanError};
@@ -208,6 +209,11 @@ pub fn load(cli: Cli) -> Result<Request, SetupError> {
                 recursive: a.recursive,
                 limits: a.budgets.limits(),
                 force: a.force,
+                msi_view: if a.msi_streams {
+                    MsiView::Streams
+                } else {
+                    MsiView::Installed
+                },
             },
             inputs: a.paths,
             output: a.output,

@@ -37,12 +37,17 @@ fuzz_target!(|data: &[u8]| {
         Format::DiscImage => disc::extract(reader(), &origin, &mut Discard),
         Format::CompoundFile => {
             let _ = msi::facts(reader());
-            msi::extract(reader(), &origin, &mut NoVolumes, &mut Discard)
+            for view in [msi::MsiView::Installed, msi::MsiView::Streams] {
+                let _ = msi::extract(reader(), &origin, &mut NoVolumes, &mut Discard, view);
+            }
+            Ok(())
         }
         Format::Executable | Format::Unknown => {
             let mut r = Cursor::new(data);
             let _ = pe::facts(&mut r, data.len() as u64);
             let _ = pe::locate(&mut r, data.len() as u64);
+            let _ = slipway::formats::burn::containers(&mut r, data.len() as u64);
+            let _ = slipway::formats::burn::payload_names(data);
             let _ = cab::scan(&mut r, data.len() as u64);
             Ok(())
         }

@@ -11,6 +11,7 @@
 use std::io;
 
 use super::{Multi, SigError, TrustStore, Verdict, evaluate, hash_except, read_exact_at};
+use crate::formats::bytes::{u16_at, u32_at};
 use crate::formats::payload::Source;
 
 /// `cfhdrRESERVE_PRESENT` (MS-CAB 2.2).
@@ -20,8 +21,8 @@ const SIGNED_HEADER: u64 = 60;
 
 /// The signature's offset and size, when the header says the cabinet is signed.
 fn locate(h: &[u8]) -> Option<(u64, u64)> {
-    let u16_at = |i: usize| u16::from_le_bytes([h[i], h[i + 1]]);
-    let u32_at = |i: usize| u32::from_le_bytes([h[i], h[i + 1], h[i + 2], h[i + 3]]);
+    let u16_at = |i: usize| u16_at(h, i);
+    let u32_at = |i: usize| u32_at(h, i);
     if h.len() < SIGNED_HEADER as usize || &h[..4] != b"MSCF" {
         return None;
     }

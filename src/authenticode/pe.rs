@@ -14,7 +14,9 @@ use std::io;
 
 use super::{Multi, SigError, TrustStore, Verdict, evaluate, hash_except, read_exact_at};
 use crate::formats::ReadSeek;
+use crate::formats::bytes::{u16_at, u32_at};
 use crate::formats::payload::Source;
+use crate::formats::pe;
 
 /// `WIN_CERT_REVISION_2_0`.
 const WIN_CERT_REVISION_2_0: u16 = 0x0200;
@@ -32,53 +34,16 @@ pub struct Layout {
     pub table: (u64, u64),
 }
 
-fn u16_at(b: &[u8], at: usize) -> u16 {
-    b.get(at..at + 2)
-        .map_or(0, |s| u16::from_le_bytes([s[0], s[1]]))
-}
-
-fn u32_at(b: &[u8], at: usize) -> u32 {
-    b.get(at..at + 4)
-        .map_or(0, |s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
-}
-
-/// Reads the headers: `Ok(None)` when this is not a PE image with a data directory 4.
+/// Reads the headers (the one PE parser, `formats::pe`): `Ok(None)` when this is not a PE
+/// image with a data directory 4.
 pub fn layout(r: &mut dyn ReadSeek, len: u64) -> io::Result<Option<Layout>> {
-    if len < 0x40 {
+    let Some(headers) = pe::Headers::read(r, len)? else {
         return Ok(None);
-    }
-    let dos = read_exact_at(r, 0, 0x40)?;
-    if !dos.starts_with(b"MZ") {
-        return Ok(None);
-    }
-    // PE spec §3.4: signature (4) + COFF header (20), then the optional header: Magic at 0,
-    // CheckSum at 64, NumberOfRvaAndSizes at 92 (PE32) / 108 (PE32+), directories after it.
-    let pe = u64::from(u32_at(&dos, 0x3c));
-    let head_len = 24 + 112 + 16 * 8;
-    if pe.checked_add(head_len).is_none_or(|e| e > len) {
-        return Ok(None);
-    }
-    let h = read_exact_at(r, pe, head_len)?;
-    if !h.starts_with(b"PE\0\0") {
-        return Ok(None);
-    }
-    let (count_at, dirs_at) = match u16_at(&h, 24) {
-        0x10b => (24 + 92, 24 + 96),
-        0x20b => (24 + 108, 24 + 112),
-        _ => return Ok(None),
     };
-    let optional_size = usize::from(u16_at(&h, 20));
-    if u32_at(&h, count_at) < 5 || dirs_at + 5 * 8 > 24 + optional_size {
-        return Ok(None);
-    }
-    let cert_dir = dirs_at + 4 * 8;
-    Ok(Some(Layout {
-        checksum_at: pe + 24 + 64,
-        cert_dir_at: pe + cert_dir as u64,
-        table: (
-            u64::from(u32_at(&h, cert_dir)),
-            u64::from(u32_at(&h, cert_dir + 4)),
-        ),
+    Ok(headers.certificate_entry.map(|entry| Layout {
+        checksum_at: headers.checksum_at,
+        cert_dir_at: entry.at,
+        table: (entry.address, entry.size),
     }))
 }
 

@@ -25,6 +25,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
+use crate::formats::msi::MsiView;
 use crate::formats::payload::Source;
 use crate::formats::{Format, read_head};
 use crate::model::{Origin, Sha256};
@@ -42,6 +43,8 @@ pub struct Options {
     pub limits: Limits,
     /// Replace a non-empty output directory.
     pub force: bool,
+    /// How MSI and MSM members are named (`--msi-streams`: as stored).
+    pub msi_view: MsiView,
 }
 
 /// Told about the run's progress (a terminal progress bar, or nothing); shared by the
@@ -139,7 +142,8 @@ pub fn run(
         &spent,
         interrupt,
         progress,
-    );
+    )
+    .with_msi_view(opts.msi_view);
     let mut outcomes = Vec::with_capacity(inputs.len());
     let mut interrupted = false;
     for (input, folder) in inputs.iter().zip(folders) {

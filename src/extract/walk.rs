@@ -13,6 +13,7 @@
 //! ([`Walked::Damaged`]); everything that stops the walk instead — a refused name, a budget,
 //! a failed write, Ctrl-C — is an [`Error`] that ends the input.
 
+use std::collections::HashSet;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -25,12 +26,13 @@ use super::limits::{BudgetExceeded, Limits};
 use super::names::{Digest, Names};
 use super::tree::TreeStore;
 use super::{Progress, open_input};
-use crate::formats::cab::{NoVolumes, VolumeResolver};
+use crate::formats::cab::{NoVolumes, Volume, VolumeResolver};
+use crate::formats::msi::MsiView;
 use crate::formats::payload::{
     BytesSource, Digests, DirVolumes, FileSource, HashedFile, Payload, Source, unpack,
 };
 use crate::formats::{Entry, EntrySink, Format, FormatError, ReadError, SNIFF_LEN, sniff};
-use crate::model::{Origin, Sha256};
+use crate::model::{Origin, OriginStep, Sha256};
 use crate::safe_path::SafePath;
 
 /// Members up to this size are spooled in memory; larger ones to a temporary file.
@@ -113,6 +115,8 @@ pub struct Walker<'a> {
     next_id: usize,
     /// The reason the sink stopped the walk (returned as [`ReadError::Stopped`]).
     stopped: Option<Error>,
+    /// How an MSI's members are named (every command: the installed layout by default).
+    msi_view: MsiView,
 }
 
 impl std::fmt::Debug for Walker<'_> {
@@ -141,7 +145,14 @@ impl<'a> Walker<'a> {
             store,
             next_id: 0,
             stopped: None,
+            msi_view: MsiView::default(),
         }
+    }
+
+    /// Names the members of MSIs and merge modules by `view` (extract's stream view).
+    pub fn with_msi_view(mut self, view: MsiView) -> Walker<'a> {
+        self.msi_view = view;
+        self
     }
 
     /// A walk that keeps nothing: kept members are spooled for a look (inspect, verify).
@@ -277,8 +288,22 @@ impl<'a> Walker<'a> {
             base,
             // Outside the output tree, each container is a namespace of its own.
             names: (!tree).then(|| Names::new(None)),
+            deferred: Vec::new(),
         };
-        let result = unpack(source, node.format, node.origin, volumes, &mut sink);
+        let msi_view = sink.walker.msi_view;
+        let mut result = unpack(
+            source,
+            node.format,
+            node.origin,
+            volumes,
+            &mut sink,
+            msi_view,
+        );
+        if result.is_ok()
+            && let Err(f) = sink.unpack_deferred()
+        {
+            result = Err(sink.fail(f));
+        }
         let Sink { visitor, .. } = sink;
         // A read that failed because of Ctrl-C is not damage.
         self.meter.check_interrupt()?;
@@ -302,6 +327,27 @@ impl<'a> Walker<'a> {
     }
 }
 
+/// Opens volumes and external cabinets beside a file, remembering which files it read.
+struct Recording<'r> {
+    inner: DirVolumes,
+    dir: PathBuf,
+    opened: &'r mut HashSet<PathBuf>,
+}
+
+impl VolumeResolver for Recording<'_> {
+    fn open(&mut self, name: &str) -> std::io::Result<Option<Volume>> {
+        let volume = self.inner.open(name)?;
+        if let Some(Volume {
+            step: OriginStep::Volume(file),
+            ..
+        }) = &volume
+        {
+            self.opened.insert(self.dir.join(file));
+        }
+        Ok(volume)
+    }
+}
+
 /// Receives the members of one container.
 struct Sink<'w, 'a, 'v> {
     walker: &'w mut Walker<'a>,
@@ -313,6 +359,20 @@ struct Sink<'w, 'a, 'v> {
     base: Option<SafePath>,
     /// This container's namespace (outside the output tree).
     names: Option<Names>,
+    /// Nested containers written into the output tree, unpacked once all their siblings are
+    /// there (an MSI reads its external cabinets from beside it).
+    deferred: Vec<Deferred>,
+}
+
+/// A nested container of the output tree waiting for its siblings.
+struct Deferred {
+    /// Its index among the tree's members.
+    index: usize,
+    disk: PathBuf,
+    path: SafePath,
+    origin: Origin,
+    name: String,
+    format: Format,
 }
 
 fn file_name(name: &str) -> &str {
@@ -536,14 +596,48 @@ impl Sink<'_, '_, '_> {
             }
             .into());
         }
-        // The nested container is read back from disk: its write must be complete.
-        let digests = tree.complete(index)?;
-        let mut volumes = DirVolumes::beside(&disk);
-        let source = FileSource(&disk);
-        let node = self.member_node(origin, member.name, format, digests, Some(&disk));
-        let unpacked = self.look(&node, &source, &mut volumes, &path)?;
-        if unpacked && let Some(tree) = self.walker.tree_mut() {
-            tree.mark_unpacked(index);
+        self.deferred.push(Deferred {
+            index,
+            disk,
+            path,
+            origin: origin.clone(),
+            name: member.name.to_owned(),
+            format,
+        });
+        Ok(())
+    }
+
+    /// Unpacks the nested containers of this container once all its members are written:
+    /// MSIs first, so that the cabinets and set volumes beside them that they read are not
+    /// unpacked a second time on their own.
+    fn unpack_deferred(&mut self) -> Result<(), Fail> {
+        let mut deferred = std::mem::take(&mut self.deferred);
+        deferred.sort_by_key(|d| d.format != Format::CompoundFile);
+        // Nested containers are read back from disk, and read each other (an MSI its
+        // cabinets): every write must be complete first.
+        let Some(tree) = self.walker.tree_mut() else {
+            return Ok(());
+        };
+        let mut digests = Vec::with_capacity(deferred.len());
+        for d in &deferred {
+            digests.push(tree.complete(d.index)?);
+        }
+        let mut read_beside: HashSet<PathBuf> = HashSet::new();
+        for (d, digests) in deferred.into_iter().zip(digests) {
+            if read_beside.contains(&d.disk) {
+                continue;
+            }
+            let mut volumes = Recording {
+                inner: DirVolumes::beside(&d.disk),
+                dir: d.disk.parent().map(Path::to_path_buf).unwrap_or_default(),
+                opened: &mut read_beside,
+            };
+            let source = FileSource(&d.disk);
+            let node = self.member_node(&d.origin, &d.name, d.format, digests, Some(&d.disk));
+            let unpacked = self.look(&node, &source, &mut volumes, &d.path)?;
+            if unpacked && let Some(tree) = self.walker.tree_mut() {
+                tree.mark_unpacked(d.index);
+            }
         }
         Ok(())
     }

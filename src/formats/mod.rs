@@ -5,6 +5,8 @@
 //! They report their own [`ReadError`]: the bytes are wrong ([`FormatError`]) or could not be
 //! read, each at an [`Origin`]; a sink that stops the walk keeps its own reason.
 
+pub mod burn;
+pub mod bytes;
 pub mod cab;
 pub mod disc;
 pub mod msi;
@@ -298,6 +300,47 @@ pub trait EntrySink {
     /// million-entry table is never read.
     fn announce(&mut self, _origin: &Origin, _entries: u64) -> Result<(), ReadError> {
         Ok(())
+    }
+}
+
+/// A sink that hands every member on under another name (`rename` gives `None` to keep the
+/// stored one): installed paths for an MSI's File keys, stream folders, Burn payload names.
+/// The Origin keeps the name as stored, which is where the member is.
+pub(crate) struct Renaming<'a, F> {
+    pub(crate) inner: &'a mut dyn EntrySink,
+    pub(crate) rename: F,
+}
+
+impl<F: FnMut(&str) -> Option<String>> EntrySink for Renaming<'_, F> {
+    fn file(&mut self, entry: &Entry<'_>, data: &mut dyn Read) -> Result<(), ReadError> {
+        match (self.rename)(entry.name) {
+            Some(name) => self.inner.file(
+                &Entry {
+                    name: &name,
+                    ..*entry
+                },
+                data,
+            ),
+            None => self.inner.file(entry, data),
+        }
+    }
+
+    fn directory(&mut self, entry: &Entry<'_>) -> Result<(), ReadError> {
+        match (self.rename)(entry.name) {
+            Some(name) => self.inner.directory(&Entry {
+                name: &name,
+                ..*entry
+            }),
+            None => self.inner.directory(entry),
+        }
+    }
+
+    fn check_interrupt(&self) -> Result<(), ReadError> {
+        self.inner.check_interrupt()
+    }
+
+    fn announce(&mut self, origin: &Origin, entries: u64) -> Result<(), ReadError> {
+        self.inner.announce(origin, entries)
     }
 }
 

@@ -12,7 +12,7 @@ use sha1::Digest as _;
 use crate::formats::cab::{self, NoVolumes, Volume, VolumeResolver};
 use crate::formats::pe::{self, PeError};
 use crate::formats::window::Window;
-use crate::formats::{EntrySink, Format, FormatError, ReadError, ReadSeek, disc, msi, zip};
+use crate::formats::{EntrySink, Format, FormatError, ReadError, ReadSeek, burn, disc, msi, zip};
 use crate::model::{Origin, OriginStep, Sha1, Sha256};
 
 /// Something a container can be (re)opened from: embedded archives need a reader of their
@@ -215,12 +215,15 @@ pub enum Payload {
 ///
 /// `volumes` finds the other volumes of a cabinet set and an MSI's external cabinets (the
 /// files beside a file on disk; nothing for a container inside another).
+///
+/// `msi_view` names the members of an MSI/MSM (see [`msi::MsiView`]).
 pub fn unpack(
     source: &dyn Source,
     format: Format,
     origin: &Origin,
     volumes: &mut dyn VolumeResolver,
     sink: &mut dyn EntrySink,
+    msi_view: msi::MsiView,
 ) -> Result<Payload, ReadError> {
     let read_err = |source| ReadError::Io {
         origin: origin.clone(),
@@ -251,7 +254,7 @@ pub fn unpack(
                     },
                 ));
             }
-            match msi::extract(file, origin, volumes, sink) {
+            match msi::extract(file, origin, volumes, sink, msi_view) {
                 Ok(()) => Ok(Payload::Extracted),
                 Err(ReadError::Format { source, .. }) if source.is_no_payload() => {
                     Ok(Payload::None(source))
@@ -266,6 +269,11 @@ pub fn unpack(
                 // A cut download is damage, whatever it still holds.
                 if let Some(cut) = pe::truncation(&mut *file, len).map_err(read_err)? {
                     return Err(ReadError::format(origin, cut));
+                }
+                // A WiX Burn bundle: its containers, its payloads under their real names.
+                if let Some(containers) = burn::containers(&mut *file, len).map_err(read_err)? {
+                    burn::extract(source, &containers, origin, sink)?;
+                    return Ok(Payload::Extracted);
                 }
                 pe::locate(&mut *file, len).map_err(read_err)?
             } else {

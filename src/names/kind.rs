@@ -14,6 +14,10 @@ pub(super) fn decide(
     info: &ProductInfo,
 ) -> NameKind {
     let glued_release = (info.sp.is_some() && !info.uber) || info.sr.is_some();
+    // A service pack or cumulative update in a token of its own (`Exchange2010-SP3-x64.exe`,
+    // `Exchange2013-x64-cu23.exe`) names an update package too; a language pack installer
+    // without a KB (`ServerLanguagePack_SP2_de-de.exe`, SP2 slipstreamed) is not one.
+    let own_release = (markers.sp.is_some() || markers.cu.is_some()) && !info.lp;
     let why = &mut d.why;
     match d.ext.as_deref() {
         Some("msp") => {
@@ -33,11 +37,12 @@ pub(super) fn decide(
                 || markers.glb
                 || markers.x_none
                 || info.uber
-                || glued_release =>
+                || glued_release
+                || own_release =>
         {
             why.push(if info.uber && kb.kb.is_none() {
                 "`uber…` names the launcher of a SharePoint uber package".into()
-            } else if glued_release && kb.kb.is_none() && !markers.hotfix {
+            } else if (glued_release || own_release) && kb.kb.is_none() && !markers.hotfix {
                 "a service-pack/service-release marker in the stem makes this an update package"
                     .into()
             } else {

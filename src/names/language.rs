@@ -37,7 +37,17 @@ pub(super) fn find(d: &mut Draft, kb: &KbFacts, slot: &ArchSlot, markers: &Marke
             i += 1;
             continue;
         }
-        if let Some((lang, span)) = culture_at(&d.toks, i) {
+        if let Some((found, found_span)) = culture_at(&d.toks, i) {
+            // `MSSpeech_SR_en-US`: `SR-en` reads as a culture too, but its "region" is the
+            // language of the culture that follows; the later, complete one is meant.
+            let (lang, span, i) = match culture_at(&d.toks, i + 1) {
+                Some((next, next_span))
+                    if found_span == 2 && !d.marker.get(i + 1).copied().unwrap_or(true) =>
+                {
+                    (next, next_span, i + 1)
+                }
+                _ => (found, found_span, i),
+            };
             let text: Vec<&str> = d
                 .toks
                 .iter()

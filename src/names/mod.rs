@@ -131,6 +131,30 @@ mod tests {
         }
     }
 
+    /// Issue 20 point 7: rules found studying real names the shared list does not hold
+    /// (AutoSPSourceBuilder, WSUS Offline Update and Office 2007 download inventories).
+    #[test]
+    fn point7_unseen_real_names() {
+        #[rustfmt::skip]
+        let rows: &[Row] = &[
+            // kind: a service pack or CU in a token of its own makes an `.exe` a package;
+            // a language pack installer with SP2 slipstreamed stays an installer
+            ("Exchange2010-SP3-x64.exe", "package-exe", None, Some("x64"), "unknown", None),
+            ("Exchange2013-x64-cu23.exe", "package-exe", None, Some("x64"), "unknown", None),
+            ("ServerLanguagePack_SP2_en-us.exe", "other", None, None, "localized", Some("en-us")),
+            // arch: a dot between two words separates them; before a digit it does not
+            ("VC_redist.x64.exe", "other", None, Some("x64"), "unknown", None),
+            ("AppFabric1.1-KB2932678-x64-ENU.exe", "package-exe", Some(2932678), Some("x64"), "localized", Some("en-us")),
+            // names copied from download URLs: `%20` escapes, a browser's copy counter
+            ("wacserver2016-kb%203191915-fullfile-x64-glb.exe", "package-exe", Some(3191915), Some("x64"), "global", None),
+            ("wssloc2019-kb5002680-fullfile-x64-glb%20(1).exe", "package-exe", Some(5002680), Some("x64"), "global", None),
+            ("officeserver2010sp2-kb2687453-fullfile-x64-en-us (2).exe", "package-exe", Some(2687453), Some("x64"), "localized", Some("en-us")),
+            // a culture after a token that is also a language (`SR` = speech recognition)
+            ("MSSpeech_SR_en-US_TELE.msi", "other", None, None, "localized", Some("en-us")),
+        ];
+        check(rows);
+    }
+
     #[test]
     fn package_pattern_and_its_variants() {
         #[rustfmt::skip]

@@ -40,8 +40,21 @@ impl Draft {
             why.push("characters no file name can hold (e.g. a stray `>`) were ignored".into());
         }
         let cleaned = cleaned.trim().trim_end_matches(['.', ' ']);
+        // A name taken from a download URL keeps its escapes (`kb%203191915`): decoded.
+        let decoded = percent_decoded(cleaned);
+        if decoded != cleaned {
+            why.push("`%xx` escapes of a download URL were decoded".into());
+        }
 
-        let (stem, ext) = split_ext(cleaned);
+        let (stem, ext) = split_ext(&decoded);
+        // A browser's second download of a file: `name (1).exe`.
+        let stem = match copy_counter(stem) {
+            Some(without) => {
+                why.push("a download copy counter like ` (1)` was ignored".into());
+                without
+            }
+            None => stem,
+        };
         let (stem, sha1) = split_sha1(stem);
         if let Some(sha) = sha1 {
             why.push(format!(
@@ -49,7 +62,7 @@ impl Draft {
             ));
         }
 
-        let toks: Vec<Tok> = stem
+        let toks: Vec<Tok> = split_dots(stem)
             .split(|c: char| c == '-' || c == '_' || c.is_whitespace())
             .filter(|t| !t.is_empty())
             .map(|raw| Tok {
@@ -90,6 +103,59 @@ pub(super) fn all_alpha(s: &str) -> bool {
 pub(super) fn split_trailing_digits(s: &str) -> (&str, &str) {
     let head = s.trim_end_matches(|c: char| c.is_ascii_digit());
     (head, &s[head.len()..])
+}
+
+/// `%xx` escapes decoded, when the result is text (anything else is kept as written).
+fn percent_decoded(s: &str) -> String {
+    if !s.contains('%') {
+        return s.to_owned();
+    }
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = b
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (b[i], hex) {
+            (b'%', Some(v)) if !v.is_ascii_control() => {
+                out.push(v);
+                i += 3;
+            }
+            (c, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).unwrap_or_else(|_| s.to_owned())
+}
+
+/// The stem without a trailing download copy counter ` (1)`, `(2)`, when it has one.
+fn copy_counter(stem: &str) -> Option<&str> {
+    let inner = stem.strip_suffix(')')?;
+    let open = inner.rfind('(')?;
+    let digits = &inner[open + 1..];
+    let head = inner[..open].trim_end();
+    (all_digits(digits) && digits.len() <= 3 && !head.is_empty()).then_some(head)
+}
+
+/// The stem with a `.` that separates two words (`VC_redist.x64`) read as a separator; a dot
+/// before a digit (`AppFabric1.1`, `Windows6.1`) stays part of its token.
+fn split_dots(stem: &str) -> String {
+    let chars: Vec<char> = stem.chars().collect();
+    chars
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| {
+            let between_words = c == '.'
+                && i > 0
+                && chars[i - 1].is_ascii_alphanumeric()
+                && chars.get(i + 1).is_some_and(char::is_ascii_alphabetic);
+            if between_words { '_' } else { c }
+        })
+        .collect()
 }
 
 /// Characters that cannot be part of a Windows file name (stray `>` from inventories, quotes).

@@ -11,7 +11,7 @@ use std::path::Path;
 use crate::support::{absent_or_empty, code, corpus, json, member_set, slipway};
 
 /// Whether the README's "expected" column says the file must extract.
-fn readme_verdicts(corpus: &Path) -> BTreeMap<String, bool> {
+pub(crate) fn readme_verdicts(corpus: &Path) -> BTreeMap<String, bool> {
     let readme = std::fs::read_to_string(corpus.join("README.md")).expect("corpus README");
     let mut dir = String::new();
     let mut out = BTreeMap::new();

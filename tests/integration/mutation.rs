@@ -154,6 +154,7 @@ fn mutation_never_panics_and_failures_leave_nothing() {
             ..Limits::default()
         },
         force: false,
+        ..Options::default()
     };
     static NEVER: AtomicBool = AtomicBool::new(false);
     let mut rng = Rng(0x0005_EED0_F511_F3A7);

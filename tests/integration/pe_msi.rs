@@ -242,6 +242,7 @@ fn extract(bytes: &[u8], beside: &mut dyn VolumeResolver) -> Result<MemSink, Err
         &origin(),
         beside,
         &mut sink,
+        msi::MsiView::Installed,
     )?;
     Ok(sink)
 }

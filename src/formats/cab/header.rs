@@ -5,6 +5,7 @@ use std::io::{self, BufRead, BufReader, Read, SeekFrom};
 use super::{CabError, Direction, Fail, Part};
 use crate::formats::NameDecoding;
 use crate::formats::ReadSeek;
+use crate::formats::bytes::{u16_at, u32_at};
 
 /// Size of the fixed part of CFHEADER.
 pub(crate) const HEADER_LEN: u32 = 36;
@@ -43,8 +44,8 @@ impl Fixed {
         if b[..4] != *b"MSCF" {
             return Err(CabError::BadSignature);
         }
-        let u32_at = |i: usize| u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
-        let u16_at = |i: usize| u16::from_le_bytes([b[i], b[i + 1]]);
+        let u32_at = |i: usize| u32_at(b, i);
+        let u16_at = |i: usize| u16_at(b, i);
         Ok(Fixed {
             cb_cabinet: u32_at(8),
             coff_files: u32_at(16),
@@ -189,13 +190,20 @@ pub(crate) fn parse(r: &mut dyn ReadSeek, base: u64, avail: u64) -> Result<Cabin
         }
         .into());
     }
-    if fixed.c_folders == 0 {
+    // An empty cabinet (no folder, no file, no neighbour) is valid: WiX writes 36-byte ones
+    // into patches whose transforms change no file, and gcab and 7-Zip read them as empty.
+    // (libmspack refuses any cabinet without folders.) With no file table to find, its
+    // coffFiles is not checked. Folders without files, or files without folders, stay
+    // damage, as cabextract has them.
+    let empty =
+        fixed.c_folders == 0 && fixed.c_files == 0 && fixed.flags & (FLAG_PREV | FLAG_NEXT) == 0;
+    if fixed.c_folders == 0 && !empty {
         return Err(CabError::NoFolders.into());
     }
-    if fixed.c_files == 0 {
+    if fixed.c_files == 0 && !empty {
         return Err(CabError::NoFiles.into());
     }
-    if fixed.coff_files < HEADER_LEN || fixed.coff_files >= fixed.cb_cabinet {
+    if !empty && (fixed.coff_files < HEADER_LEN || fixed.coff_files >= fixed.cb_cabinet) {
         return Err(CabError::FilesOffsetOutOfRange {
             coff_files: fixed.coff_files,
             cb_cabinet: fixed.cb_cabinet,
@@ -415,6 +423,32 @@ mod tests {
         let mut b = tiny(0, &[]);
         b[8..12].copy_from_slice(&10u32.to_le_bytes());
         assert!(matches!(cab_err(&b), CabError::CabinetTooSmall { .. }));
+    }
+
+    /// The 36-byte cabinet WiX writes into patches whose transforms change no file.
+    fn empty_cabinet(flags: u16) -> Vec<u8> {
+        let mut c = Vec::new();
+        c.extend_from_slice(b"MSCF\0\0\0\0");
+        c.extend_from_slice(&36u32.to_le_bytes()); // cbCabinet
+        c.extend_from_slice(&[0; 4]);
+        c.extend_from_slice(&36u32.to_le_bytes()); // coffFiles
+        c.extend_from_slice(&[0; 4]);
+        c.extend_from_slice(&[3, 1]); // version 1.3
+        c.extend_from_slice(&0u16.to_le_bytes()); // cFolders
+        c.extend_from_slice(&0u16.to_le_bytes()); // cFiles
+        c.extend_from_slice(&flags.to_le_bytes());
+        c.extend_from_slice(&[0; 4]); // setID, iCabinet
+        c
+    }
+
+    #[test]
+    fn point2_an_empty_cabinet_is_valid_and_lists_nothing() {
+        let cab = parse_bytes(&empty_cabinet(0)).expect("an empty cabinet is valid");
+        assert!(cab.folders.is_empty() && cab.files.is_empty());
+        // An empty volume of a set is not an empty cabinet: its neighbours promise data.
+        let mut b = empty_cabinet(FLAG_NEXT);
+        b.extend_from_slice(b"next.cab\0disk\0");
+        assert!(matches!(cab_err(&b), CabError::NoFolders));
     }
 
     #[test]

@@ -365,6 +365,17 @@ impl<R: io::Read> io::Read for Tee<'_, R> {
     }
 }
 
+/// The names of every member of the cabinet in `reader` and of its set, in extraction order,
+/// from the headers only (nothing is decompressed).
+pub fn member_names(
+    reader: Box<dyn ReadSeek>,
+    origin: &Origin,
+    volumes: &mut dyn VolumeResolver,
+) -> Result<Vec<String>, ReadError> {
+    let set = set::open_set(reader, origin, volumes)?;
+    Ok(set.files.into_iter().map(|f| f.name).collect())
+}
+
 /// Finds complete, valid cabinets anywhere in `r` (as cabextract's search does).
 pub fn scan(r: &mut dyn ReadSeek, len: u64) -> io::Result<Vec<Span>> {
     scan::scan(r, len)

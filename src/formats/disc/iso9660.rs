@@ -5,6 +5,7 @@ use std::hash::{Hash, Hasher};
 
 use super::image::{Image, Piece};
 use super::{Child, DiscError, Entries, Fail, MAX_DIR_BYTES, MAX_EXTENTS, Node, Volume};
+use crate::formats::bytes::{u16_at, u32_at};
 
 /// ECMA-119 6.1.2: volume descriptors and directory records live in 2048-byte sectors.
 const SECTOR: u64 = 2048;
@@ -46,14 +47,6 @@ pub(super) struct IsoVolume {
     root: IsoDir,
 }
 
-fn le16(b: &[u8], at: usize) -> u16 {
-    u16::from_le_bytes([b[at], b[at + 1]])
-}
-
-fn le32(b: &[u8], at: usize) -> u32 {
-    u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
-}
-
 /// Checks that the image holds the whole ISO 9660 volume: ECMA-119 8.4.8, the primary volume
 /// descriptor's volume space size in logical blocks. A volume's last blocks may be padding,
 /// but an image shorter than its volume was cut.
@@ -65,7 +58,7 @@ pub(super) fn check_end(image: &mut Image) -> Result<(), Fail> {
             break;
         }
         if buf[0] == 1 {
-            let end = u64::from(le32(&buf, 80)) * u64::from(le16(&buf, 128));
+            let end = u64::from(u32_at(&buf, 80)) * u64::from(u16_at(&buf, 128));
             if end > image.len() {
                 return Err(DiscError::Truncated {
                     what: "the end of the ISO 9660 volume",
@@ -113,7 +106,7 @@ impl IsoVolume {
             )
             .into());
         };
-        let block = u64::from(le16(&desc, 128));
+        let block = u64::from(u16_at(&desc, 128));
         if !matches!(block, 512 | 1024 | 2048) {
             return Err(DiscError::Unsupported(format!(
                 "ISO 9660 logical block size {block} (512, 1024 or 2048 are read)"
@@ -203,8 +196,8 @@ impl<'a> Record<'a> {
             .ok_or_else(|| bad("name runs past the record"))?;
         Ok(Record {
             ext_attr_len: rec[1],
-            location: le32(rec, 2),
-            size: le32(rec, 10),
+            location: u32_at(rec, 2),
+            size: u32_at(rec, 10),
             flags: rec[25],
             unit_size: rec[26],
             gap: rec[27],

@@ -1,19 +1,28 @@
 //! An MSI/MSP's cabinets: embedded cabinet streams in Media order and external cabinets
 //! beside the package, extracted into a sink (continuation volumes come with their set).
 
+use std::collections::HashMap;
 use std::io::{self, Read, SeekFrom};
 use std::path::PathBuf;
 
-use super::database::{Database, cfb_error, u16_at};
+use super::database::{Database, cfb_error};
+use super::layout::Layout;
 use super::table::{Cell, ColumnKind, TableColumn};
-use super::{CFHDR_PREV_CABINET, CFHEADER_LEN, CabinetSource, MsiError, TableProblem, at};
+use super::{CFHDR_PREV_CABINET, CFHEADER_LEN, CabinetSource, MsiError, MsiView, TableProblem, at};
+use crate::formats::bytes::u16_at;
 use crate::formats::cab::{self, Volume, VolumeResolver};
-use crate::formats::{EntrySink, ReadError, ReadSeek};
+use crate::formats::{EntrySink, ReadError, ReadSeek, Renaming};
 use crate::model::{Origin, OriginStep};
 
-/// Extracts the members of every cabinet of an MSI/MSP: embedded cabinet streams (their names
-/// as in the cabinet, i.e. File-table keys) and external cabinets named in the Media table,
-/// opened through `beside` (the package's folder).
+/// Extracts the members of every cabinet of an MSI/MSP/MSM: embedded cabinet streams and
+/// external cabinets named in the Media table, opened through `beside` (the package's folder).
+///
+/// Names (see [`MsiView`]): in the installed view, a package with a File table gives each
+/// member its installed path ([`Layout`]); a member the File table does not list, and every
+/// member of a package without one (a patch), keeps its cabinet name. When such cabinet names
+/// repeat across cabinets (a patch with one cabinet per target product, each holding
+/// `F_Source`, `F_Patch`, …), each cabinet's members go into a folder named after the
+/// cabinet (its stream or file name): separate trees, never a collision.
 ///
 /// Every external cabinet is opened before anything is extracted, so a missing one fails the
 /// package up front with [`MsiError::ExternalCabinetNotFound`].
@@ -22,12 +31,17 @@ pub fn extract(
     origin: &Origin,
     beside: &mut dyn VolumeResolver,
     sink: &mut dyn EntrySink,
+    view: MsiView,
 ) -> Result<(), ReadError> {
     let mut package = Database::open(reader).map_err(|e| at(origin, e))?;
     let sources = package.cabinets().map_err(|e| at(origin, e))?;
     if sources.is_empty() {
         return Err(ReadError::format(origin, MsiError::NoCabinet));
     }
+    let layout = match view {
+        MsiView::Installed => Layout::read(&mut package).map_err(|e| at(origin, e))?,
+        MsiView::Streams => None,
+    };
 
     enum Job {
         Stream(String),
@@ -49,9 +63,70 @@ pub fn extract(
             }
         }
     }
+    // External cabinets that continue a set are extracted with the set's first cabinet.
+    let mut kept = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        if let Job::External(name, mut volume) = job {
+            let child = origin.child(OriginStep::ExternalCabinet(name.clone()));
+            if is_continuation(&mut volume.reader).map_err(|e| ReadError::reading(&child, e))? {
+                continue;
+            }
+            kept.push(Job::External(name, volume));
+        } else {
+            kept.push(job);
+        }
+    }
+    let jobs = kept;
+
+    // Separate trees when cabinet names repeat across cabinets (read from the headers).
+    let per_cabinet = if layout.is_none() && jobs.len() > 1 {
+        let mut lists = Vec::with_capacity(jobs.len());
+        for job in &jobs {
+            let names = match job {
+                Job::Stream(name) => {
+                    let child = origin.child(OriginStep::Stream(name.clone()));
+                    let stream = package.open_stream(name).map_err(|e| at(&child, e))?;
+                    let mut volumes = StreamVolumes {
+                        package: &mut package,
+                    };
+                    cab::member_names(stream, &child, &mut volumes)?
+                }
+                Job::External(name, _) => {
+                    let child = origin.child(OriginStep::ExternalCabinet(name.clone()));
+                    let again = beside
+                        .open(name)
+                        .map_err(|e| ReadError::reading(&child, e))?
+                        .ok_or_else(|| {
+                            ReadError::format(
+                                origin,
+                                MsiError::ExternalCabinetNotFound(name.clone()),
+                            )
+                        })?;
+                    cab::member_names(again.reader, &child, beside)?
+                }
+            };
+            lists.push(names);
+        }
+        names_repeat(&lists)
+    } else {
+        false
+    };
 
     for job in jobs {
         sink.check_interrupt()?;
+        let folder = match &job {
+            Job::Stream(name) | Job::External(name, _) => name.clone(),
+        };
+        let rename = |stored: &str| -> Option<String> {
+            if let Some(path) = layout.as_ref().and_then(|l| l.path_of(stored)) {
+                return Some(path.to_owned());
+            }
+            per_cabinet.then(|| format!("{folder}/{stored}"))
+        };
+        let mut renamed = Renaming {
+            inner: &mut *sink,
+            rename,
+        };
         match job {
             Job::Stream(name) => {
                 let child = origin.child(OriginStep::Stream(name.clone()));
@@ -59,19 +134,29 @@ pub fn extract(
                 let mut volumes = StreamVolumes {
                     package: &mut package,
                 };
-                cab::extract(stream, &child, &mut volumes, sink)?;
+                cab::extract(stream, &child, &mut volumes, &mut renamed)?;
             }
-            Job::External(name, mut volume) => {
+            Job::External(name, volume) => {
                 let child = origin.child(OriginStep::ExternalCabinet(name.clone()));
-                // A continuation volume of a set is extracted with the set's first cabinet.
-                if is_continuation(&mut volume.reader).map_err(|e| ReadError::reading(&child, e))? {
-                    continue;
-                }
-                cab::extract(volume.reader, &child, beside, sink)?;
+                cab::extract(volume.reader, &child, beside, &mut renamed)?;
             }
         }
     }
     Ok(())
+}
+
+/// Whether a member name (as Windows compares names) appears in more than one list.
+fn names_repeat(lists: &[Vec<String>]) -> bool {
+    let mut first: HashMap<String, usize> = HashMap::new();
+    for (i, names) in lists.iter().enumerate() {
+        for name in names {
+            let key = name.replace('\\', "/").to_lowercase();
+            if *first.entry(key).or_insert(i) != i {
+                return true;
+            }
+        }
+    }
+    false
 }
 
 /// Whether the cabinet at the reader's start continues a previous volume (rewinds it).

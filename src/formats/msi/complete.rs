@@ -10,6 +10,7 @@
 use std::io::{self, SeekFrom};
 
 use crate::formats::ReadSeek;
+use crate::formats::bytes::{u16_at, u32_at};
 
 const HEADER_LEN: usize = 512;
 const FREESECT: u32 = 0xFFFF_FFFF;
@@ -23,11 +24,6 @@ pub struct Shortfall {
     /// The length the FAT requires.
     pub required: u64,
     pub len: u64,
-}
-
-fn u32_at(b: &[u8], at: usize) -> u32 {
-    b.get(at..at + 4)
-        .map_or(0, |s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
 }
 
 fn read_at(r: &mut dyn ReadSeek, offset: u64, buf: &mut [u8]) -> io::Result<bool> {
@@ -49,7 +45,7 @@ pub fn shortfall(r: &mut dyn ReadSeek, len: u64) -> io::Result<Option<Shortfall>
             len,
         }));
     }
-    let shift = u32::from(u16::from_le_bytes([header[0x1E], header[0x1F]]));
+    let shift = u32::from(u16_at(&header, 0x1E));
     if shift != 9 && shift != 12 {
         return Ok(None);
     }

@@ -14,6 +14,7 @@ use super::{
     MAX_SUMMARY_BYTES, MAX_TABLE_BYTES, MsiError, SUMMARY_STREAM, SummaryProblem, TableProblem,
 };
 use crate::formats::ReadSeek;
+use crate::formats::bytes::u16_at;
 
 /// One stream of the root storage.
 #[derive(Clone, Debug)]
@@ -309,22 +310,6 @@ pub(super) fn cfb_error(e: io::Error) -> MsiError {
         | io::ErrorKind::NotFound => MsiError::CompoundFile { source: e },
         _ => MsiError::Read { source: e },
     }
-}
-
-pub(super) fn u16_at(b: &[u8], at: usize) -> u16 {
-    let mut v = [0u8; 2];
-    if let Some(s) = b.get(at..at.saturating_add(2)) {
-        v.copy_from_slice(s);
-    }
-    u16::from_le_bytes(v)
-}
-
-pub(super) fn u32_at(b: &[u8], at: usize) -> u32 {
-    let mut v = [0u8; 4];
-    if let Some(s) = b.get(at..at.saturating_add(4)) {
-        v.copy_from_slice(s);
-    }
-    u32::from_le_bytes(v)
 }
 
 /// Decodes an MSI stream name: characters U+3800..U+4840 pack one or two characters of the

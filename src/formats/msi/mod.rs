@@ -23,6 +23,7 @@ mod cabinets;
 mod complete;
 mod database;
 mod facts;
+mod layout;
 mod summary;
 mod table;
 
@@ -35,6 +36,7 @@ pub use cabinets::extract;
 pub use complete::{Shortfall, shortfall};
 pub use database::Database;
 pub use facts::{PackageFacts, PackageKind, PatchFacts, PatchFamily};
+pub use layout::Layout;
 pub use summary::{FileTime, SummaryInfo};
 pub use table::{Cell, ColumnKind, Table, TableColumn};
 
@@ -92,6 +94,9 @@ pub enum TableProblem {
     Undefined,
     #[error("{cells} cells are more than the {limit} allowed")]
     TooManyCells { cells: u64, limit: u64 },
+    /// A folder's chain of parents returns to itself (or is deeper than any real one).
+    #[error("the parents of folder {directory} form a loop")]
+    DirectoryLoop { directory: String },
 }
 
 /// What is wrong with a summary-information property set (MS-OLEPS 2.21, 2.20).
@@ -111,6 +116,19 @@ pub enum SummaryProblem {
     PropertyOutOfRange { id: u32 },
     #[error("stream of {len} bytes is larger than the {limit} bytes allowed")]
     TooLarge { len: u64, limit: u64 },
+}
+
+/// How the members of an MSI/MSM are named.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MsiView {
+    /// The installed layout: the Directory table's tree and the File table's long names (as
+    /// `msiexec /a` and `msiextract`), for a package with a File table; cabinet names
+    /// otherwise (patches).
+    #[default]
+    Installed,
+    /// The cabinet members as stored (File-table keys), as `msiinfo extract` + `cabextract`.
+    Streams,
 }
 
 /// Where one cabinet of a package is.

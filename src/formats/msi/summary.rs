@@ -4,8 +4,8 @@
 use std::fmt;
 
 use super::SummaryProblem;
-use super::database::{u16_at, u32_at};
 use super::table::decode_codepage;
+use crate::formats::bytes::{u16_at, u32_at};
 
 /// A FILETIME: 100-nanosecond intervals since 1601-01-01 UTC (MS-DTYP 2.3.3).
 ///

@@ -1,8 +1,8 @@
 //! Database tables: cells and columns, the string pool, and decoding a table stream stored
 //! column by column (Wine `dlls/msi/table.c`, `string.c`).
 
-use super::database::{u16_at, u32_at};
 use super::{MAX_TABLE_CELLS, MsiError, TableProblem};
+use crate::formats::bytes::{u16_at, u32_at};
 
 /// A cell of a database table.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]

@@ -15,6 +15,7 @@ mod version;
 use std::collections::HashSet;
 use std::io::{self, SeekFrom};
 
+use crate::formats::bytes::{u16_at, u32_at, u64_at};
 use crate::formats::{Format, ReadSeek};
 use crate::model::{Arch, OriginStep};
 
@@ -79,29 +80,20 @@ pub fn locate(r: &mut dyn ReadSeek, len: u64) -> io::Result<Vec<Embedded>> {
     Ok(found)
 }
 
-/// Where an executable whose headers start like a PE ends before what they declare: the
-/// MS-DOS header, the PE headers, the section table, a section's raw data, or the certificate
-/// table (PE spec §2–§5.7). `None` for a complete file, and for one that is not a PE at all.
+/// Where an executable that really is a PE ends before what its headers declare: the COFF
+/// header, the optional header, the section table, a section's raw data, or the certificate
+/// table (PE spec §2–§5.7). `None` for a complete file, and for a file that does not claim to
+/// be a PE at all (see [`pe_signature_at`]): an MS-DOS program, or anything else starting
+/// with `MZ`, is a plain file, never a cut executable.
 pub fn truncation(r: &mut dyn ReadSeek, len: u64) -> io::Result<Option<PeError>> {
     let cut = |part, end: u64| Some(PeError::Truncated { part, end, len });
-    let Some(dos) = read_array::<0x40>(r, len, 0)? else {
-        return Ok(cut("the MS-DOS header", 0x40));
-    };
-    if !dos.starts_with(b"MZ") {
+    let Some(pe) = pe_signature_at(r, len)? else {
         return Ok(None);
-    }
-    let pe = u64::from(u32_at(&dos, 0x3c));
+    };
     let coff_end = pe + 24;
-    if coff_end > len {
-        return Ok(cut("the PE headers", coff_end));
-    }
     let Some(coff) = read_array::<24>(r, len, pe)? else {
-        return Ok(cut("the PE headers", coff_end));
+        return Ok(cut("the COFF header", coff_end));
     };
-    if !coff.starts_with(b"PE\0\0") {
-        // An MS-DOS program, not a PE: nothing is declared beyond its own header.
-        return Ok(None);
-    }
     let optional_end = coff_end + u64::from(u16_at(&coff, 20));
     if optional_end > len {
         return Ok(cut("the optional header", optional_end));
@@ -116,13 +108,31 @@ pub fn truncation(r: &mut dyn ReadSeek, len: u64) -> io::Result<Option<PeError>>
     if image.image_end > len {
         return Ok(cut("the sections' raw data", image.image_end));
     }
-    if let Some((offset, size)) = image.certificate {
+    if let Some((offset, size)) = image.certificate() {
         let end = offset.saturating_add(size);
         if end > len {
             return Ok(cut("the certificate table", end));
         }
     }
     Ok(None)
+}
+
+/// Where the PE signature is, when the file really claims to be a PE: an MS-DOS header
+/// (`MZ`, 64 bytes) whose `e_lfanew` (offset 0x3c, PE spec §2.1) points at `PE\0\0` inside
+/// the file. An MS-DOS program keeps code or data in that field (its value may point far
+/// past the end), so anything else is not a PE.
+pub(crate) fn pe_signature_at(r: &mut dyn ReadSeek, len: u64) -> io::Result<Option<u64>> {
+    let Some(dos) = read_array::<0x40>(r, len, 0)? else {
+        return Ok(None);
+    };
+    if !dos.starts_with(b"MZ") {
+        return Ok(None);
+    }
+    let pe = u64::from(u32_at(&dos, 0x3c));
+    let Some(signature) = read_array::<4>(r, len, pe)? else {
+        return Ok(None);
+    };
+    Ok((&signature == b"PE\0\0").then_some(pe))
 }
 
 /// What the headers and resources of an executable say about it (no payload search).
@@ -158,7 +168,7 @@ pub fn facts(r: &mut dyn ReadSeek, len: u64) -> io::Result<Option<PeFacts>> {
         _ => None,
     };
     let signature = image
-        .certificate
+        .certificate()
         .filter(|&(offset, size)| offset.checked_add(size).is_some_and(|end| end <= len))
         .map(|(offset, size)| CertificateTable { offset, size });
     let version = match version_resource(r, len, &image)? {
@@ -251,78 +261,63 @@ fn read_array<const N: usize>(
     Ok(read_at(r, offset, &mut buf)?.then_some(buf))
 }
 
-fn u16_at(b: &[u8], at: usize) -> u16 {
-    let mut v = [0u8; 2];
-    if let Some(s) = b.get(at..at.saturating_add(2)) {
-        v.copy_from_slice(s);
-    }
-    u16::from_le_bytes(v)
-}
-
-fn u32_at(b: &[u8], at: usize) -> u32 {
-    let mut v = [0u8; 4];
-    if let Some(s) = b.get(at..at.saturating_add(4)) {
-        v.copy_from_slice(s);
-    }
-    u32::from_le_bytes(v)
-}
-
-fn u64_at(b: &[u8], at: usize) -> u64 {
-    let mut v = [0u8; 8];
-    if let Some(s) = b.get(at..at.saturating_add(8)) {
-        v.copy_from_slice(s);
-    }
-    u64::from_le_bytes(v)
-}
-
 /// One section header (PE spec §3 "Section Table"), the fields we need.
 #[derive(Clone, Copy, Debug)]
 struct Section {
+    name: [u8; 8],
     virtual_address: u32,
     virtual_size: u32,
     raw_size: u32,
     raw_pointer: u32,
 }
 
-/// What the headers tell about where things are.
+/// What the headers tell about where things are: the one PE header parser, used for payloads,
+/// facts, truncation and Authenticode.
 #[derive(Debug)]
-struct Headers {
+pub(crate) struct Headers {
     /// COFF `Machine` (PE spec §3.3.1 "Machine Types").
-    machine: u16,
+    pub(crate) machine: u16,
     sections: Vec<Section>,
     /// `(rva, size)` of the resource table (data directory 2), when present.
     resource: Option<(u32, u32)>,
-    /// `(file offset, size)` of the certificate table (data directory 4), when present.
-    /// PE spec §2.4.1: "the address is a file pointer", not an RVA.
-    certificate: Option<(u64, u64)>,
+    /// File offset of the optional header's `CheckSum` (4 bytes, PE spec §3.4.2).
+    pub(crate) checksum_at: u64,
+    /// Data directory 4, the Certificate Table entry, as stored (zeros when unsigned); `None`
+    /// when the optional header has fewer than five directories.
+    pub(crate) certificate_entry: Option<DirectoryEntry>,
     /// First byte after the headers and every section's raw data.
     image_end: u64,
     file_alignment: u32,
 }
 
+/// A data directory entry as stored, and where it is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct DirectoryEntry {
+    /// File offset of the 8-byte entry.
+    pub(crate) at: u64,
+    /// The entry's address. For the certificate table "the address is a file pointer"
+    /// (PE spec §2.4.1), not an RVA.
+    pub(crate) address: u64,
+    pub(crate) size: u64,
+}
+
 impl Headers {
-    fn read(r: &mut dyn ReadSeek, len: u64) -> io::Result<Option<Headers>> {
-        // MS-DOS stub: "MZ" and, at 0x3c, the file offset of the PE signature (PE spec §2.1).
-        let Some(dos) = read_array::<0x40>(r, len, 0)? else {
+    /// Reads the headers of a PE image (see [`pe_signature_at`]); `Ok(None)` when `r` is not
+    /// one or its optional header is not PE32/PE32+.
+    pub(crate) fn read(r: &mut dyn ReadSeek, len: u64) -> io::Result<Option<Headers>> {
+        let Some(pe) = pe_signature_at(r, len)? else {
             return Ok(None);
         };
-        if !dos.starts_with(b"MZ") {
-            return Ok(None);
-        }
-        let pe = u64::from(u32_at(&dos, 0x3c));
         // Signature (4) + COFF file header (20), PE spec §2.2 and §3.3.
         let Some(coff) = read_array::<24>(r, len, pe)? else {
             return Ok(None);
         };
-        if !coff.starts_with(b"PE\0\0") {
-            return Ok(None);
-        }
         let section_count = u16_at(&coff, 6).min(MAX_SECTIONS);
         let optional_size = u16_at(&coff, 20);
         let optional_at = pe + 24;
 
-        // Optional header (PE spec §3.4): magic 0x10b = PE32, 0x20b = PE32+. The data
-        // directories follow the Windows-specific fields, at 96 resp. 112.
+        // Optional header (PE spec §3.4): magic 0x10b = PE32, 0x20b = PE32+. CheckSum at 64;
+        // the data directories follow the Windows-specific fields, at 96 resp. 112.
         let mut optional = vec![0u8; usize::from(optional_size)];
         let optional_end = optional_at + u64::from(optional_size);
         if optional_end > len || !read_at(r, optional_at, &mut optional)? {
@@ -335,17 +330,23 @@ impl Headers {
         };
         let file_alignment = u32_at(&optional, 36);
         let dir_count = u32_at(&optional, count_at);
-        let directory = |index: u32| -> Option<(u32, u32)> {
+        // The entry of directory `index`, when the header has it.
+        let entry_at = |index: u32| -> Option<usize> {
             if index >= dir_count {
                 return None;
             }
             let at = dirs_at.checked_add(usize::try_from(index).ok()?.checked_mul(8)?)?;
             optional.get(at..at.checked_add(8)?)?;
-            let (addr, size) = (u32_at(&optional, at), u32_at(&optional, at + 4));
-            (addr != 0 && size != 0).then_some((addr, size))
+            Some(at)
         };
-        let resource = directory(2);
-        let certificate = directory(4).map(|(o, s)| (u64::from(o), u64::from(s)));
+        let resource = entry_at(2)
+            .map(|at| (u32_at(&optional, at), u32_at(&optional, at + 4)))
+            .filter(|&(addr, size)| addr != 0 && size != 0);
+        let certificate_entry = entry_at(4).map(|at| DirectoryEntry {
+            at: optional_at + at as u64,
+            address: u64::from(u32_at(&optional, at)),
+            size: u64::from(u32_at(&optional, at + 4)),
+        });
 
         // Section table right after the optional header (PE spec §3).
         let table_at = optional_end;
@@ -355,7 +356,10 @@ impl Headers {
             let Some(h) = read_array::<40>(r, len, table_at + i * 40)? else {
                 break;
             };
+            let mut name = [0u8; 8];
+            name.copy_from_slice(&h[..8]);
             let s = Section {
+                name,
                 virtual_size: u32_at(&h, 8),
                 virtual_address: u32_at(&h, 12),
                 raw_size: u32_at(&h, 16),
@@ -371,10 +375,25 @@ impl Headers {
             machine: u16_at(&coff, 4),
             sections,
             resource,
-            certificate,
+            checksum_at: optional_at + 64,
+            certificate_entry,
             image_end,
             file_alignment,
         }))
+    }
+
+    /// `(file offset, raw size)` of the first section called `name`.
+    pub(crate) fn section(&self, name: &[u8; 8]) -> Option<(u64, u64)> {
+        let s = self.sections.iter().find(|s| &s.name == name)?;
+        let at = u64::from(aligned_pointer(s.raw_pointer, self.file_alignment));
+        Some((at, u64::from(s.raw_size)))
+    }
+
+    /// `(file offset, size)` of the certificate table, when both are non-zero.
+    pub(crate) fn certificate(&self) -> Option<(u64, u64)> {
+        self.certificate_entry
+            .filter(|e| e.address != 0 && e.size != 0)
+            .map(|e| (e.address, e.size))
     }
 
     /// The file offset of `rva` and how many bytes of raw data follow it in its section.
@@ -629,7 +648,7 @@ fn appended(
     // The certificate table (PE spec §5.7, "Attribute Certificate Table") normally sits at
     // the very end of the file; payloads may come before or after it.
     let cert = image
-        .certificate
+        .certificate()
         .filter(|&(off, size)| off >= start && off.checked_add(size).is_some_and(|e| e <= len));
     let mut regions = Vec::with_capacity(2);
     match cert {
@@ -770,6 +789,29 @@ mod tests {
         dos[0x3c..0x40].copy_from_slice(&0xffff_fff0u32.to_le_bytes());
         let len = dos.len() as u64;
         assert!(locate(&mut Cursor::new(dos), len).unwrap().is_empty());
+    }
+
+    #[test]
+    fn point3_only_a_file_that_claims_pe_is_parsed_or_cut() {
+        // MS-DOS programs: `e_lfanew` past the end, or pointing at bytes that are not `PE\0\0`.
+        let mut dos = vec![0x90u8; 0x400];
+        dos[..2].copy_from_slice(b"MZ");
+        for e_lfanew in [309_100_614u32, 0x200, 0x3fe] {
+            dos[0x3c..0x40].copy_from_slice(&e_lfanew.to_le_bytes());
+            let len = dos.len() as u64;
+            let mut c = Cursor::new(dos.clone());
+            assert!(truncation(&mut c, len).unwrap().is_none(), "{e_lfanew:#x}");
+            assert!(facts(&mut c, len).unwrap().is_none());
+            assert!(locate(&mut c, len).unwrap().is_empty());
+        }
+        // A PE signature inside the file whose COFF header is cut: a cut executable.
+        dos[0x3c..0x40].copy_from_slice(&0x3f0u32.to_le_bytes());
+        dos[0x3f0..0x3f4].copy_from_slice(b"PE\0\0");
+        let len = dos.len() as u64;
+        assert!(matches!(
+            truncation(&mut Cursor::new(dos), len).unwrap(),
+            Some(PeError::Truncated { .. })
+        ));
     }
 
     #[test]

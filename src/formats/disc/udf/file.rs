@@ -4,8 +4,9 @@
 
 use std::collections::HashSet;
 
-use super::tag::{self, le16, le32, le64};
+use super::tag;
 use super::{Icb, UdfVolume};
+use crate::formats::bytes::{u16_at, u32_at, u64_at};
 use crate::formats::disc::image::Piece;
 use crate::formats::disc::{DiscError, Fail, MAX_EXTENTS};
 
@@ -65,19 +66,27 @@ impl UdfVolume {
             .image
             .read_vec(offset, self.bs_usize(), "UDF file entry")?;
         let what = "UDF file entry";
-        let id = le16(&block, 0);
+        let id = u16_at(&block, 0);
         let (size, l_ea, l_ad, base): (u64, u32, u32, usize) = match id {
-            tag::FILE_ENTRY => (le64(&block, 56), le32(&block, 168), le32(&block, 172), 176),
-            tag::EXTENDED_FILE_ENTRY => {
-                (le64(&block, 56), le32(&block, 208), le32(&block, 212), 216)
-            }
+            tag::FILE_ENTRY => (
+                u64_at(&block, 56),
+                u32_at(&block, 168),
+                u32_at(&block, 172),
+                176,
+            ),
+            tag::EXTENDED_FILE_ENTRY => (
+                u64_at(&block, 56),
+                u32_at(&block, 208),
+                u32_at(&block, 212),
+                216,
+            ),
             _ => {
                 return Err(DiscError::bad(what, offset, format!("tag identifier {id}")).into());
             }
         };
         tag::check(&block, offset, what, id, Some(icb.lbn))?;
         // The ICB tag (4/14.6): strategy 4 is the only one UDF records (OSTA UDF 2.3.5.1).
-        let strategy = le16(&block, 20);
+        let strategy = u16_at(&block, 20);
         if strategy != 4 {
             return Err(DiscError::Unsupported(format!(
                 "UDF ICB strategy {strategy} at byte {offset} (strategy 4 is read)"
@@ -85,7 +94,7 @@ impl UdfVolume {
             .into());
         }
         let file_type = block[27];
-        let ad_type = (le16(&block, 34) & 7) as u8;
+        let ad_type = (u16_at(&block, 34) & 7) as u8;
         let start = usize::try_from(l_ea)
             .ok()
             .and_then(|ea| base.checked_add(ea));
@@ -192,7 +201,7 @@ impl UdfVolume {
         }
         let block = self.image.read_vec(offset, size, what)?;
         tag::check(&block, offset, what, tag::ALLOCATION_EXTENT, Some(icb.lbn))?;
-        let l_ad = usize::try_from(le32(&block, 20)).unwrap_or(usize::MAX);
+        let l_ad = usize::try_from(u32_at(&block, 20)).unwrap_or(usize::MAX);
         let ads = block
             .get(24..24usize.saturating_add(l_ad))
             .ok_or_else(|| DiscError::bad(what, offset, "descriptors overrun the extent"))?;
@@ -212,7 +221,7 @@ impl UdfVolume {
                 return Err(DiscError::bad(what, at, "truncated by its directory's end"));
             }
             let l_fi = usize::from(rest[19]);
-            let l_iu = usize::from(le16(rest, 36));
+            let l_iu = usize::from(u16_at(rest, 36));
             let len = 38 + l_iu + l_fi;
             // 4/14.4.9: padded to a multiple of 4 bytes, which writers cover by the CRC.
             let padded = len.div_ceil(4) * 4;
@@ -242,14 +251,14 @@ impl UdfVolume {
 
 /// A short (8 bytes, in `partition`) or long (16 bytes) allocation descriptor.
 fn parse_ad(raw: &[u8], partition: u16) -> Ad {
-    let length = le32(raw, 0);
+    let length = u32_at(raw, 0);
     let len = length & 0x3FFF_FFFF;
     if len == 0 {
         // 4/12: an extent length of 0 ends the descriptors.
         return Ad::End;
     }
     let partition = if raw.len() >= 16 {
-        le16(raw, 8)
+        u16_at(raw, 8)
     } else {
         partition
     };
@@ -257,7 +266,7 @@ fn parse_ad(raw: &[u8], partition: u16) -> Ad {
         kind: length >> 30,
         len,
         at: Icb {
-            lbn: le32(raw, 4),
+            lbn: u32_at(raw, 4),
             partition,
         },
     }

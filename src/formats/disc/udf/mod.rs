@@ -8,8 +8,8 @@ mod tests;
 
 use super::image::{Image, Piece};
 use super::{Child, DiscError, Entries, Fail, MAX_DIR_BYTES, Node, Volume};
+use crate::formats::bytes::{u16_at, u32_at};
 use file::{TYPE_DIRECTORY, TYPE_FILE, TYPE_METADATA, TYPE_METADATA_MIRROR, TYPE_REAL_TIME};
-use tag::{le16, le32};
 
 /// Blocks of one volume descriptor sequence read, pointers followed included.
 const MAX_VDS_BLOCKS: u64 = 4096;
@@ -58,8 +58,8 @@ impl UdfVolume {
     pub(super) fn open(mut image: Image) -> Result<UdfVolume, Fail> {
         let (bs, anchor, anchor_offset) = find_anchor(&mut image)?;
         // 3/10.2: the main and reserve volume descriptor sequence extents.
-        let main = (le32(&anchor, 20), le32(&anchor, 16));
-        let reserve = (le32(&anchor, 28), le32(&anchor, 24));
+        let main = (u32_at(&anchor, 20), u32_at(&anchor, 16));
+        let reserve = (u32_at(&anchor, 28), u32_at(&anchor, 24));
         let seq = match read_sequence(&mut image, bs, main) {
             Ok(seq) => seq,
             Err(first) => read_sequence(&mut image, bs, reserve).map_err(|_| first)?,
@@ -72,7 +72,7 @@ impl UdfVolume {
             )
             .into());
         };
-        let lvd_bs = u64::from(le32(&lvd, 212));
+        let lvd_bs = u64::from(u32_at(&lvd, 212));
         if lvd_bs != bs {
             return Err(DiscError::Unsupported(format!(
                 "UDF logical block size {lvd_bs} differs from the sector size {bs}"
@@ -91,8 +91,8 @@ impl UdfVolume {
         volume.map_partitions(&lvd, &seq.partitions)?;
         // 3/10.6.13: the file set descriptor's extent, a long_ad.
         let fsd = Icb {
-            lbn: le32(&lvd, 252),
-            partition: le16(&lvd, 256),
+            lbn: u32_at(&lvd, 252),
+            partition: u16_at(&lvd, 256),
         };
         let offset = volume.block_offset(fsd)?;
         let block = volume
@@ -107,8 +107,8 @@ impl UdfVolume {
         )?;
         // 4/14.1.7: the root directory ICB.
         volume.root = Icb {
-            lbn: le32(&block, 404),
-            partition: le16(&block, 408),
+            lbn: u32_at(&block, 404),
+            partition: u16_at(&block, 408),
         };
         Ok(volume)
     }
@@ -121,11 +121,11 @@ impl UdfVolume {
     /// Reads the partition maps of the logical volume descriptor `lvd` (3/10.7).
     fn map_partitions(&mut self, lvd: &[u8], pds: &[(u16, u32, Vec<u8>)]) -> Result<(), Fail> {
         let what = "UDF partition map";
-        let count = le32(lvd, 268);
+        let count = u32_at(lvd, 268);
         if count == 0 || count > MAX_MAPS {
             return Err(DiscError::bad(what, 0, format!("{count} partition maps")).into());
         }
-        let table_len = usize::try_from(le32(lvd, 264)).unwrap_or(usize::MAX);
+        let table_len = usize::try_from(u32_at(lvd, 264)).unwrap_or(usize::MAX);
         let table = lvd
             .get(440..440usize.saturating_add(table_len))
             .ok_or_else(|| DiscError::bad(what, 0, "map table overruns its descriptor"))?;
@@ -142,8 +142,8 @@ impl UdfVolume {
                 )));
             }
             let (start, len) = (
-                u64::from(le32(pd, 188)) * self.bs,
-                u64::from(le32(pd, 192)) * self.bs,
+                u64::from(u32_at(pd, 188)) * self.bs,
+                u64::from(u32_at(pd, 192)) * self.bs,
             );
             // A partition reaching past the image's end means the image was cut.
             if start + len > image_len {
@@ -169,15 +169,15 @@ impl UdfVolume {
             match (map[0], map.len()) {
                 // 3/10.7.2: a type-1 map names a partition of this volume.
                 (1, 6) => {
-                    numbers.push(Some(le16(map, 4)));
-                    self.parts.push(physical(le16(map, 4))?);
+                    numbers.push(Some(u16_at(map, 4)));
+                    self.parts.push(physical(u16_at(map, 4))?);
                 }
                 // 3/10.7.3: a type-2 map is identified by its entity identifier.
                 (2, 64) => {
                     let id = &map[5..28];
                     if id.starts_with(b"*UDF Metadata Partition") {
-                        let number = le16(map, 38);
-                        metadata.push((index, number, le32(map, 40), le32(map, 44)));
+                        let number = u16_at(map, 38);
+                        metadata.push((index, number, u32_at(map, 40), u32_at(map, 44)));
                         numbers.push(None);
                         // Filled in below, once every physical map is known.
                         self.parts.push(Part::Metadata { pieces: Vec::new() });
@@ -396,16 +396,16 @@ fn read_sequence(image: &mut Image, bs: u64, extent: (u32, u32)) -> Result<Seque
             }
             let offset = (loc + i) * bs;
             let block = image.read_vec(offset, bs as usize, what)?;
-            let id = le16(&block, 0);
+            let id = u16_at(&block, 0);
             let location = u32::try_from(loc + i).ok();
             if id == 0 && block.iter().all(|&b| b == 0) {
                 break 'extents; // unrecorded: the sequence ends here
             }
             tag::check(&block, offset, what, id, location)?;
-            let number = le32(&block, 16);
+            let number = u32_at(&block, 16);
             match id {
                 tag::PARTITION => {
-                    let partition = le16(&block, 22);
+                    let partition = u16_at(&block, 22);
                     match seq.partitions.iter_mut().find(|(p, _, _)| *p == partition) {
                         Some(slot) if slot.1 < number => *slot = (partition, number, block),
                         Some(_) => {}
@@ -423,7 +423,7 @@ fn read_sequence(image: &mut Image, bs: u64, extent: (u32, u32)) -> Result<Seque
                     if hops > MAX_VDS_HOPS {
                         return Err(DiscError::bad(what, offset, "too many pointers").into());
                     }
-                    (len, loc) = (u64::from(le32(&block, 20)), u64::from(le32(&block, 24)));
+                    (len, loc) = (u64::from(u32_at(&block, 20)), u64::from(u32_at(&block, 24)));
                     continue 'extents;
                 }
                 tag::TERMINATING => break 'extents,

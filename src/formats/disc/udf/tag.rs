@@ -1,5 +1,6 @@
 //! UDF descriptor tags (ECMA-167 3/7.2: checksum, CRC, location) and OSTA CS0 names.
 
+use crate::formats::bytes::{u16_at, u32_at};
 use crate::formats::disc::DiscError;
 
 /// Tag identifiers (ECMA-167 3/7.2.1 and 4/7.2.1).
@@ -14,22 +15,6 @@ pub(super) const FILE_IDENTIFIER: u16 = 257;
 pub(super) const ALLOCATION_EXTENT: u16 = 258;
 pub(super) const FILE_ENTRY: u16 = 261;
 pub(super) const EXTENDED_FILE_ENTRY: u16 = 266;
-
-pub(super) fn le16(b: &[u8], at: usize) -> u16 {
-    b.get(at..at + 2)
-        .map_or(0, |s| u16::from_le_bytes([s[0], s[1]]))
-}
-
-pub(super) fn le32(b: &[u8], at: usize) -> u32 {
-    b.get(at..at + 4)
-        .map_or(0, |s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
-}
-
-pub(super) fn le64(b: &[u8], at: usize) -> u64 {
-    b.get(at..at + 8).map_or(0, |s| {
-        u64::from_le_bytes([s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]])
-    })
-}
 
 /// CRC-ITU-T (x^16 + x^12 + x^5 + 1, initial value 0), ECMA-167 1/7.2.6.
 const CRC_TABLE: [u16; 256] = {
@@ -83,22 +68,22 @@ pub(super) fn check(
             head[4]
         )));
     }
-    let found = le16(head, 0);
+    let found = u16_at(head, 0);
     if found != id {
         return Err(bad(format!("tag identifier {found}, expected {id}")));
     }
-    let crc_len = usize::from(le16(head, 10));
+    let crc_len = usize::from(u16_at(head, 10));
     let body = buf
         .get(16..16 + crc_len)
         .ok_or_else(|| bad(format!("CRC length {crc_len} runs past the descriptor")))?;
-    let (stored, computed) = (le16(head, 8), crc16(body));
+    let (stored, computed) = (u16_at(head, 8), crc16(body));
     if stored != computed {
         return Err(bad(format!(
             "descriptor CRC {stored:#06x}, computed {computed:#06x}"
         )));
     }
     if let Some(expected) = location {
-        let found = le32(head, 12);
+        let found = u32_at(head, 12);
         if found != expected {
             return Err(bad(format!(
                 "tag location {found}, recorded at block {expected}"
