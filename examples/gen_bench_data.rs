@@ -171,7 +171,12 @@ fn main() -> std::io::Result<()> {
         _ => {}
     }
 
-    write_cab(&dir.join("big-mszip.cab"), &big(200), 1, CompressionType::MsZip)?;
+    write_cab(
+        &dir.join("big-mszip.cab"),
+        &big(200),
+        1,
+        CompressionType::MsZip,
+    )?;
 
     let mut lcg = 7u64;
     let small: Vec<(String, usize)> = (0..20_000)
@@ -181,6 +186,11 @@ fn main() -> std::io::Result<()> {
             (format!("dir{:03}\\file{i:05}.txt", i / 100), size)
         })
         .collect();
-    write_cab(&dir.join("many-small.cab"), &small, 2, CompressionType::MsZip)?;
+    write_cab(
+        &dir.join("many-small.cab"),
+        &small,
+        2,
+        CompressionType::MsZip,
+    )?;
     Ok(())
 }

@@ -18,7 +18,9 @@ fn u32_at(b: &[u8], at: usize) -> usize {
 }
 
 fn main() {
-    let path = std::env::args().nth(1).expect("usage: lzx_decode FILE.cab [REPEAT]");
+    let path = std::env::args()
+        .nth(1)
+        .expect("usage: lzx_decode FILE.cab [REPEAT]");
     let repeat: usize = std::env::args()
         .nth(2)
         .map_or(1, |r| r.parse().expect("a repeat count"));
@@ -28,7 +30,11 @@ fn main() {
     let folders = u16_at(&cab, 26);
     let flags = u16_at(&cab, 30);
     let (mut at, folder_reserve, data_reserve) = if flags & 4 != 0 {
-        (40 + u16_at(&cab, 36), usize::from(cab[38]), usize::from(cab[39]))
+        (
+            40 + u16_at(&cab, 36),
+            usize::from(cab[38]),
+            usize::from(cab[39]),
+        )
     } else {
         (36, 0, 0)
     };

@@ -35,7 +35,10 @@ const BATCH_BYTES: usize = 512 * 1024;
 pub(super) type FileId = usize;
 
 enum Job {
-    Open { id: FileId, path: PathBuf },
+    Open {
+        id: FileId,
+        path: PathBuf,
+    },
     Data(Vec<u8>),
     Close,
     /// Whole small files, in order.
@@ -51,8 +54,14 @@ struct Whole {
 
 /// The file being written: held while it is small, or streaming to its worker.
 enum Current {
-    Held { worker: usize, whole: Whole, bytes: usize },
-    Streaming { worker: usize },
+    Held {
+        worker: usize,
+        whole: Whole,
+        bytes: usize,
+    },
+    Streaming {
+        worker: usize,
+    },
 }
 
 /// Small files waiting to go to one worker.
@@ -185,7 +194,11 @@ impl Writers {
     /// Ends the current file.
     pub(super) fn close(&mut self) {
         match self.current.take() {
-            Some(Current::Held { worker, whole, bytes }) => {
+            Some(Current::Held {
+                worker,
+                whole,
+                bytes,
+            }) => {
                 let Some(batch) = self.batches.get_mut(worker) else {
                     return;
                 };

@@ -1,9 +1,9 @@
 //! Block headers, tree deltas and the decoding of verbatim, aligned-offset and uncompressed
 //! blocks into the window (MS-PATCH 2.3).
 
+use super::bits::BitBuf;
 use super::bits::{Bits, Cursor};
 use super::huffman::{Huffman, LITERAL_ENTRIES};
-use super::bits::BitBuf;
 use super::{BlockType, LENGTH_SYMS, LzxDecoder, LzxError, RING_MASK, TreeKind, WINDOW_BUF};
 
 /// Position slot → number of extra (footer) bits (MS-PATCH 2.3, match offsets): 0 for
@@ -313,7 +313,13 @@ fn bad_offset(offset: u32, position: u64, window_size: u64) -> LzxError {
 /// overlap the destination. Bytes past the match's end may be overwritten (up to 15): they
 /// are more than a window old (the ring holds two windows), and never read again.
 #[inline(always)]
-fn copy_match(window: &mut [u8; WINDOW_BUF], pos: usize, offset: usize, len: usize, ring_mask: usize) {
+fn copy_match(
+    window: &mut [u8; WINDOW_BUF],
+    pos: usize,
+    offset: usize,
+    len: usize,
+    ring_mask: usize,
+) {
     let src = pos.wrapping_sub(offset) & ring_mask;
     // The source does not wrap: whole words, each reading only bytes that are final (the
     // source is at least a word behind what is being written). Most matches are short: the
