@@ -193,12 +193,6 @@ impl<'a> Bits<'a> {
         ((self.buf >> 1) >> (63 - n.min(32))) as u32
     }
 
-    /// Bits buffered (real or past the end).
-    #[cfg(test)]
-    pub(super) fn available(&self) -> u32 {
-        self.count
-    }
-
     /// Reads `n` bits (n ≤ 32) after a refill.
     #[inline(always)]
     pub(super) fn read(&mut self, n: u32) -> u32 {

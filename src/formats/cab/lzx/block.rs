@@ -472,38 +472,65 @@ mod tests {
         assert!(POSITION_BASE[49] + (1 << 17) - 1 - 2 < 1 << 21);
     }
 
+    /// A ring of `ring` bytes holding `fill(i)` at each position, in a full-size window.
+    fn ring_of(ring: usize, fill: impl Fn(usize) -> u8) -> Box<[u8; WINDOW_BUF]> {
+        let mut w: Box<[u8; WINDOW_BUF]> = vec![0xEE; WINDOW_BUF]
+            .into_boxed_slice()
+            .try_into()
+            .unwrap();
+        for (i, b) in w[..ring].iter_mut().enumerate() {
+            *b = fill(i);
+        }
+        w
+    }
+
+    /// The byte-by-byte definition of a match, on a plain ring.
+    fn reference(w: &mut [u8], pos: usize, offset: usize, len: usize) {
+        let ring = w.len();
+        for i in pos..pos + len {
+            w[i] = w[(i + ring - offset) % ring];
+        }
+    }
+
+    #[test]
+    fn copies_agree_with_the_definition_and_spare_recent_bytes() {
+        // Every period from 1 to 40 (overlapping short ones, word and 16-byte copies),
+        // lengths 2 to 257, sources before the destination or wrapping around the ring.
+        let ring = 512;
+        for offset in 1..=40 {
+            for len in [2, 3, 7, 8, 9, 15, 16, 17, 31, 33, 64, 100, 257] {
+                for pos in [40, 100, 200, 240, 3] {
+                    if pos + len > ring {
+                        continue;
+                    }
+                    let fill = |i: usize| (i * 7 % 251) as u8;
+                    let mut w = ring_of(ring, fill);
+                    let mut want: Vec<u8> = (0..ring).map(fill).collect();
+                    copy_match(&mut w, pos, offset, len, ring - 1);
+                    reference(&mut want, pos, offset, len);
+                    let case = format!("offset {offset} len {len} pos {pos}");
+                    assert_eq!(&w[pos..pos + len], &want[pos..pos + len], "{case}");
+                    // Up to 15 bytes after the match may be overwritten (they are more than
+                    // a window old in a ring of two windows); nothing before it, and nothing
+                    // further on.
+                    assert_eq!(&w[..pos], &want[..pos], "{case}");
+                    let spare = (pos + len + 15).min(ring);
+                    assert_eq!(&w[spare..ring], &want[spare..], "{case}");
+                }
+            }
+        }
+    }
+
     #[test]
     fn overlapping_and_wrapping_copies() {
-        let mut w = vec![0u8; 16];
+        let mut w = ring_of(16, |_| 0);
         w[..3].copy_from_slice(b"abc");
         copy_match(&mut w, 3, 3, 7, 15);
         assert_eq!(&w[..10], b"abcabcabca");
         copy_match(&mut w, 10, 1, 3, 15);
         assert_eq!(&w[..13], b"abcabcabcaaaa");
-        // Chunked copies, overlapping and not, with tails.
-        let mut w: Vec<u8> = (0..64).collect();
-        copy_match(&mut w, 20, 9, 30, 63);
-        let want: Vec<u8> = (0..30).map(|i| (11 + i % 9) as u8).collect();
-        assert_eq!(&w[20..50], &want[..]);
-        let mut w: Vec<u8> = (0..64).collect();
-        copy_match(&mut w, 40, 40, 21, 63);
-        assert_eq!(&w[40..61], &(0..21).collect::<Vec<u8>>()[..]);
-        assert_eq!(w[61], 61);
-        // Short matches leave the bytes after them alone.
-        for len in 2..=8 {
-            let mut w: Vec<u8> = (0..64).collect();
-            copy_match(&mut w, 30, 20, len, 63);
-            assert_eq!(
-                &w[30..30 + len],
-                &(10..10 + len as u8).collect::<Vec<u8>>()[..]
-            );
-            assert_eq!(
-                &w[30 + len..],
-                &(30 + len as u8..64).collect::<Vec<u8>>()[..]
-            );
-        }
         // Source wraps: 4 bytes from 14 back at position 2 start at 12.
-        let mut w: Vec<u8> = (0..16).collect();
+        let mut w = ring_of(16, |i| i as u8);
         copy_match(&mut w, 2, 6, 5, 15);
         assert_eq!(&w[2..7], &[12, 13, 14, 15, 0]);
     }

@@ -207,6 +207,7 @@ impl<const SYMS: usize, const BITS: u32, const TABLE: usize> Huffman<SYMS, BITS,
 
 #[cfg(test)]
 mod tests {
+    use super::super::bits::Bits;
     use super::*;
 
     type Small = Huffman<8, 3, 8>;
@@ -247,7 +248,8 @@ mod tests {
             (0b11110, 5),
             (0b11111, 5),
         ]);
-        let mut b = Bits::new(&data);
+        let mut scratch = Vec::new();
+        let mut b = Bits::new(&data, 0, &mut scratch);
         let mut got = Vec::new();
         for _ in 0..6 {
             b.refill();
@@ -264,7 +266,8 @@ mod tests {
         h.lens = [0; 8];
         h.build(8).unwrap();
         assert!(h.is_empty());
-        let mut b = Bits::new(&[0xFF, 0xFF]);
+        let mut scratch = Vec::new();
+        let mut b = Bits::new(&[0xFF, 0xFF], 0, &mut scratch);
         b.refill();
         assert!(matches!(h.decode(&mut b), Err(LzxError::EmptyTree { .. })));
     }
