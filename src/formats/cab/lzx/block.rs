@@ -253,10 +253,8 @@ impl LzxDecoder {
             // MS-PATCH 2.3, match offsets: slots 0–2 repeat R0, R1, R2 (the one used swaps
             // with R0); other slots code a new offset, which pushes R0 and R1 down.
             let offset = if slot < 3 {
-                let offset = r[slot];
-                r[slot] = r[0];
-                r[0] = offset;
-                offset
+                r.swap(slot, 0);
+                r[0]
             } else {
                 let extra = u32::from(EXTRA_BITS[slot]);
                 let base = POSITION_BASE[slot];
