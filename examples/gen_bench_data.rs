@@ -1,10 +1,13 @@
-//! Generates the benchmark cabinets (deterministic): `gen_bench_data DIR`, or
-//! `gen_bench_data DIR --lzx` for the LZX one alone.
+//! Generates the benchmark cabinets (deterministic): `gen_bench_data DIR`, or one of
+//! `gen_bench_data DIR --lzx [MIB]` / `--stored [MIB]` alone.
 //!
 //! - `big-mszip.cab`: 40 files, 200 MiB in all, MSZIP, text-like data (compresses ~3:1);
 //! - `many-small.cab`: 20,000 files of 0.5–4 KiB, MSZIP;
 //! - `big-lzx.cab` (`--lzx`): 48 files, 210 MiB in all, LZX:21 with E8 translation, in four
-//!   folders; two files of text-like data for each file of incompressible bytes.
+//!   folders; two files of text-like data for each file of incompressible bytes. With a size,
+//!   `lzx-<MIB>.cab` of that many MiB, made the same way (the linear-cost series);
+//! - `big-stored.cab` (`--stored`): the files of `big-mszip.cab`, uncompressed; with a size,
+//!   `stored-<MIB>.cab`.
 //!
 //! The MSZIP cabinets are written with the `cab` crate (flate2 on the zlib-rs backend, which
 //! libmspack accepts); the LZX one with the test fixtures' LZX compressor.
@@ -75,11 +78,16 @@ impl Text {
     }
 }
 
-fn write_cab(path: &Path, files: &[(String, usize)], seed: u64) -> std::io::Result<()> {
+fn write_cab(
+    path: &Path,
+    files: &[(String, usize)],
+    seed: u64,
+    compression: CompressionType,
+) -> std::io::Result<()> {
     let mut builder = CabinetBuilder::new();
     // One folder per ~8 files keeps folders large, as real packages do.
     for chunk in files.chunks(8.max(files.len() / 64)) {
-        let folder = builder.add_folder(CompressionType::MsZip);
+        let folder = builder.add_folder(compression);
         for (name, _) in chunk {
             folder.add_file(name.clone());
         }
@@ -97,15 +105,16 @@ fn write_cab(path: &Path, files: &[(String, usize)], seed: u64) -> std::io::Resu
     writer.finish()?.flush()
 }
 
-/// `big-lzx.cab`: mixed compressible and incompressible members, LZX:21, E8 on.
-fn write_lzx(path: &Path) -> std::io::Result<()> {
+/// `big-lzx.cab`: mixed compressible and incompressible members, LZX:21, E8 on; `total`
+/// bytes in 48 members of four folders.
+fn write_lzx(path: &Path, total: usize) -> std::io::Result<()> {
     let mut text = Text(3);
     let mut noise = 0x2545_F491_4F6C_DD1Du64;
     let mut folders = Vec::new();
     for f in 0..4 {
         let mut files = Vec::new();
         for i in 0..12 {
-            let len = 210 * 1024 * 1024 / 48;
+            let len = total / 48;
             let mut buf = Vec::with_capacity(len);
             if i % 3 == 2 {
                 while buf.len() < len {
@@ -137,14 +146,37 @@ fn main() -> std::io::Result<()> {
         .unwrap_or_else(|| "bench-data".to_owned());
     let dir = Path::new(&dir);
     std::fs::create_dir_all(dir)?;
-    if std::env::args().nth(2).as_deref() == Some("--lzx") {
-        return write_lzx(&dir.join("big-lzx.cab"));
+    let mib = std::env::args()
+        .nth(3)
+        .map(|m| m.parse::<usize>().expect("a size in MiB"));
+    let big = |mib: usize| -> Vec<(String, usize)> {
+        (0..40)
+            .map(|i| (format!("payload\\file{i:02}.bin"), mib * 1024 * 1024 / 40))
+            .collect()
+    };
+    match std::env::args().nth(2).as_deref() {
+        Some("--lzx") => {
+            return match mib {
+                None => write_lzx(&dir.join("big-lzx.cab"), 210 * 1024 * 1024),
+                Some(m) => write_lzx(&dir.join(format!("lzx-{m}.cab")), m * 1024 * 1024),
+            };
+        }
+        Some("--stored") => {
+            let (name, m) = match mib {
+                None => ("big-stored.cab".to_owned(), 200),
+                Some(m) => (format!("stored-{m}.cab"), m),
+            };
+            return write_cab(&dir.join(name), &big(m), 1, CompressionType::None);
+        }
+        _ => {}
     }
 
-    let big: Vec<(String, usize)> = (0..40)
-        .map(|i| (format!("payload\\file{i:02}.bin"), 200 * 1024 * 1024 / 40))
-        .collect();
-    write_cab(&dir.join("big-mszip.cab"), &big, 1)?;
+    write_cab(
+        &dir.join("big-mszip.cab"),
+        &big(200),
+        1,
+        CompressionType::MsZip,
+    )?;
 
     let mut lcg = 7u64;
     let small: Vec<(String, usize)> = (0..20_000)
@@ -154,6 +186,11 @@ fn main() -> std::io::Result<()> {
             (format!("dir{:03}\\file{i:05}.txt", i / 100), size)
         })
         .collect();
-    write_cab(&dir.join("many-small.cab"), &small, 2)?;
+    write_cab(
+        &dir.join("many-small.cab"),
+        &small,
+        2,
+        CompressionType::MsZip,
+    )?;
     Ok(())
 }

@@ -164,7 +164,7 @@ pub fn run(
             recursive: opts.recursive,
             format: None,
         };
-        let result = walker.input(input, folder, &mut visitor);
+        let result = walker.input_unhashed(input, folder, &mut visitor);
         outcome.format = visitor.format;
         let after = walker.tree_mut().map_or((0, 0), |t| t.counts());
         outcome.members = after.0 - before.0;
@@ -222,7 +222,7 @@ pub fn unpack_into(
         recursive: false,
         format: None,
     };
-    let walked = walker.input(input, None, &mut visitor);
+    let walked = walker.input_unhashed(input, None, &mut visitor);
     // Every write must have ended before the caller removes or keeps the tree.
     let finished = match walker.into_tree() {
         Some(tree) => tree.finish(),

@@ -225,6 +225,34 @@ impl<'a> Walker<'a> {
         base: Option<SafePath>,
         visitor: &mut dyn Visitor,
     ) -> Result<Digests, Error> {
+        // Hashed by the readers that parse it: one pass for what they read in order.
+        let hashed = HashedFile::new(path, self.meter.interrupt);
+        self.walk_input(path, base, visitor, &hashed)?;
+        let digests = hashed.finish();
+        self.meter.check_interrupt()?;
+        digests.map_err(|e| Error::reading(&Origin::input(path), e))
+    }
+
+    /// Walks one input as [`input`](Self::input) does, without hashing it: for a command
+    /// that reports no digest of its inputs (`extract` reports its members' only).
+    pub(super) fn input_unhashed(
+        &mut self,
+        path: &Path,
+        base: Option<SafePath>,
+        visitor: &mut dyn Visitor,
+    ) -> Result<(), Error> {
+        let plain = HashedFile::unhashed(path, self.meter.interrupt);
+        self.walk_input(path, base, visitor, &plain)?;
+        self.meter.check_interrupt()
+    }
+
+    fn walk_input(
+        &mut self,
+        path: &Path,
+        base: Option<SafePath>,
+        visitor: &mut dyn Visitor,
+        hashed: &HashedFile,
+    ) -> Result<(), Error> {
         self.meter.check_interrupt()?;
         self.meter.progress.input(path);
         let origin = Origin::input(path);
@@ -232,8 +260,6 @@ impl<'a> Walker<'a> {
         let len = file.metadata().map_or(0, |m| m.len());
         drop(file);
         self.meter.spent.add_input(len);
-        // Hashed by the readers that parse it: one pass for what they read in order.
-        let hashed = HashedFile::new(path, self.meter.interrupt);
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -248,14 +274,12 @@ impl<'a> Walker<'a> {
             digests: None,
             stored: Some(path),
         };
-        if visitor.node(&node, &hashed) {
+        if visitor.node(&node, hashed) {
             self.meter.check_interrupt()?;
             let mut volumes = DirVolumes::beside(path);
-            self.open(&node, &hashed, &mut volumes, base, visitor)?;
+            self.open(&node, hashed, &mut volumes, base, visitor)?;
         }
-        let digests = hashed.finish();
-        self.meter.check_interrupt()?;
-        digests.map_err(|e| Error::reading(&origin, e))
+        Ok(())
     }
 
     /// Opens a node as a container and walks its members (`base`: their folder in the

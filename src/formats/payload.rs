@@ -73,7 +73,8 @@ impl HashState {
 /// that extracts it. [`HashedFile::finish`] reads and hashes only what no reader reached.
 pub struct HashedFile {
     path: PathBuf,
-    state: Arc<Mutex<HashState>>,
+    /// `None`: nothing is hashed (a command that reports no digest of its inputs).
+    state: Option<Arc<Mutex<HashState>>>,
     /// The run's Ctrl-C / SIGTERM flag: once set, every read fails, so the longest passes over
     /// an input (a signature's digest, the final hash of a file of gigabytes) end within one
     /// chunk.
@@ -101,17 +102,30 @@ impl HashedFile {
         HashedFile {
             interrupt,
             path: path.to_path_buf(),
-            state: Arc::new(Mutex::new(HashState {
+            state: Some(Arc::new(Mutex::new(HashState {
                 upto: 0,
                 sha256: sha2::Sha256::new(),
                 sha1: sha1::Sha1::new(),
-            })),
+            }))),
+        }
+    }
+
+    /// The same file read without hashing (no lock, no digest per read): for `extract`,
+    /// which reports no digest of its inputs. [`finish`](Self::finish) then fails.
+    pub fn unhashed(path: &Path, interrupt: &'static AtomicBool) -> HashedFile {
+        HashedFile {
+            interrupt,
+            path: path.to_path_buf(),
+            state: None,
         }
     }
 
     /// Hashes the rest of the file and returns its size and digests.
     pub fn finish(&self) -> io::Result<Digests> {
-        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        let Some(state) = &self.state else {
+            return Err(io::Error::other("the file was read without hashing"));
+        };
+        let mut state = state.lock().unwrap_or_else(PoisonError::into_inner);
         let mut f = File::open(&self.path)?;
         f.seek(SeekFrom::Start(state.upto))?;
         let mut buf = vec![0u8; 256 * 1024];
@@ -138,7 +152,7 @@ impl HashedFile {
 struct HashingReader {
     file: File,
     pos: u64,
-    state: Arc<Mutex<HashState>>,
+    state: Option<Arc<Mutex<HashState>>>,
     interrupt: &'static AtomicBool,
 }
 
@@ -148,10 +162,12 @@ impl Read for HashingReader {
             return Err(e);
         }
         let n = self.file.read(buf)?;
-        self.state
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .feed(self.pos, &buf[..n]);
+        if let Some(state) = &self.state {
+            state
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .feed(self.pos, &buf[..n]);
+        }
         self.pos += n as u64;
         Ok(n)
     }
@@ -169,7 +185,7 @@ impl Source for HashedFile {
         Ok(Box::new(HashingReader {
             file: File::open(&self.path)?,
             pos: 0,
-            state: Arc::clone(&self.state),
+            state: self.state.clone(),
             interrupt: self.interrupt,
         }))
     }

@@ -1,16 +1,18 @@
 //! Block headers, tree deltas and the decoding of verbatim, aligned-offset and uncompressed
 //! blocks into the window (MS-PATCH 2.3).
 
-use super::bits::Bits;
-use super::huffman::Huffman;
-use super::{BlockType, LENGTH_SYMS, LzxDecoder, LzxError, TreeKind};
+use super::bits::BitBuf;
+use super::bits::{Bits, Cursor};
+use super::huffman::{Huffman, LITERAL_ENTRIES};
+use super::{BlockType, LENGTH_SYMS, LzxDecoder, LzxError, RING_MASK, TreeKind, WINDOW_BUF};
 
 /// Position slot → number of extra (footer) bits (MS-PATCH 2.3, match offsets): 0 for
-/// slots 0–3, then (slot − 2) / 2, at most 17.
-const EXTRA_BITS: [u8; 50] = {
-    let mut t = [0u8; 50];
+/// slots 0–3, then (slot − 2) / 2, at most 17. 64 entries (slots 50–63 never occur: the main
+/// tree has at most 50 slots), so a slot masked to 6 bits indexes it without a check.
+const EXTRA_BITS: [u8; 64] = {
+    let mut t = [0u8; 64];
     let mut i = 4;
-    while i < 50 {
+    while i < 64 {
         let e = (i - 2) / 2;
         t[i] = if e > 17 { 17 } else { e as u8 };
         i += 1;
@@ -19,10 +21,10 @@ const EXTRA_BITS: [u8; 50] = {
 };
 
 /// Position slot → base of its formatted offsets (the sum of the sizes of earlier slots).
-const POSITION_BASE: [u32; 50] = {
-    let mut t = [0u32; 50];
+const POSITION_BASE: [u32; 64] = {
+    let mut t = [0u32; 64];
     let mut i = 1;
-    while i < 50 {
+    while i < 64 {
         t[i] = t[i - 1] + (1 << EXTRA_BITS[i - 1]);
         i += 1;
     }
@@ -159,91 +161,120 @@ impl LzxDecoder {
         Ok(())
     }
 
-    /// Decodes symbols of a verbatim (`ALIGNED` false) or aligned-offset block into window
+    /// Decodes symbols of a verbatim (`ALIGNED` false) or aligned-offset block into ring
     /// bytes `pos..end`. `frame_start` is where this frame began; `frame_limited` says that
     /// `end` is the frame's end rather than the block's.
+    ///
+    /// The hot loop of the decoder: one refill per match or per three literals, table lookups
+    /// without branches for the position slots and repeated offsets, one test for the three
+    /// ways an offset can be wrong, and match copies in 16-byte words.
     #[inline(never)]
     fn decode_run<const ALIGNED: bool>(
         &mut self,
         bits: &mut Bits<'_>,
         frame_start: usize,
+        pos: usize,
+        end: usize,
+        frame_limited: bool,
+    ) -> Result<(), LzxError> {
+        let mut cursor = bits.cursor();
+        let result =
+            self.decode_symbols::<ALIGNED>(&mut cursor, frame_start, pos, end, frame_limited);
+        let (p, b, c) = cursor.state();
+        bits.resume(p, b, c);
+        result
+    }
+
+    /// [`decode_run`](Self::decode_run) on a cursor in registers.
+    #[inline(always)]
+    fn decode_symbols<const ALIGNED: bool>(
+        &mut self,
+        bits: &mut Cursor<'_>,
+        frame_start: usize,
         mut pos: usize,
         end: usize,
         frame_limited: bool,
     ) -> Result<(), LzxError> {
-        let window = self.window.as_mut_slice();
-        let window_len = window.len();
-        let mask = window_len - 1;
+        let window = &mut *self.window;
+        let ring_mask = self.ring - 1;
+        let window_size = self.window_size as u64;
         let main = &*self.main;
         let length = &*self.length;
         let aligned = &*self.aligned;
-        let [mut r0, mut r1, mut r2] = self.r;
-        let base_total = self.total;
-        let at = |pos: usize| base_total + (pos - frame_start) as u64;
-        'symbols: while pos < end {
+        // R0, R1, R2, and a spare slot so that a slot number indexes without a check.
+        let mut r = [self.r[0], self.r[1], self.r[2], 0];
+        // Folder offset of ring position `pos` is `pos + folder_base` (wrapping: positions
+        // are below the frame's start only in arithmetic that cancels out).
+        let folder_base = self.total.wrapping_sub(frame_start as u64);
+        while pos < end {
+            // At least 56 bits: three literal codes, or one match's codes and footer.
             bits.refill();
-            let mut sym = main.decode(bits)?;
-            // Literals: after a refill at least 49 bits are buffered, enough for two more
-            // main tree codes (≤ 16 bits each) before the next refill.
-            while sym < NUM_CHARS {
-                if let Some(b) = window.get_mut(pos) {
-                    *b = sym as u8;
-                }
+            let mut entry = main.entry(bits.buffer());
+            if entry < LITERAL_ENTRIES {
+                bits.consume(u32::from(entry & 0x1F));
+                window[pos & RING_MASK] = (entry >> 5) as u8;
                 pos += 1;
-                if pos >= end || bits.available() < 16 {
-                    continue 'symbols;
+                if pos >= end {
+                    break;
                 }
-                sym = main.decode(bits)?;
+                entry = main.entry(bits.buffer());
+                if entry < LITERAL_ENTRIES {
+                    bits.consume(u32::from(entry & 0x1F));
+                    window[pos & RING_MASK] = (entry >> 5) as u8;
+                    pos += 1;
+                    if pos >= end {
+                        break;
+                    }
+                    entry = main.entry(bits.buffer());
+                    if entry < LITERAL_ENTRIES {
+                        bits.consume(u32::from(entry & 0x1F));
+                        window[pos & RING_MASK] = (entry >> 5) as u8;
+                        pos += 1;
+                        continue;
+                    }
+                }
+                // A match after literals: its length code and footer need a refill.
+                bits.refill();
             }
-            bits.refill();
+            let sym = main.finish(bits, entry)?;
+            if sym < NUM_CHARS {
+                // A literal with a code longer than the table.
+                window[pos & RING_MASK] = sym as u8;
+                pos += 1;
+                continue;
+            }
             let s = usize::from(sym - NUM_CHARS);
-            let slot = s >> 3;
+            let slot = (s >> 3) & 63;
             let mut len = s & 7;
             if len == LEN_HEADER_MORE {
                 len += usize::from(length.decode(bits)?);
             }
             len += MIN_MATCH;
-            // MS-PATCH 2.3, match offsets: slots 0–2 repeat R0, R1, R2 (the one used moves to
-            // R0); other slots code a new offset, which pushes R0 and R1 down.
-            let offset = match slot {
-                0 => r0,
-                1 => {
-                    std::mem::swap(&mut r0, &mut r1);
-                    r0
-                }
-                2 => {
-                    std::mem::swap(&mut r0, &mut r2);
-                    r0
-                }
-                _ => {
-                    let extra = u32::from(EXTRA_BITS.get(slot).copied().unwrap_or(17));
-                    let base = POSITION_BASE.get(slot).copied().unwrap_or(0);
-                    let formatted = if ALIGNED && extra >= 3 {
-                        // Aligned offset blocks code the low 3 bits with the aligned tree.
-                        let high = bits.read(extra - 3) << 3;
-                        bits.refill();
-                        base + high + u32::from(aligned.decode(bits)?)
-                    } else {
-                        base + bits.read(extra)
-                    };
-                    r2 = r1;
-                    r1 = r0;
-                    r0 = formatted - 2;
-                    r0
-                }
+            // MS-PATCH 2.3, match offsets: slots 0–2 repeat R0, R1, R2 (the one used swaps
+            // with R0); other slots code a new offset, which pushes R0 and R1 down.
+            let offset = if slot < 3 {
+                r.swap(slot, 0);
+                r[0]
+            } else {
+                let extra = u32::from(EXTRA_BITS[slot]);
+                let base = POSITION_BASE[slot];
+                let formatted = if ALIGNED && extra >= 3 {
+                    // Aligned offset blocks code the low 3 bits with the aligned tree.
+                    let high = bits.take(extra - 3) << 3;
+                    base + high + u32::from(aligned.decode(bits)?)
+                } else {
+                    base + bits.take(extra)
+                };
+                r[2] = r[1];
+                r[1] = r[0];
+                r[0] = formatted - 2;
+                r[0]
             };
-            let position = at(pos);
-            if offset == 0 {
-                return Err(LzxError::ZeroOffset { position });
-            }
-            if offset as usize > window_len {
-                return Err(LzxError::OffsetBeyondWindow {
-                    offset,
-                    window: window_len as u32,
-                });
-            }
-            if u64::from(offset) > position {
-                return Err(LzxError::MatchBeforeStart { position, offset });
+            // One test for an offset of 0, one beyond the window, and one before the start
+            // of the folder's data; the error says which.
+            let position = folder_base.wrapping_add(pos as u64);
+            if u64::from(offset).wrapping_sub(1) >= position.min(window_size) {
+                return Err(bad_offset(offset, position, window_size));
             }
             if len > end - pos {
                 return Err(if frame_limited {
@@ -252,84 +283,110 @@ impl LzxDecoder {
                     LzxError::MatchPastBlock { position, len }
                 });
             }
-            copy_match(window, pos, offset as usize, len, mask);
+            copy_match(window, pos, offset as usize, len, ring_mask);
             pos += len;
         }
-        self.r = [r0, r1, r2];
+        self.r = [r[0], r[1], r[2]];
         Ok(())
     }
 }
 
-/// Copies `len` bytes from `offset` back to `pos` (which with `len` stays inside the window;
-/// the source may wrap around the window's start and may overlap the destination).
+/// Which of the three ways a match offset is wrong.
+#[cold]
+fn bad_offset(offset: u32, position: u64, window_size: u64) -> LzxError {
+    if offset == 0 {
+        LzxError::ZeroOffset { position }
+    } else if u64::from(offset) > window_size {
+        LzxError::OffsetBeyondWindow {
+            offset,
+            window: window_size as u32,
+        }
+    } else {
+        LzxError::MatchBeforeStart { position, offset }
+    }
+}
+
+/// Copies `len` bytes from `offset` back (1 ≤ offset ≤ the window) to ring position `pos`,
+/// whose `len` bytes do not wrap; the source may wrap around the ring's start and may
+/// overlap the destination. Bytes past the match's end may be overwritten (up to 15): they
+/// are more than a window old (the ring holds two windows), and never read again.
 #[inline(always)]
-fn copy_match(window: &mut [u8], pos: usize, offset: usize, len: usize, mask: usize) {
-    if offset <= pos && offset >= 8 {
-        // Source before the destination and at least 8 bytes back: 8-byte words, each
-        // reading only bytes that are final. Most matches are short, where a memcpy call
-        // costs more than the copy itself.
-        let src = pos - offset;
-        if len <= 8 {
-            // One word: the match's bytes blended into what the window holds after them
-            // (old data that a later match may still refer to).
-            if let (Some(s), Some(d)) = (load8(window, src), load8(window, pos)) {
-                let keep = if len >= 8 { 0 } else { u64::MAX << (8 * len) };
-                store8(window, pos, (s & !keep) | (d & keep));
-                return;
+fn copy_match(
+    window: &mut [u8; WINDOW_BUF],
+    pos: usize,
+    offset: usize,
+    len: usize,
+    ring_mask: usize,
+) {
+    let src = pos.wrapping_sub(offset) & ring_mask;
+    // The source does not wrap: whole words, each reading only bytes that are final (the
+    // source is at least a word behind what is being written). Most matches are short: the
+    // first word is copied before any loop.
+    if src + len <= ring_mask + 1 {
+        if offset >= 16 {
+            store16(window, pos, load16(window, src));
+            let mut k = 16;
+            while k < len {
+                store16(window, pos + k, load16(window, src + k));
+                k += 16;
             }
-        } else {
-            let mut k = 0;
-            while k + 8 <= len {
-                match load8(window, src + k) {
-                    Some(w) => store8(window, pos + k, w),
-                    None => break,
-                }
+            return;
+        }
+        if offset >= 8 {
+            store8(window, pos, load8(window, src));
+            let mut k = 8;
+            while k < len {
+                store8(window, pos + k, load8(window, src + k));
                 k += 8;
             }
-            if k == len {
-                return;
-            }
-            // The last word again, ending exactly at the match's end.
-            if k + 8 > len
-                && let Some(w) = load8(window, src + len - 8)
-            {
-                store8(window, pos + len - 8, w);
-                return;
-            }
+            return;
         }
-    }
-    if offset == 1 && pos >= 1 {
-        let b = window.get(pos - 1).copied().unwrap_or(0);
-        if let Some(dst) = window.get_mut(pos..pos + len) {
-            dst.fill(b);
+        if offset == 1 {
+            // A run of one byte.
+            let w = [window[src & RING_MASK]; 16];
+            let mut k = 0;
+            while k < len {
+                store16(window, pos + k, w);
+                k += 16;
+            }
             return;
         }
     }
-    // Short-period patterns and sources wrapping around the window: byte by byte, as the
-    // format defines a match.
-    let mut src = pos.wrapping_sub(offset) & mask;
+    // Short periods (2–7) and sources wrapping around the ring: byte by byte, as the format
+    // defines a match.
+    let mut src = src;
     for i in pos..pos + len {
-        let b = window.get(src).copied().unwrap_or(0);
-        if let Some(d) = window.get_mut(i) {
-            *d = b;
-        }
-        src = (src + 1) & mask;
+        window[i & RING_MASK] = window[src & RING_MASK];
+        src = (src + 1) & ring_mask;
     }
 }
 
 #[inline(always)]
-fn load8(window: &[u8], at: usize) -> Option<u64> {
-    window
-        .get(at..at.wrapping_add(8))
-        .and_then(|s| <[u8; 8]>::try_from(s).ok())
-        .map(u64::from_le_bytes)
+fn load16(window: &[u8; WINDOW_BUF], at: usize) -> [u8; 16] {
+    let at = at & RING_MASK;
+    let mut w = [0u8; 16];
+    w.copy_from_slice(&window[at..at + 16]);
+    w
 }
 
 #[inline(always)]
-fn store8(window: &mut [u8], at: usize, word: u64) {
-    if let Some(d) = window.get_mut(at..at.wrapping_add(8)) {
-        d.copy_from_slice(&word.to_le_bytes());
-    }
+fn store16(window: &mut [u8; WINDOW_BUF], at: usize, w: [u8; 16]) {
+    let at = at & RING_MASK;
+    window[at..at + 16].copy_from_slice(&w);
+}
+
+#[inline(always)]
+fn load8(window: &[u8; WINDOW_BUF], at: usize) -> [u8; 8] {
+    let at = at & RING_MASK;
+    let mut w = [0u8; 8];
+    w.copy_from_slice(&window[at..at + 8]);
+    w
+}
+
+#[inline(always)]
+fn store8(window: &mut [u8; WINDOW_BUF], at: usize, w: [u8; 8]) {
+    let at = at & RING_MASK;
+    window[at..at + 8].copy_from_slice(&w);
 }
 
 /// Reads code lengths `lens` coded as deltas against their previous values through a pretree
@@ -413,38 +470,65 @@ mod tests {
         assert!(POSITION_BASE[49] + (1 << 17) - 1 - 2 < 1 << 21);
     }
 
+    /// A ring of `ring` bytes holding `fill(i)` at each position, in a full-size window.
+    fn ring_of(ring: usize, fill: impl Fn(usize) -> u8) -> Box<[u8; WINDOW_BUF]> {
+        let mut w: Box<[u8; WINDOW_BUF]> = vec![0xEE; WINDOW_BUF]
+            .into_boxed_slice()
+            .try_into()
+            .unwrap();
+        for (i, b) in w[..ring].iter_mut().enumerate() {
+            *b = fill(i);
+        }
+        w
+    }
+
+    /// The byte-by-byte definition of a match, on a plain ring.
+    fn reference(w: &mut [u8], pos: usize, offset: usize, len: usize) {
+        let ring = w.len();
+        for i in pos..pos + len {
+            w[i] = w[(i + ring - offset) % ring];
+        }
+    }
+
+    #[test]
+    fn copies_agree_with_the_definition_and_spare_recent_bytes() {
+        // Every period from 1 to 40 (overlapping short ones, word and 16-byte copies),
+        // lengths 2 to 257, sources before the destination or wrapping around the ring.
+        let ring = 512;
+        for offset in 1..=40 {
+            for len in [2, 3, 7, 8, 9, 15, 16, 17, 31, 33, 64, 100, 257] {
+                for pos in [40, 100, 200, 240, 3] {
+                    if pos + len > ring {
+                        continue;
+                    }
+                    let fill = |i: usize| (i * 7 % 251) as u8;
+                    let mut w = ring_of(ring, fill);
+                    let mut want: Vec<u8> = (0..ring).map(fill).collect();
+                    copy_match(&mut w, pos, offset, len, ring - 1);
+                    reference(&mut want, pos, offset, len);
+                    let case = format!("offset {offset} len {len} pos {pos}");
+                    assert_eq!(&w[pos..pos + len], &want[pos..pos + len], "{case}");
+                    // Up to 15 bytes after the match may be overwritten (they are more than
+                    // a window old in a ring of two windows); nothing before it, and nothing
+                    // further on.
+                    assert_eq!(&w[..pos], &want[..pos], "{case}");
+                    let spare = (pos + len + 15).min(ring);
+                    assert_eq!(&w[spare..ring], &want[spare..], "{case}");
+                }
+            }
+        }
+    }
+
     #[test]
     fn overlapping_and_wrapping_copies() {
-        let mut w = vec![0u8; 16];
+        let mut w = ring_of(16, |_| 0);
         w[..3].copy_from_slice(b"abc");
         copy_match(&mut w, 3, 3, 7, 15);
         assert_eq!(&w[..10], b"abcabcabca");
         copy_match(&mut w, 10, 1, 3, 15);
         assert_eq!(&w[..13], b"abcabcabcaaaa");
-        // Chunked copies, overlapping and not, with tails.
-        let mut w: Vec<u8> = (0..64).collect();
-        copy_match(&mut w, 20, 9, 30, 63);
-        let want: Vec<u8> = (0..30).map(|i| (11 + i % 9) as u8).collect();
-        assert_eq!(&w[20..50], &want[..]);
-        let mut w: Vec<u8> = (0..64).collect();
-        copy_match(&mut w, 40, 40, 21, 63);
-        assert_eq!(&w[40..61], &(0..21).collect::<Vec<u8>>()[..]);
-        assert_eq!(w[61], 61);
-        // Short matches leave the bytes after them alone.
-        for len in 2..=8 {
-            let mut w: Vec<u8> = (0..64).collect();
-            copy_match(&mut w, 30, 20, len, 63);
-            assert_eq!(
-                &w[30..30 + len],
-                &(10..10 + len as u8).collect::<Vec<u8>>()[..]
-            );
-            assert_eq!(
-                &w[30 + len..],
-                &(30 + len as u8..64).collect::<Vec<u8>>()[..]
-            );
-        }
         // Source wraps: 4 bytes from 14 back at position 2 start at 12.
-        let mut w: Vec<u8> = (0..16).collect();
+        let mut w = ring_of(16, |i| i as u8);
         copy_match(&mut w, 2, 6, 5, 15);
         assert_eq!(&w[2..7], &[12, 13, 14, 15, 0]);
     }

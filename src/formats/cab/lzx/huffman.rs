@@ -6,15 +6,19 @@
 //! one lookup in a table indexed by the next `BITS` bits; the rare longer ones fall back to a
 //! canonical search from `BITS + 1` on.
 
-use super::bits::Bits;
+use super::bits::BitBuf;
 use super::{LzxError, TreeKind};
 
 /// Longest code LZX can describe (lengths are 0..=16, MS-PATCH 2.3, tree encoding).
 const MAX_LEN: usize = 16;
 /// Table entry: no code starts with these bits (only in an empty tree).
 const NONE: u16 = 0;
-/// Table entry: a code longer than the table's bits starts here.
-const LONG: u16 = 0x1F;
+/// Table entry: a code longer than the table's bits starts here. Like [`NONE`], its length
+/// field is 0, so the fast path needs one test; its symbol field is above every literal, so
+/// [`Huffman::entry`]'s callers take it for a match and find the length of 0 there.
+const LONG: u16 = 0x7FF << 5;
+/// Entries below this are literals of the main tree (symbol < 256), with their length.
+pub(super) const LITERAL_ENTRIES: u16 = 256 << 5;
 
 /// One code of at most `SYMS` symbols, decoded through a `TABLE` = 2^`BITS` entry table.
 #[derive(Debug, Clone)]
@@ -138,23 +142,50 @@ impl<const SYMS: usize, const BITS: u32, const TABLE: usize> Huffman<SYMS, BITS,
 
     /// Decodes one symbol; the caller has refilled `bits` (16 bits at least are available).
     #[inline(always)]
-    pub(super) fn decode(&self, bits: &mut Bits<'_>) -> Result<u16, LzxError> {
-        let top = (bits.buffer() >> (64 - BITS)) as usize;
+    pub(super) fn decode<B: BitBuf>(&self, bits: &mut B) -> Result<u16, LzxError> {
+        // `top` < 2^BITS = TABLE: the index needs no check.
+        let top = (bits.buffer() >> (64 - BITS)) as usize & (TABLE - 1);
         let entry = self.table.get(top).copied().unwrap_or(NONE);
         let len = u32::from(entry & 0x1F);
-        if len != 0 && len <= BITS {
+        if len != 0 {
             bits.consume(len);
             return Ok(entry >> 5);
         }
-        self.decode_long(bits, entry)
+        // Out of line, on values only, so the caller's bit buffer stays in registers.
+        let (sym, len) = self.decode_long(bits.buffer(), entry)?;
+        bits.consume(len);
+        Ok(sym)
     }
 
+    /// The table entry for the next bits: `symbol << 5 | length`, or a length of 0 for a
+    /// code longer than the table (or none, in an empty tree: the main tree never is one
+    /// when symbols are decoded, and a complete code leaves no slot empty).
+    #[inline(always)]
+    pub(super) fn entry(&self, buf: u64) -> u16 {
+        let top = (buf >> (64 - BITS)) as usize & (TABLE - 1);
+        self.table.get(top).copied().unwrap_or(NONE)
+    }
+
+    /// The symbol of an [`entry`](Self::entry) that is not a literal.
+    #[inline(always)]
+    pub(super) fn finish<B: BitBuf>(&self, bits: &mut B, entry: u16) -> Result<u16, LzxError> {
+        let len = u32::from(entry & 0x1F);
+        if len != 0 {
+            bits.consume(len);
+            return Ok(entry >> 5);
+        }
+        let (sym, len) = self.decode_long(bits.buffer(), entry)?;
+        bits.consume(len);
+        Ok(sym)
+    }
+
+    /// A code longer than the table's bits: the symbol and its length.
     #[cold]
-    fn decode_long(&self, bits: &mut Bits<'_>, entry: u16) -> Result<u16, LzxError> {
+    #[inline(never)]
+    fn decode_long(&self, buf: u64, entry: u16) -> Result<(u16, u32), LzxError> {
         if entry != LONG {
             return Err(LzxError::EmptyTree { tree: self.kind });
         }
-        let buf = bits.buffer();
         for len in (BITS as usize + 1)..=MAX_LEN {
             let code = (buf >> (64 - len)) as u32;
             let first = self.first_code[len];
@@ -166,8 +197,7 @@ impl<const SYMS: usize, const BITS: u32, const TABLE: usize> Huffman<SYMS, BITS,
                     .get(i)
                     .copied()
                     .ok_or(LzxError::EmptyTree { tree: self.kind })?;
-                bits.consume(len as u32);
-                return Ok(sym);
+                return Ok((sym, len as u32));
             }
         }
         // Unreachable for a complete code; kept as an error rather than a panic.
@@ -177,6 +207,7 @@ impl<const SYMS: usize, const BITS: u32, const TABLE: usize> Huffman<SYMS, BITS,
 
 #[cfg(test)]
 mod tests {
+    use super::super::bits::Bits;
     use super::*;
 
     type Small = Huffman<8, 3, 8>;
@@ -217,7 +248,8 @@ mod tests {
             (0b11110, 5),
             (0b11111, 5),
         ]);
-        let mut b = Bits::new(&data);
+        let mut scratch = Vec::new();
+        let mut b = Bits::new(&data, 0, &mut scratch);
         let mut got = Vec::new();
         for _ in 0..6 {
             b.refill();
@@ -234,7 +266,8 @@ mod tests {
         h.lens = [0; 8];
         h.build(8).unwrap();
         assert!(h.is_empty());
-        let mut b = Bits::new(&[0xFF, 0xFF]);
+        let mut scratch = Vec::new();
+        let mut b = Bits::new(&[0xFF, 0xFF], 0, &mut scratch);
         b.refill();
         assert!(matches!(h.decode(&mut b), Err(LzxError::EmptyTree { .. })));
     }

@@ -29,6 +29,15 @@ pub const FRAME_MAX: usize = 32 * 1024;
 pub const WINDOW_BITS_MIN: u8 = 15;
 pub const WINDOW_BITS_MAX: u8 = 21;
 
+/// The decoder keeps twice the window: the last 2^`window_bits` bytes of output are always
+/// intact, and a match copy may write whole 16-byte words past its end, which only lands on
+/// bytes more than a window old (never referred to again). The largest ring, plus room for
+/// a word that starts in its last bytes, is allocated whatever the window (untouched pages
+/// cost nothing); indices masked with [`RING_MASK`] need no bounds check.
+const RING_MAX: usize = 2 << WINDOW_BITS_MAX;
+const RING_MASK: usize = RING_MAX - 1;
+const WINDOW_BUF: usize = RING_MAX + 32;
+
 /// Main tree symbols: 256 literals + 8 length headers per position slot; 50 slots at most
 /// for a 2 MiB window (MS-PATCH 2.3, main and length trees).
 const MAIN_MAX: usize = 256 + 50 * 8;
@@ -116,10 +125,17 @@ enum BlockType {
 /// An LZX decoder for one folder at a time: window, trees and block state.
 #[derive(Debug)]
 pub struct LzxDecoder {
-    window: Vec<u8>,
+    /// The ring of output (see [`RING_MAX`]); only its first `ring` bytes are used.
+    window: Box<[u8; WINDOW_BUF]>,
+    /// Twice the window size: where positions wrap.
+    ring: usize,
+    /// The window size (2^window_bits): how far back a match may reach.
+    window_size: usize,
+    /// The frame's input, byte-swapped into 16-bit words (see [`bits`]).
+    swapped: Vec<u8>,
     /// Number of main tree symbols for this window (256 + 8 × position slots).
     main_syms: usize,
-    /// Window position of the next byte; frames start at multiples of 32 KiB.
+    /// Ring position of the next byte; frames start at multiples of 32 KiB.
     pos: usize,
     /// Bytes output since the folder started.
     total: u64,
@@ -160,8 +176,15 @@ impl LzxDecoder {
             20 => 42,
             _ => 50,
         };
+        let window: Box<[u8; WINDOW_BUF]> = vec![0; WINDOW_BUF]
+            .into_boxed_slice()
+            .try_into()
+            .map_err(|_| LzxError::BadWindow { bits: window_bits })?;
         Ok(LzxDecoder {
-            window: vec![0; 1 << window_bits],
+            window,
+            ring: 2 << window_bits,
+            window_size: 1 << window_bits,
+            swapped: Vec::new(),
             main_syms: 256 + 8 * slots,
             pos: 0,
             total: 0,
@@ -184,7 +207,7 @@ impl LzxDecoder {
     /// Back to the start of a folder: empty window, no trees, R0 = R1 = R2 = 1, header to
     /// be read again (MS-CAB: each CFFOLDER starts a new LZX stream).
     pub fn reset(&mut self) {
-        // The window need not be cleared: a match can never reach data of an earlier folder
+        // The ring need not be cleared: a match can never reach data of an earlier folder
         // (offsets beyond the bytes output since the reset are refused).
         self.pos = 0;
         self.total = 0;
@@ -246,17 +269,44 @@ impl LzxDecoder {
         if self.short_frame {
             return Err(LzxError::FrameAfterShortFrame);
         }
-        // Frames start at multiples of 32 KiB and the window is a multiple of 32 KiB, so a
-        // frame never wraps around the window's end.
-        if self.pos >= self.window.len() {
+        // Frames start at multiples of 32 KiB and the ring is a multiple of 32 KiB, so a
+        // frame never wraps around the ring's end.
+        if self.pos >= self.ring {
             self.pos = 0;
         }
         let start = self.pos;
         let end = start + frame_len;
-        if end > self.window.len() {
+        if end > self.ring {
             return Err(LzxError::BadFrameSize { size: frame_len });
         }
-        let mut bits = Bits::new(input);
+        let mut swapped = std::mem::take(&mut self.swapped);
+        let result = self.frame_bits(input, &mut swapped, start, end);
+        self.swapped = swapped;
+        result?;
+        self.pos = end;
+        self.total += frame_len as u64;
+        if frame_len < FRAME_MAX {
+            // Only the folder's last frame is short: a block that goes on past it declares
+            // bytes the stream never holds.
+            if self.block_remaining > 0 {
+                return Err(LzxError::BlockLongerThanFrame {
+                    remaining: self.block_remaining,
+                });
+            }
+            self.short_frame = true;
+        }
+        Ok(start)
+    }
+
+    /// Reads the frame's bits: ring bytes `start..end`.
+    fn frame_bits(
+        &mut self,
+        input: &[u8],
+        swapped: &mut Vec<u8>,
+        start: usize,
+        end: usize,
+    ) -> Result<(), LzxError> {
+        let mut bits = Bits::new(input, 0, swapped);
         if self.pad_pending {
             bits.take_bytes(1).ok_or(LzxError::Truncated)?;
             self.pad_pending = false;
@@ -278,20 +328,7 @@ impl LzxDecoder {
         if bits.overrun() {
             return Err(LzxError::Truncated);
         }
-        decoded?;
-        self.pos = end;
-        self.total += frame_len as u64;
-        if frame_len < FRAME_MAX {
-            // Only the folder's last frame is short: a block that goes on past it declares
-            // bytes the stream never holds.
-            if self.block_remaining > 0 {
-                return Err(LzxError::BlockLongerThanFrame {
-                    remaining: self.block_remaining,
-                });
-            }
-            self.short_frame = true;
-        }
-        Ok(start)
+        decoded
     }
 }
 
