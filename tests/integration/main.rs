@@ -28,6 +28,7 @@ mod real_corpus;
 mod real_files;
 mod real_msi;
 mod report;
+mod rollout_scripts;
 mod samples;
 mod support;
 mod verify;
