@@ -3,7 +3,7 @@
 //! one command whose file argument stays one literal whatever the file is called; and the
 //! resume rule holds from every start step (table-tested against the catalog's phase rules).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 use std::fs;
 use std::path::{Path, PathBuf};
 
