@@ -261,7 +261,11 @@ pub fn classify<'c>(
                 .is_some_and(|r| r.starts_with("SP"))
         };
         let service_pack = sp(item) || items.get(input).is_some_and(sp);
-        let release = lookup(catalogs, &item.name, kb, build);
+        // The product's own releases first: another catalog claims an item only when the
+        // product's does not know it.
+        let release = product
+            .and_then(|p| lookup(std::slice::from_ref(p), &item.name, kb, build))
+            .or_else(|| lookup(catalogs, &item.name, kb, build));
         // Components and roles: the product's catalog; else the catalog that knows the item
         // or, for a member, the one that knows its input package.
         let home = product

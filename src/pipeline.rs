@@ -131,6 +131,16 @@ pub enum BuildError {
     /// The farm file does not fit the build (a server language it has no updates for).
     #[error(transparent)]
     Farm(#[from] crate::farm::FarmErrors),
+    /// A download another product's catalog claims.
+    #[error(
+        "{origin}: an update of {other} ({by}), not of {product}: take it out of the downloads, or build it with --product {other}"
+    )]
+    OtherProduct {
+        origin: crate::model::Origin,
+        product: String,
+        other: String,
+        by: String,
+    },
     #[error("cannot write the bundle {}", path.display())]
     Bundle {
         path: std::path::PathBuf,
@@ -146,12 +156,16 @@ impl crate::error::Diagnostic for BuildError {
             BuildError::Plan(e) => e.code(),
             BuildError::Media(e) => e.code(),
             BuildError::Farm(e) => e.code(),
+            BuildError::OtherProduct { .. } => "other-product",
             BuildError::Bundle { .. } => "bundle-error",
         }
     }
 
     fn origin(&self) -> Option<&crate::model::Origin> {
-        self.inner().and_then(crate::error::Diagnostic::origin)
+        match self {
+            BuildError::OtherProduct { origin, .. } => Some(origin),
+            _ => self.inner().and_then(crate::error::Diagnostic::origin),
+        }
     }
 
     fn is_interrupt(&self) -> bool {
@@ -166,7 +180,10 @@ impl BuildError {
         match self {
             BuildError::Run(e) => Some(e),
             BuildError::Media(e) => Some(e),
-            BuildError::Plan(_) | BuildError::Farm(_) | BuildError::Bundle { .. } => None,
+            BuildError::Plan(_)
+            | BuildError::Farm(_)
+            | BuildError::OtherProduct { .. }
+            | BuildError::Bundle { .. } => None,
         }
     }
 }
@@ -278,6 +295,19 @@ fn judge<'r>(
 ) -> Result<(Built<'r>, media::Settled), BuildError> {
     let product = req.catalog();
     let classes = classify::classify(&inspection.items, req.catalogs.as_slice(), Some(product));
+    if let Some(o) = verify::other_product(
+        &inspection.items,
+        &classes,
+        product,
+        req.catalogs.as_slice(),
+    ) {
+        return Err(BuildError::OtherProduct {
+            origin: inspection.items[o.item].origin.clone(),
+            product: product.id.clone(),
+            other: o.other,
+            by: o.by,
+        });
+    }
     let found = found(&inspection, &classes);
     let settled = media::settle(&staged, &found, &req.plan.languages, product)?;
     let options = verify::Options {

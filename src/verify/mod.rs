@@ -111,6 +111,64 @@ fn signature_findings(items: &[Item], require: bool) -> Vec<Finding> {
     out
 }
 
+/// A download another product's catalog claims, in a build for `product`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OtherProduct {
+    /// The item (a download, or a patch inside one).
+    pub item: usize,
+    /// The catalog that claims it.
+    pub other: String,
+    /// How: `KB…`, the file name, or the patch family.
+    pub by: String,
+}
+
+/// The first download (or patch in a download) that another catalog claims — by its release
+/// (KB or file name) or its patch family — and `product`'s does not: a build for one product
+/// never takes another product's update as one of its own.
+pub fn other_product(
+    items: &[Item],
+    classes: &[Class<'_>],
+    product: &crate::catalog::model::Catalog,
+    catalogs: &[crate::catalog::model::Catalog],
+) -> Option<OtherProduct> {
+    items
+        .iter()
+        .zip(classes)
+        .enumerate()
+        .filter(|(_, (item, _))| !item.from_media)
+        .find_map(|(i, (item, class))| {
+            if let Some(k) = class.release
+                && k.catalog.id != product.id
+            {
+                let by = k.file.map_or_else(
+                    || {
+                        k.release
+                            .kb
+                            .map_or_else(|| k.release.name.clone(), |kb| kb.to_string())
+                    },
+                    |f| f.name.clone(),
+                );
+                return Some(OtherProduct {
+                    item: i,
+                    other: k.catalog.id.clone(),
+                    by,
+                });
+            }
+            let family = class.family.as_deref().filter(|_| class.patch)?;
+            if product.family_component(family).is_some() || item.depth == 0 && !class.patch {
+                return None;
+            }
+            catalogs
+                .iter()
+                .find(|c| c.id != product.id && c.family_component(family).is_some())
+                .map(|c| OtherProduct {
+                    item: i,
+                    other: c.id.clone(),
+                    by: format!("patch family {family}"),
+                })
+        })
+}
+
 /// Verifies an inspection whose items `classes` describe (same order).
 pub fn verify(insp: &Inspection, classes: &[Class<'_>], opts: &Options) -> Verification {
     let items = &insp.items;

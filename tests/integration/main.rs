@@ -10,6 +10,7 @@ mod build;
 mod cab;
 mod cab_corpus;
 mod catalog;
+mod change;
 mod corpus;
 mod differential;
 mod disc;
