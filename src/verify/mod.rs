@@ -123,20 +123,34 @@ pub struct OtherProduct {
 }
 
 /// The first download (or patch in a download) that another catalog claims — by its release
-/// (KB or file name) or its patch family — and `product`'s does not: a build for one product
-/// never takes another product's update as one of its own.
+/// (KB or file name) or its patch family — while `product`'s catalog knows neither it nor any
+/// patch family of the download it is in: a build for one product never takes another
+/// product's update as one of its own (a catalog of the user's that describes the same
+/// families is the product's).
 pub fn other_product(
     items: &[Item],
     classes: &[Class<'_>],
     product: &crate::catalog::model::Catalog,
     catalogs: &[crate::catalog::model::Catalog],
 ) -> Option<OtherProduct> {
+    let knows = |c: &Class<'_>| {
+        c.families
+            .iter()
+            .chain(&c.family)
+            .any(|f| product.family_component(f).is_some())
+    };
+    // The inputs whose content the product's catalog knows.
+    let known_inputs: std::collections::BTreeSet<usize> = classes
+        .iter()
+        .filter(|c| knows(c) || c.release.is_some_and(|k| k.catalog.id == product.id))
+        .map(|c| c.input)
+        .collect();
     items
         .iter()
         .zip(classes)
         .enumerate()
-        .filter(|(_, (item, _))| !item.from_media)
-        .find_map(|(i, (item, class))| {
+        .filter(|(_, (item, class))| !item.from_media && !known_inputs.contains(&class.input))
+        .find_map(|(i, (_, class))| {
             if let Some(k) = class.release
                 && k.catalog.id != product.id
             {
@@ -155,9 +169,6 @@ pub fn other_product(
                 });
             }
             let family = class.family.as_deref().filter(|_| class.patch)?;
-            if product.family_component(family).is_some() || item.depth == 0 && !class.patch {
-                return None;
-            }
             catalogs
                 .iter()
                 .find(|c| c.id != product.id && c.family_component(family).is_some())
