@@ -540,6 +540,7 @@ fn build_catalog(p: &Product, rows: &[&Row]) -> Result<Catalog, String> {
             files,
             patches: Vec::new(),
             notes,
+            withdrawn: None,
         });
     }
 

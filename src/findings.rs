@@ -38,6 +38,8 @@ pub enum FindingKind {
     /// An MSI's files are in an external cabinet that is not beside it (a nested MSI, or an
     /// MSI downloaded alone): the package is identified, its files are not listed.
     ExternalCabinetMissing { cabinet: String },
+    /// A release the vendor withdrew (its KB, file name or build).
+    Withdrawn { release: String, reason: String },
     /// The bytes' digest differs from a recorded one.
     HashMismatch {
         algorithm: HashAlgorithm,
@@ -103,6 +105,10 @@ pub enum FindingKind {
         name: Option<String>,
         build: Option<Build>,
     },
+    /// `build`: the change brings language-dependent updates for a language pack that has no
+    /// service pack (its media are at the release build and no language-pack service pack
+    /// for it is in the media or the downloads).
+    MissingLanguagePackBaseline { culture: Lang, build: Option<Build> },
     /// `build`: a catalog setup quirk removed a file from a role's source.
     QuirkApplied {
         quirk: String,
@@ -187,6 +193,7 @@ impl FindingKind {
             FindingKind::BuildMismatch { .. } => "build-mismatch",
             FindingKind::Superseded { .. } | FindingKind::KbReReleased { .. } => "superseded",
             FindingKind::UnknownPackage => "unknown-package",
+            FindingKind::Withdrawn { .. } => "withdrawn-release",
             FindingKind::MissingBaseline { .. } => "missing-baseline",
             FindingKind::MixedArchitectures { .. } => "arch-mismatch",
             FindingKind::MissingGlobalPartner { .. } => "missing-global-partner",
@@ -196,6 +203,7 @@ impl FindingKind {
             FindingKind::EveryRole { .. } => "every-role",
             FindingKind::UnknownFamily { .. } => "unknown-family",
             FindingKind::MediaUnconfirmed { .. } => "media-unconfirmed",
+            FindingKind::MissingLanguagePackBaseline { .. } => "missing-language-pack-baseline",
             FindingKind::QuirkApplied { .. } => "quirk-applied",
             FindingKind::DuplicatePatch { .. } => "duplicate",
             FindingKind::UnsafeFileName { .. } => "unsafe-name",
@@ -221,7 +229,8 @@ impl FindingKind {
             FindingKind::Damaged(_)
             | FindingKind::HashMismatch { .. }
             | FindingKind::BuildMismatch { .. }
-            | FindingKind::MixedArchitectures { .. } => Severity::Error,
+            | FindingKind::MixedArchitectures { .. }
+            | FindingKind::Withdrawn { .. } => Severity::Error,
             FindingKind::ExternalCabinetMissing { .. }
             | FindingKind::LanguageNotChosen { .. }
             | FindingKind::EveryRole { .. }
@@ -230,7 +239,8 @@ impl FindingKind {
             FindingKind::UnknownFamily { .. } | FindingKind::MediaUnconfirmed { .. } => {
                 Severity::Warning
             }
-            FindingKind::LanguageMissing { .. } => Severity::Error,
+            FindingKind::LanguageMissing { .. }
+            | FindingKind::MissingLanguagePackBaseline { .. } => Severity::Error,
             FindingKind::OutputMissing { .. }
             | FindingKind::UnsafeFileName { .. }
             | FindingKind::OutputModified { .. }
@@ -377,6 +387,10 @@ impl fmt::Display for FindingKind {
                 f,
                 "{kb} build {build} was re-released as {by} (build {by_build}); use the newer one"
             ),
+            FindingKind::Withdrawn { release, reason } => write!(
+                f,
+                "{release} was withdrawn by the vendor ({reason}); never install it: use its re-release"
+            ),
             FindingKind::UnknownPackage => f.write_str(
                 "no catalog knows this package; check its KB and build against the vendor's page (or add it with --catalog)",
             ),
@@ -432,6 +446,11 @@ impl fmt::Display for FindingKind {
                     }
                 )
             }
+            FindingKind::MissingLanguagePackBaseline { culture, build } => write!(
+                f,
+                "the {culture} language pack is at {} with no language-pack service pack, but the change brings {culture} updates: add the language packs' service packs for {culture} (every installed language pack needs them) to the downloads or the language pack's Updates folder",
+                build.map_or_else(|| "its release build".to_owned(), |b| format!("build {b}"))
+            ),
             FindingKind::MediaUnconfirmed {
                 product,
                 name,

@@ -368,6 +368,7 @@ fn found(inspection: &Inspection, classes: &[Class<'_>]) -> Vec<media::Found> {
             arch: i.named.arch,
             patch: c.patch,
             service_pack: c.build.filter(|_| c.service_pack),
+            language: c.language.clone(),
         })
         .collect()
 }

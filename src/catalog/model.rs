@@ -209,6 +209,10 @@ pub struct Release {
     /// Anything a reviewer of the data should know (a documented vendor anomaly, …).
     #[serde(default)]
     pub notes: Vec<String>,
+    /// Withdrawn by the vendor (why, with the source): a package of this release, or of its
+    /// build, is an error, never installed.
+    #[serde(default)]
+    pub withdrawn: Option<String>,
 }
 
 /// A downloadable package of a release.

@@ -26,6 +26,8 @@ pub struct Found {
     pub patch: bool,
     /// Its build when it is a service pack.
     pub service_pack: Option<Build>,
+    /// Its language, when localized.
+    pub language: Option<Lang>,
 }
 
 /// What the media mean for the rest of the build.
@@ -90,6 +92,7 @@ pub fn settle(
             },
         ));
     }
+    findings.extend(language_pack_baselines(staged, found));
     let levels = staged
         .iter()
         .filter(|m| m.source.kind == MediaKind::Product)
@@ -103,6 +106,46 @@ pub fn settle(
         findings,
         levels: Some(levels),
     })
+}
+
+/// Each language pack's media must have a service pack for the change's updates in its
+/// language: "you must install both the Windows SharePoint Services 3.0 Service Pack 1
+/// language template pack and the Office SharePoint Server 2007 Service Pack 1 language
+/// template pack (or any service pack language template pack subsequent to SP1) for each
+/// language template pack you have installed" ("Deploy software updates for Office
+/// SharePoint Server 2007", Microsoft TechNet cc263467, "Update language template packs").
+/// A language pack whose media bring no service pack in their `Updates`, with no
+/// language-pack service pack for its culture among the downloads, while the downloads hold
+/// updates in its language, is at its release level: `missing-language-pack-baseline`.
+fn language_pack_baselines(staged: &[Staged], found: &[Found]) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for m in staged {
+        let MediaKind::LanguagePack(culture) = &m.source.kind else {
+            continue;
+        };
+        let ours = |f: &Found| f.language.as_ref().is_some_and(|l| l.agrees_with(culture));
+        let on_media = |f: &Found| {
+            f.stored
+                .as_ref()
+                .is_some_and(|s| m.files.iter().any(|mf| &mf.stored == s))
+        };
+        let has_sp = found
+            .iter()
+            .any(|f| f.service_pack.is_some() && (on_media(f) || (!f.from_media && ours(f))));
+        let needs = found
+            .iter()
+            .any(|f| !f.from_media && f.service_pack.is_none() && ours(f));
+        if needs && !has_sp {
+            out.push(Finding::new(
+                &m.source.origin("setup.exe"),
+                FindingKind::MissingLanguagePackBaseline {
+                    culture: culture.clone(),
+                    build: m.identity.build,
+                },
+            ));
+        }
+    }
+    out
 }
 
 /// The media's architecture (setup's machine type) must be the downloads' (their names).

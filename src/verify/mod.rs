@@ -192,6 +192,26 @@ pub fn verify(insp: &Inspection, classes: &[Class<'_>], opts: &Options) -> Verif
             current: Check::Unknown,
             release: class.release.map(|k| k.label()),
         });
+        // A release the vendor withdrew, by what the catalog knows of it or by its build.
+        if let Some(k) = class.release {
+            let withdrawn = std::iter::once(k.release)
+                .chain(
+                    k.catalog
+                        .releases
+                        .iter()
+                        .filter(|r| r.build.is_some() && r.build == class.build),
+                )
+                .find(|r| r.withdrawn.is_some());
+            if let Some(r) = withdrawn {
+                findings.push(Finding::new(
+                    &item.origin,
+                    FindingKind::Withdrawn {
+                        release: r.name.clone(),
+                        reason: r.withdrawn.clone().unwrap_or_default(),
+                    },
+                ));
+            }
+        }
         // Unknown packages (downloads only: a patch already in the setup media came with them).
         if item.depth == 0 && !item.from_media && class.release.is_none() && class.package {
             findings.push(Finding::new(&item.origin, FindingKind::UnknownPackage));

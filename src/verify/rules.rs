@@ -396,6 +396,7 @@ mod tests {
             files: vec![],
             patches: vec![],
             notes: vec![],
+            withdrawn: None,
         };
         let catalog = Catalog {
             schema_version: 1,

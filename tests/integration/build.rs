@@ -625,6 +625,7 @@ fn every_sample_set_builds_reproducibly_and_verifies() {
                     "-o",
                 ])
                 .arg(out)
+                .args(crate::support::sample_baseline(set))
                 .output()
                 .unwrap()
         };

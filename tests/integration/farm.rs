@@ -29,6 +29,7 @@ fn build(product: &str, farm: &Path, out: &Path, extra: &[&str]) -> (i32, String
         .arg(out)
         .arg("--farm")
         .arg(farm)
+        .args(crate::support::sample_baseline(product))
         .args(extra)
         .output()
         .unwrap();
@@ -544,6 +545,7 @@ fn bad_farm_files_each_give_their_line_and_nothing_is_written() {
             .arg(&out)
             .arg("--farm")
             .arg(&farm)
+            .args(crate::support::sample_baseline(product))
             .output()
             .unwrap();
         assert_eq!(parse_json(&res)["error"]["code"], want_code);

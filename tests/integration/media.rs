@@ -528,6 +528,8 @@ fn a_bundle_past_4_gib_round_trips() {
     let out = tmp.path().join("out");
     let res = build(&[
         samples().join("exchange-2007").as_os_str(),
+        "--baseline".as_ref(),
+        "8.1.240.6".as_ref(),
         "--product".as_ref(),
         "exchange-2007".as_ref(),
         "--role".as_ref(),

@@ -260,6 +260,11 @@ fn every_sample_inspects_and_verifies_without_errors() {
         let res = slipway(
             ["verify".as_ref(), "--json".as_ref()]
                 .into_iter()
+                .chain(
+                    crate::support::sample_baseline(set)
+                        .iter()
+                        .map(|a| a.as_ref()),
+                )
                 .chain(files.iter().map(|f| f.as_os_str())),
         );
         let verified = json(&res);
@@ -326,17 +331,26 @@ fn snapshot_of_the_sample_sets() {
             .map(|f| format!("samples/{set}/{}", f.file_name().unwrap().to_string_lossy()))
             .collect();
         let mut text = String::new();
+        let baseline = |command: &str| match command {
+            "verify" => crate::support::sample_baseline(set),
+            _ => &[],
+        };
         for command in ["inspect", "verify"] {
             let out = std::process::Command::new(env!("CARGO_BIN_EXE_slipway"))
                 .current_dir(env!("CARGO_MANIFEST_DIR"))
                 .env_remove("NO_COLOR")
                 .arg(command)
+                .args(baseline(command))
                 .args(&files)
                 .output()
                 .unwrap();
             assert_eq!(code(&out), 0, "{command} {set}");
             text.push_str(&format!(
-                "$ slipway {command} samples/{set}/*\nstdout:\n{}stderr:\n{}\n",
+                "$ slipway {command} {}samples/{set}/*\nstdout:\n{}stderr:\n{}\n",
+                baseline(command)
+                    .iter()
+                    .map(|a| format!("{a} "))
+                    .collect::<String>(),
                 String::from_utf8_lossy(&out.stdout),
                 String::from_utf8_lossy(&out.stderr)
             ));
