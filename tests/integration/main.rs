@@ -24,6 +24,7 @@ mod media;
 mod mutation;
 mod names;
 mod pe_msi;
+mod quantum;
 mod report;
 mod samples;
 mod support;
