@@ -16,6 +16,39 @@
 //! Reading past the end of the input yields zero bits; [`Coder::overrun`] tells afterwards
 //! whether bits that do not exist were used.
 
+/// Bits of `d` (1 for 1, 12 for 2048..4095).
+const fn bit_length(d: u32) -> u32 {
+    32 - d.leading_zeros()
+}
+
+/// `⌈2^(28 + b) / d⌉` for every `d` below 4096 of `b` bits (0 for 0): each fits 29 bits.
+static RECIPROCAL: [u32; 4096] = {
+    let mut t = [0u32; 4096];
+    let mut d = 1;
+    while d < 4096 {
+        let shift = 28 + bit_length(d as u32);
+        t[d] = (1u64 << shift).div_ceil(d as u64) as u32;
+        d += 1;
+    }
+    t
+};
+
+/// `n / d` for `n < 2^28` and `0 < d < 4096` (of `b` bits) by a multiplication: with
+/// `m = ⌈2^(28+b) / d⌉`, `n·m / 2^(28+b)` exceeds `n / d` by less than
+/// `n / 2^(28+b) < 2^-b < 1/d`, too little to reach the next integer (the fraction of `n / d`
+/// is at most `1 - 1/d`). Model totals are at most 3808 and the products of a cumulative
+/// frequency and a 16-bit range stay below 2^28; anything else is divided.
+#[inline(always)]
+pub(super) fn div_small(n: u32, d: u16) -> u32 {
+    match RECIPROCAL.get(usize::from(d)) {
+        Some(&m) if d > 0 && n < 1 << 28 => {
+            let shift = 28 + bit_length(u32::from(d));
+            ((u64::from(n) * u64::from(m)) >> shift) as u32
+        }
+        _ => n.checked_div(u32::from(d)).unwrap_or(0),
+    }
+}
+
 #[derive(Debug)]
 pub(super) struct Coder<'a> {
     input: &'a [u8],
@@ -99,15 +132,29 @@ impl<'a> Coder<'a> {
     }
 
     /// Where in the model's cumulative frequencies (of total `total`) the code lies:
-    /// symbol entry `i - 1` is decoded for the first `i` whose lower bound is ≤ this.
-    #[inline(always)]
+    /// symbol entry `i - 1` is decoded for the first `i` whose lower bound is ≤ this (the
+    /// reference decoders' formula; [`Coder::scaled`] is what the models use).
+    #[cfg(test)]
     pub(super) fn threshold(&self, total: u16) -> u32 {
         let range = (self.high.wrapping_sub(self.low) & 0xFFFF) + 1;
         let offset = self.code.wrapping_sub(self.low).wrapping_add(1);
         (offset.wrapping_mul(u32::from(total)).wrapping_sub(1) / range) & 0xFFFF
     }
 
+    /// The interval's width and where the code lies in it scaled by `total`: the code is
+    /// in the share of an entry whose lower bound `lo` has `lo × width < key` (the same as
+    /// `lo ≤ threshold(total)`, without the division).
+    #[inline(always)]
+    pub(super) fn scaled(&self, total: u16) -> (u32, u32) {
+        let range = (self.high.wrapping_sub(self.low) & 0xFFFF) + 1;
+        let offset = self.code.wrapping_sub(self.low).wrapping_add(1);
+        (range, offset.wrapping_mul(u32::from(total)))
+    }
+
     /// Narrows the interval to `lo..hi` of `total` and shifts in the bits that settles.
+    ///
+    /// The two divisions by `total` are multiplications by its reciprocal (exact here, see
+    /// [`div_small`]): they lie on the decoder's critical path.
     ///
     /// Invariants (they hold whatever the input, so nothing here can misbehave): `low ≤
     /// code ≤ high`; after each call `high - low > 0x4000` (the top bits differ, and not
@@ -116,14 +163,13 @@ impl<'a> Coder<'a> {
     #[inline(always)]
     pub(super) fn narrow(&mut self, lo: u16, hi: u16, total: u16) {
         let range = self.high.wrapping_sub(self.low).wrapping_add(1);
-        let total = u32::from(total).max(1);
         let high = self
             .low
-            .wrapping_add(u32::from(hi).wrapping_mul(range) / total)
+            .wrapping_add(div_small(u32::from(hi).wrapping_mul(range), total))
             .wrapping_sub(1);
         let low = self
             .low
-            .wrapping_add(u32::from(lo).wrapping_mul(range) / total);
+            .wrapping_add(div_small(u32::from(lo).wrapping_mul(range), total));
         let (mut low, mut high) = (low & 0xFFFF, high & 0xFFFF);
         // Settled bits: the leading bits low and high share (all 16 if they are equal).
         let settled = (((low ^ high) << 16) | 0x8000).leading_zeros();

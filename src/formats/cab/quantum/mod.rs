@@ -111,11 +111,11 @@ const LONG_MATCH_MIN: u32 = 5;
 /// The nine models of one folder.
 #[derive(Clone, Debug)]
 struct Models {
-    selector: Model,
-    literals: [Model; 4],
+    selector: Model<8>,
+    literals: [Model<64>; 4],
     /// Position slots of 3-byte matches (selector 4), 4-byte (5) and longer (6).
-    offsets: [Model; 3],
-    lengths: Model,
+    offsets: [Model<48>; 3],
+    lengths: Model<32>,
 }
 
 impl Models {

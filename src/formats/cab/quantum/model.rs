@@ -18,55 +18,82 @@ const TOTAL_MAX: u16 = 3800;
 const RESORT_FIRST: u8 = 4;
 const RESORT_EVERY: u8 = 50;
 
-/// One adaptive model: `len` symbols, most frequent (roughly) first.
+/// 0, 1, 2, …: entry numbers as vector lanes for the branch-free update.
+const INDEX: [u16; SYMBOLS_MAX + 8] = {
+    let mut t = [0u16; SYMBOLS_MAX + 8];
+    let mut i = 0;
+    while i < SYMBOLS_MAX + 8 {
+        t[i] = i as u16;
+        i += 1;
+    }
+    t
+};
+
+/// One adaptive model of up to `N` symbols (`N` a multiple of 8, at most 64), most frequent
+/// (roughly) first.
 ///
 /// `cum[i]` is the sum of the frequencies of entries `i..len`, so `cum[0]` is the total and
-/// `cum[len]` is 0; entry `i` owns the interval `cum[i + 1]..cum[i]`. The values strictly
-/// decrease (every frequency is at least 1) and the total never exceeds `TOTAL_MAX + STEP`:
-/// the arithmetic decoder relies on both (see `Coder::narrow`).
+/// `cum[len..]` are 0; entry `i` owns the interval `cum[i + 1]..cum[i]`. The values strictly
+/// decrease up to `len` (every frequency is at least 1) and the total never exceeds
+/// `TOTAL_MAX + STEP`: the arithmetic decoder relies on both (see `Coder::narrow`).
+///
+/// The arrays are padded to `N + 1` entries so that the search and the update run over a
+/// fixed width without branches (the compiler turns both into a few vector instructions):
+/// entries past `len` hold 0 and are never counted nor updated.
 #[derive(Clone, Debug)]
-pub(super) struct Model {
+pub(super) struct Model<const N: usize> {
     len: usize,
-    cum: [u16; SYMBOLS_MAX + 1],
-    sym: [u8; SYMBOLS_MAX + 1],
+    cum: [u16; N],
+    /// The symbol of each entry.
+    sym: [u8; N],
     /// Rescales left before the next one re-sorts the symbols.
     until_resort: u8,
 }
 
-impl Model {
-    /// A model of the `len` symbols `first..first + len` (1 ≤ len ≤ 64), all with
-    /// frequency 1, in order.
-    pub(super) fn new(first: u8, len: usize) -> Model {
-        let len = len.clamp(1, SYMBOLS_MAX);
+impl<const N: usize> Model<N> {
+    /// A model of the `len` symbols `first..first + len` (1 ≤ len ≤ N), all with frequency
+    /// 1, in order.
+    pub(super) fn new(first: u8, len: usize) -> Self {
+        let len = len.clamp(1, N.min(SYMBOLS_MAX));
         let mut m = Model {
             len,
-            cum: [0; SYMBOLS_MAX + 1],
-            sym: [0; SYMBOLS_MAX + 1],
+            cum: [0; N],
+            sym: [0; N],
             until_resort: RESORT_FIRST,
         };
-        for i in 0..=len {
+        for i in 0..len {
             m.sym[i] = first.wrapping_add(i as u8);
             m.cum[i] = (len - i) as u16;
         }
         m
     }
 
+    /// `cum[i]`, with the 0 past the end.
+    #[inline(always)]
+    fn at(&self, i: usize) -> u16 {
+        self.cum.get(i).copied().unwrap_or(0)
+    }
+
     /// Decodes one symbol with `coder` and updates the model.
     #[inline(always)]
     pub(super) fn decode(&mut self, coder: &mut Coder<'_>) -> u8 {
-        let len = self.len;
         let total = self.cum[0];
-        let target = coder.threshold(total);
-        // The first entry whose lower bound is at or below the target: entry i - 1 owns it.
-        // cum[len] = 0 stops the search at the last entry at the latest.
+        // Entry i - 1 is decoded for the first i ≥ 1 whose lower bound is at or below the
+        // code's place in the model (Coder::threshold), found by comparing products instead
+        // of dividing (the division is on the decoder's critical path). cum[len] = 0 ends the
+        // search at the last entry at the latest.
+        let (range, key) = coder.scaled(total);
         let mut i = 1;
-        while i < len && u32::from(self.cum[i]) > target {
+        while u32::from(self.at(i)) * range >= key && i < self.len {
             i += 1;
         }
-        coder.narrow(self.cum[i], self.cum[i - 1], total);
+        coder.narrow(self.at(i), self.cum[i - 1], total);
         let symbol = self.sym[i - 1];
-        for c in &mut self.cum[..i] {
-            *c += STEP;
+        // Entries 0..i gain STEP (their sums include the coded symbol's frequency): over the
+        // whole width, without a loop that depends on i.
+        let below = i as u16;
+        for (c, &k) in self.cum.iter_mut().zip(INDEX.iter()) {
+            *c += if k < below { STEP } else { 0 };
         }
         if self.cum[0] > TOTAL_MAX {
             self.rescale();
@@ -79,7 +106,7 @@ impl Model {
     #[cfg(test)]
     pub(super) fn interval(&mut self, symbol: u8) -> Option<(u16, u16, u16)> {
         let at = self.sym[..self.len].iter().position(|&s| s == symbol)?;
-        let found = (self.cum[at + 1], self.cum[at], self.cum[0]);
+        let found = (self.at(at + 1), self.cum[at], self.cum[0]);
         for c in &mut self.cum[..=at] {
             *c += STEP;
         }
@@ -100,7 +127,7 @@ impl Model {
             // at least 1), from the last entry up.
             for i in (0..len).rev() {
                 let halved = self.cum[i] >> 1;
-                self.cum[i] = halved.max(self.cum[i + 1] + 1);
+                self.cum[i] = halved.max(self.at(i + 1) + 1);
             }
             return;
         }
@@ -108,7 +135,7 @@ impl Model {
         // Frequencies, halved rounding up (so none becomes 0).
         let mut freq = [0u16; SYMBOLS_MAX];
         for (i, f) in freq.iter_mut().enumerate().take(len) {
-            *f = (self.cum[i] - self.cum[i + 1] + 1) >> 1;
+            *f = (self.cum[i] - self.at(i + 1) + 1) >> 1;
         }
         // Decreasing frequency. The order among equal frequencies is part of the format
         // (encoder and decoder must agree), so this is exactly the exchange sort the
@@ -128,7 +155,6 @@ impl Model {
             sum += freq[i];
             self.cum[i] = sum;
         }
-        self.cum[len] = 0;
     }
 
     /// The model's symbols in their current order (tests).
@@ -139,8 +165,8 @@ impl Model {
 
     /// Its cumulative frequencies, `len + 1` of them (tests).
     #[cfg(test)]
-    pub(super) fn cumulative(&self) -> &[u16] {
-        &self.cum[..=self.len]
+    pub(super) fn cumulative(&self) -> Vec<u16> {
+        (0..=self.len).map(|i| self.at(i)).collect()
     }
 }
 
@@ -150,7 +176,7 @@ mod tests {
 
     #[test]
     fn new_models_count_every_symbol_once() {
-        let m = Model::new(64, 64);
+        let m = Model::<64>::new(64, 64);
         assert_eq!(m.order()[0], 64);
         assert_eq!(m.order()[63], 127);
         assert_eq!(m.cumulative()[0], 64);
@@ -158,7 +184,7 @@ mod tests {
     }
 
     /// Checks the invariants the arithmetic decoder relies on.
-    fn check(m: &Model) {
+    fn check<const N: usize>(m: &Model<N>) {
         let cum = m.cumulative();
         assert_eq!(*cum.last().unwrap(), 0);
         assert!(cum.windows(2).all(|w| w[0] > w[1]), "{cum:?}");
@@ -171,7 +197,7 @@ mod tests {
 
     #[test]
     fn updates_keep_the_invariants_and_sort_by_frequency() {
-        let mut m = Model::new(0, 24);
+        let mut m = Model::<24>::new(0, 24);
         let mut x = 12345u32;
         for n in 0..20_000 {
             x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
@@ -191,7 +217,7 @@ mod tests {
 
     #[test]
     fn the_fourth_rescale_sorts() {
-        let mut m = Model::new(0, 7);
+        let mut m = Model::<8>::new(0, 7);
         // Code symbol 6 only: each update adds 8 to the totals of all entries up to it.
         let mut rescales = 0;
         let mut last_total = m.cumulative()[0];

@@ -58,7 +58,7 @@ fn narrowing_in_one_go_equals_the_bit_by_bit_rule() {
             0xFFFF_u32,
             u32::from(u16::from_be_bytes([input[0], input[1]])),
         );
-        let mut model = Model::new(0, 1 + (next() % 64) as usize);
+        let mut model = Model::<64>::new(0, 1 + (next() % 64) as usize);
         let mut reference = model.clone();
         for _ in 0..100 {
             // The model decodes a symbol with the coder; the reference takes the interval
@@ -73,6 +73,58 @@ fn narrowing_in_one_go_equals_the_bit_by_bit_rule() {
             assert_eq!(coder.state(), state);
         }
         assert_eq!(model.order(), reference.order());
+    }
+}
+
+#[test]
+fn division_by_reciprocal_is_exact() {
+    use super::coder::div_small;
+    for d in 1..4096u32 {
+        // Around every multiple of d near the top of the range, and a spread below it.
+        for k in [1u32, 2, 3, 1000, (1 << 28) / d - 1, (1 << 28) / d] {
+            for n in [k * d - 1, k * d, k * d + 1, k * d + d - 1] {
+                if n < 1 << 28 {
+                    assert_eq!(div_small(n, d as u16), n / d, "{n} / {d}");
+                }
+            }
+        }
+    }
+    let mut x = 0x0123_4567_u32;
+    for _ in 0..1_000_000 {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        let (n, d) = (x >> 4, (x % 3808 + 1) as u16);
+        assert_eq!(div_small(n, d), n / u32::from(d));
+    }
+    // Outside the fast path: a real division, and 0 for 0.
+    assert_eq!(div_small(u32::MAX, 3), u32::MAX / 3);
+    assert_eq!(div_small(100, 5000), 0);
+    assert_eq!(div_small(100, 0), 0);
+}
+
+/// The product comparison the models search with picks the same entry as the reference
+/// decoders' threshold.
+#[test]
+fn scaled_comparison_equals_the_threshold() {
+    let mut x = 0x9E37_79B9_u32;
+    for _ in 0..200 {
+        let input: Vec<u8> = (0..8)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                x as u8
+            })
+            .collect();
+        let coder = Coder::new(&input);
+        for total in [1u16, 7, 64, 1000, 3800] {
+            let t = coder.threshold(total);
+            let (range, key) = coder.scaled(total);
+            for lo in 0..total {
+                assert_eq!(u32::from(lo) <= t, u32::from(lo) * range < key);
+            }
+        }
     }
 }
 
