@@ -33,13 +33,14 @@ const INDEX: [u16; SYMBOLS_MAX + 8] = {
 /// (roughly) first.
 ///
 /// `cum[i]` is the sum of the frequencies of entries `i..len`, so `cum[0]` is the total and
-/// `cum[len..]` are 0; entry `i` owns the interval `cum[i + 1]..cum[i]`. The values strictly
-/// decrease up to `len` (every frequency is at least 1) and the total never exceeds
-/// `TOTAL_MAX + STEP`: the arithmetic decoder relies on both (see `Coder::narrow`).
+/// `cum[len..]` are 0 (past the array too); entry `i` owns the interval `cum[i + 1]..cum[i]`.
+/// The values strictly decrease up to `len` (every frequency is at least 1) and the total
+/// never exceeds `TOTAL_MAX` when a symbol is decoded: the arithmetic decoder relies on both
+/// (see `Coder::narrow`), and no sum can overflow.
 ///
-/// The arrays are padded to `N + 1` entries so that the search and the update run over a
-/// fixed width without branches (the compiler turns both into a few vector instructions):
-/// entries past `len` hold 0 and are never counted nor updated.
+/// The arrays are `N` wide whatever `len` is, so that the update runs over a fixed width
+/// without a loop that depends on the symbol (the compiler makes it a few vector
+/// instructions); entries past `len` hold 0 and are never updated.
 #[derive(Clone, Debug)]
 pub(super) struct Model<const N: usize> {
     len: usize,
