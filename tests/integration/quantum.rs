@@ -349,8 +349,8 @@ fn quantum_invalid_streams_are_refused() {
 
 /// Until a format is supported, "unsupported" is never "damaged": a cabinet folder of a
 /// compression type MS-CAB does not define (4 to 15) gives the `unsupported-format` finding
-/// (inspect, verify) and error code (extract), never `damaged` / `format-error` and never
-/// "download it again".
+/// (inspect, verify, build) and error code (extract), never `damaged` / `format-error` and
+/// never "download it again".
 #[test]
 fn unsupported_compression_is_not_damage() {
     let tmp = tempfile::tempdir().unwrap();
@@ -404,6 +404,25 @@ fn unsupported_compression_is_not_damage() {
             "{command}: {stderr}"
         );
     }
+
+    // build: the finding stops it (exit 1, nothing written), as damage does, but says why.
+    let downloads = tmp.path().join("downloads");
+    fs::create_dir(&downloads).unwrap();
+    fs::copy(&path, downloads.join("wss-kb975002-fullfile-x86-glb.cab")).unwrap();
+    let built = tmp.path().join("built");
+    let out = slipway([
+        "build".as_ref(),
+        downloads.as_os_str(),
+        "-o".as_ref(),
+        built.as_os_str(),
+        "--product".as_ref(),
+        "sharepoint-2007".as_ref(),
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(code(&out), 1, "{stderr}");
+    assert!(stderr.contains("[unsupported-format]"), "{stderr}");
+    assert!(!stderr.contains("[damaged]"), "{stderr}");
+    assert!(support::absent_or_empty(&built));
 
     let out_dir = tmp.path().join("out");
     let out = slipway([
