@@ -454,3 +454,28 @@ fn unsupported_compression_is_not_damage() {
         .collect();
     assert_eq!(codes, ["damaged"]);
 }
+
+/// A member that overlaps the one before it (it starts before the decoder's position) makes
+/// the reader restart the folder from its first block: the decoder's window and models start
+/// afresh.
+#[test]
+fn quantum_folder_restarts_from_its_first_block() {
+    let a = content(21, 90_000, 0);
+    let b = content(22, 40_000, 1);
+    let folders = [QuantumFolder {
+        options: QuantumOptions::new(15),
+        files: vec![("a.bin".to_owned(), a.clone()), ("b.bin".to_owned(), b)],
+    }];
+    let (mut bytes, _) = quantum_cabinet(&folders);
+    // The second CFFILE entry (after the header, the one CFFOLDER and the first entry of 16
+    // bytes and "a.bin\0"): 10,000 bytes from offset 40,000, inside a.bin, in the second
+    // frame.
+    let entry = 36 + 8 + 16 + 6;
+    bytes[entry..entry + 4].copy_from_slice(&10_000u32.to_le_bytes());
+    bytes[entry + 4..entry + 8].copy_from_slice(&40_000u32.to_le_bytes());
+    let sink = extract_bytes(&bytes).unwrap();
+    let got = sink.pairs();
+    assert_eq!(got.len(), 2);
+    assert!(got[0] == ("a.bin".to_owned(), a.clone()));
+    assert!(got[1] == ("b.bin".to_owned(), a[40_000..50_000].to_vec()));
+}
