@@ -35,6 +35,10 @@ pub enum FindingKind {
     MetadataUnreadable(Arc<dyn Diagnostic + Send + Sync>),
     /// A container inside the input is damaged: what it holds could not all be listed.
     Damaged(Arc<dyn Diagnostic + Send + Sync>),
+    /// A container inside the input uses a format or method slipway cannot read (e.g. an
+    /// unknown cabinet compression type): what it holds could not all be listed, but nothing
+    /// says the download is damaged.
+    Unsupported(Arc<dyn Diagnostic + Send + Sync>),
     /// An MSI's files are in an external cabinet that is not beside it (a nested MSI, or an
     /// MSI downloaded alone): the package is identified, its files are not listed.
     ExternalCabinetMissing { cabinet: String },
@@ -188,6 +192,7 @@ impl FindingKind {
             FindingKind::StdPackageNameMismatch { .. } => "std-package-name-mismatch",
             FindingKind::MetadataUnreadable(_) => "metadata-unreadable",
             FindingKind::Damaged(_) => "damaged",
+            FindingKind::Unsupported(_) => "unsupported-format",
             FindingKind::ExternalCabinetMissing { .. } => "external-cabinet-missing",
             FindingKind::HashMismatch { .. } => "hash-mismatch",
             FindingKind::BuildMismatch { .. } => "build-mismatch",
@@ -226,7 +231,10 @@ impl FindingKind {
                     Severity::Warning
                 }
             }
+            // Unread content cannot be verified: as much an error as damage, for another
+            // reason and with another remedy.
             FindingKind::Damaged(_)
+            | FindingKind::Unsupported(_)
             | FindingKind::HashMismatch { .. }
             | FindingKind::BuildMismatch { .. }
             | FindingKind::MixedArchitectures { .. }
@@ -269,6 +277,9 @@ impl FindingKind {
     }
 }
 
+/// What an `unsupported-format` finding adds to the error: what it means and what to do.
+const UNSUPPORTED_REMEDY: &str = "; slipway cannot read this part, so its content is not checked (the file is not known to be damaged; downloading it again will not help)";
+
 /// An error's one-line message relative to the node it is about: the node's own origin prefix
 /// is dropped, so the finding does not repeat where it is.
 fn relative(err: &dyn Diagnostic, origin: &Origin) -> String {
@@ -298,6 +309,9 @@ impl FindingKind {
                     "damaged: {}; download the package again",
                     relative(&**e, origin)
                 )
+            }
+            FindingKind::Unsupported(e) => {
+                format!("{}{UNSUPPORTED_REMEDY}", relative(&**e, origin))
             }
             _ => self.to_string(),
         }
@@ -347,6 +361,9 @@ impl fmt::Display for FindingKind {
                 "damaged: {}; download the package again",
                 crate::error::line(&**e)
             ),
+            FindingKind::Unsupported(e) => {
+                write!(f, "{}{UNSUPPORTED_REMEDY}", crate::error::line(&**e))
+            }
             FindingKind::ExternalCabinetMissing { cabinet } => write!(
                 f,
                 "its files are in the external cabinet {cabinet:?}, which is not beside it; put the cabinet next to it to list them"

@@ -133,6 +133,7 @@ impl Error {
 impl crate::error::Diagnostic for Error {
     fn code(&self) -> &'static str {
         match self {
+            Error::Format { source, .. } if source.is_unsupported() => "unsupported-format",
             Error::Format { .. } => "format-error",
             Error::Read { .. } => "read-error",
             Error::NotAFile { .. } => "not-a-file",
@@ -179,11 +180,19 @@ impl crate::error::Diagnostic for Error {
 }
 
 impl Error {
+    /// Whether the bytes use something slipway cannot read (see
+    /// [`FormatError::is_unsupported`]): refused, but never called damaged.
+    pub fn is_unsupported(&self) -> bool {
+        matches!(self, Error::Format { source, .. } if source.is_unsupported())
+    }
+
     /// Whether the bytes of the input are at fault (damage), as opposed to the run's limits,
-    /// the output or the user: the one definition of "damaged" every command shares.
+    /// the output, the user or a format slipway does not support: the one definition of
+    /// "damaged" every command shares.
     pub fn is_damage(&self) -> bool {
         match self {
-            Error::Format { .. } | Error::Read { .. } => true,
+            Error::Format { source, .. } => !source.is_unsupported(),
+            Error::Read { .. } => true,
             Error::Write { .. }
             | Error::NotAFile { .. }
             | Error::UnsafeName { .. }

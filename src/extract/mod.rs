@@ -260,7 +260,7 @@ impl Visitor for Extracting {
             // A nested executable without payload (a DLL, a tool) stays a plain file.
             Walked::NoPayload(_) if node.depth > 0 => Ok(()),
             Walked::NoPayload(why) => Err(Error::format(node.origin, why)),
-            Walked::Damaged(e) => Err(e),
+            Walked::Damaged(e) | Walked::Unsupported(e) => Err(e),
         }
     }
 }

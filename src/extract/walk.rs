@@ -84,6 +84,9 @@ pub enum Walked {
     NoPayload(FormatError),
     /// The container could not be read completely: damaged (format or read error).
     Damaged(Error),
+    /// The container uses something slipway cannot read (a compression type it does not
+    /// know): not read completely, but not damaged either.
+    Unsupported(Error),
 }
 
 /// Decides what a walk keeps and what each node is (identify, extract).
@@ -339,11 +342,15 @@ impl<'a> Walker<'a> {
             }
             Err(e) => {
                 let e = Error::from_read(e, || Error::Interrupted);
-                // The one definition of damage decides: anything else ends the input.
-                if !e.is_damage() {
+                // The one definitions decide: unsupported, damaged, or anything else, which
+                // ends the input.
+                if e.is_unsupported() {
+                    Walked::Unsupported(e)
+                } else if e.is_damage() {
+                    Walked::Damaged(e)
+                } else {
                     return Err(e);
                 }
-                Walked::Damaged(e)
             }
         };
         let complete = matches!(outcome, Walked::Complete);

@@ -164,6 +164,25 @@ impl FormatError {
         }
     }
 
+    /// Whether the bytes use something slipway cannot read (a compression method, an
+    /// encryption, a disc layout it does not implement) rather than break their format: the
+    /// file is not known to be damaged, and is never reported as such (the mirror of
+    /// "damage is never success").
+    pub fn is_unsupported(&self) -> bool {
+        match self {
+            FormatError::Cab(e) => matches!(e, cab::CabError::UnsupportedCompression { .. }),
+            FormatError::Zip(e) => matches!(
+                e,
+                zip::ZipError::UnsupportedMethod { .. } | zip::ZipError::Encrypted { .. }
+            ),
+            FormatError::Disc(e) => matches!(e, disc::DiscError::Unsupported(_)),
+            FormatError::Msi(_)
+            | FormatError::Pe(_)
+            | FormatError::SizeMismatch { .. }
+            | FormatError::Unrecognized => false,
+        }
+    }
+
     /// Wraps the error for travel through `io::Read` (undone by [`ReadError::reading`]).
     pub fn into_io(self) -> io::Error {
         io::Error::new(io::ErrorKind::InvalidData, self)

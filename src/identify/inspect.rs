@@ -283,6 +283,7 @@ impl Visitor for Identify<'_> {
                 ..
             }) => FindingKind::ExternalCabinetMissing { cabinet: name },
             Walked::Damaged(e) => FindingKind::Damaged(Arc::new(e)),
+            Walked::Unsupported(e) => FindingKind::Unsupported(Arc::new(e)),
         };
         self.items[index]
             .findings

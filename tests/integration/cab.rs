@@ -510,30 +510,35 @@ fn every_prefix_and_many_mutations_are_handled_without_panic() {
     }
 }
 
+/// MS-CAB defines compression types 0 to 3; any other is refused as unsupported (a format
+/// slipway does not know), never as damage.
 #[test]
-fn quantum_and_unknown_compression_are_refused_clearly() {
+fn unknown_compression_types_are_unsupported_not_damaged() {
     let folders = vec![(
         cab::CompressionType::None,
-        vec![("q".to_string(), b"quantum?".to_vec())],
+        vec![("q".to_string(), b"unknown".to_vec())],
     )];
     let mut bytes = build_cab(&folders);
-    // The only CFFOLDER follows the 36-byte header; typeCompress is its last u16.
-    bytes[36 + 6..36 + 8].copy_from_slice(&0x0F02_u16.to_le_bytes());
-    let err = extract_bytes(&bytes).unwrap_err();
-    assert!(
-        matches!(
-            cab_error(&err),
-            Some(CabError::UnsupportedCompression("Quantum"))
-        ),
-        "{err}"
-    );
-    assert!(slipway::error::line(&err).ends_with("unsupported compression: Quantum"));
-    bytes[36 + 6..36 + 8].copy_from_slice(&0x0007_u16.to_le_bytes());
-    let err = extract_bytes(&bytes).unwrap_err();
-    assert!(
-        matches!(cab_error(&err), Some(CabError::BadCompressionType { .. })),
-        "{err}"
-    );
+    for t in 4u16..=15 {
+        // The only CFFOLDER follows the 36-byte header; typeCompress is its last u16.
+        bytes[36 + 6..36 + 8].copy_from_slice(&(t | 0x1500).to_le_bytes());
+        let err = extract_bytes(&bytes).unwrap_err();
+        assert!(
+            matches!(
+                cab_error(&err),
+                Some(CabError::UnsupportedCompression { type_compress }) if type_compress & 0xF == t
+            ),
+            "{err}"
+        );
+        assert!(
+            slipway::error::line(&err).contains(&format!("unsupported compression type {t} ")),
+            "{err}"
+        );
+        let slipway::formats::ReadError::Format { source, .. } = &err else {
+            panic!("{err}");
+        };
+        assert!(source.is_unsupported(), "{err}");
+    }
 }
 
 // ------------------------------------------------------------- cabinet sets

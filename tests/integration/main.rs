@@ -25,6 +25,7 @@ mod media;
 mod mutation;
 mod names;
 mod pe_msi;
+mod quantum;
 mod real_corpus;
 mod real_files;
 mod real_msi;

@@ -7,6 +7,7 @@ use std::sync::atomic::AtomicBool;
 use slipway::extract::{self, NoProgress, Options, limits::Limits};
 
 use crate::fixtures::lzx::{BlockKind, LzxFolder, LzxOptions, lzx_cabinet_with};
+use crate::fixtures::quantum::{QuantumFolder, QuantumOptions, quantum_cabinet_with};
 use crate::fixtures::zip::zip;
 use crate::support::{absent_or_empty, corpus};
 
@@ -115,6 +116,28 @@ fn seeds() -> Vec<(String, Vec<u8>)> {
         seeds.push((
             format!("lzx-{label}.cab"),
             lzx_cabinet_with(&folders, false),
+        ));
+    }
+    // Quantum cabinets from our compressor, without checksums: a small window (the decoder's
+    // ring wraps within a folder) and the largest, two folders, members spanning frames.
+    for bits in [10u8, 21] {
+        let content = |seed: u64, len: usize| crate::cab::data(seed, len, (seed % 3) as u8);
+        let folders = [
+            QuantumFolder {
+                options: QuantumOptions::new(bits),
+                files: vec![
+                    ("a.bin".to_owned(), content(4, 40_000)),
+                    ("b.txt".to_owned(), content(5, 30_000)),
+                ],
+            },
+            QuantumFolder {
+                options: QuantumOptions::new(bits),
+                files: vec![("c.bin".to_owned(), content(6, 5_000))],
+            },
+        ];
+        seeds.push((
+            format!("quantum-{bits}.cab"),
+            quantum_cabinet_with(&folders, false).0,
         ));
     }
     if let Some(dir) = corpus("mutation_never_panics (corpus part)") {

@@ -1,9 +1,11 @@
-//! Per-block decompression of one folder: stored, MSZIP (flate2) and LZX (our [`lzx`]).
+//! Per-block decompression of one folder: stored, MSZIP (flate2), Quantum (our [`quantum`])
+//! and LZX (our [`lzx`]).
 
 use flate2::{Decompress, FlushDecompress};
 
 use super::CabError;
 use super::lzx::{self, LzxDecoder};
+use super::quantum::{self, QuantumDecoder};
 
 /// Largest uncompressed size of one CFDATA block (MS-CAB 2.5: `cbUncomp` ≤ 32 KiB).
 pub(crate) const BLOCK_MAX: usize = 32 * 1024;
@@ -18,6 +20,7 @@ const TYPE_LZX: u16 = 3;
 pub(crate) enum Codec {
     Stored,
     MsZip(Box<MsZip>),
+    Quantum(Box<Quantum>),
     Lzx(Box<Lzx>),
 }
 
@@ -26,14 +29,17 @@ impl std::fmt::Debug for Codec {
         f.write_str(match self {
             Codec::Stored => "Stored",
             Codec::MsZip(_) => "MsZip",
+            Codec::Quantum(_) => "Quantum",
             Codec::Lzx(_) => "Lzx",
         })
     }
 }
 
 impl Codec {
-    /// The codec for a CFFOLDER `typeCompress` (MS-CAB 2.3: type in bits 0–3, LZX window
-    /// size as a power of two in bits 8–12).
+    /// The codec for a CFFOLDER `typeCompress` (MS-CAB 2.3: type in bits 0–3; the LZX or
+    /// Quantum window size as a power of two in bits 8–12, the Cabinet SDK's `fci.h`
+    /// `tcompMASK_LZX_WINDOW` and `tcompMASK_QUANTUM_MEM`; Quantum's level in bits 4–7 only
+    /// tells how hard the compressor tried).
     pub(crate) fn new(type_compress: u16) -> Result<Codec, CabError> {
         match type_compress & TYPE_MASK {
             TYPE_NONE => Ok(Codec::Stored),
@@ -41,7 +47,14 @@ impl Codec {
                 inflate: Decompress::new(false),
                 history: Vec::with_capacity(BLOCK_MAX),
             }))),
-            TYPE_QUANTUM => Err(CabError::UnsupportedCompression("Quantum")),
+            TYPE_QUANTUM => {
+                let bits = (type_compress >> 8) & 0x1F;
+                let dec = u8::try_from(bits)
+                    .ok()
+                    .and_then(|b| QuantumDecoder::new(b).ok())
+                    .ok_or(CabError::BadQuantumWindow { bits })?;
+                Ok(Codec::Quantum(Box::new(Quantum { dec, fresh: true })))
+            }
             TYPE_LZX => {
                 let bits = (type_compress >> 8) & 0x1F;
                 let dec = u8::try_from(bits)
@@ -50,7 +63,9 @@ impl Codec {
                     .ok_or(CabError::BadLzxWindow { bits })?;
                 Ok(Codec::Lzx(Box::new(Lzx { dec, fresh: true })))
             }
-            _ => Err(CabError::BadCompressionType { type_compress }),
+            // MS-CAB 2.3 defines types 0 to 3 only: another one is a compression slipway does
+            // not know, not proof of damage.
+            _ => Err(CabError::UnsupportedCompression { type_compress }),
         }
     }
 
@@ -59,6 +74,12 @@ impl Codec {
         match self {
             Codec::Stored => {}
             Codec::MsZip(z) => z.history.clear(),
+            Codec::Quantum(q) => {
+                if !q.fresh {
+                    q.dec.reset();
+                    q.fresh = true;
+                }
+            }
             Codec::Lzx(l) => {
                 if !l.fresh {
                     l.dec.reset();
@@ -85,6 +106,7 @@ impl Codec {
                 Ok(())
             }
             Codec::MsZip(z) => z.decode(block, input, out, expected),
+            Codec::Quantum(q) => q.decode(block, input, out, expected),
             Codec::Lzx(l) => l.decode(block, input, out, expected),
         }
     }
@@ -133,6 +155,39 @@ impl MsZip {
         self.inflate
             .decompress_vec(deflate, out, FlushDecompress::Finish)
             .map_err(|source| CabError::MsZip { block, source })?;
+        exact_size(block, expected, out.len())
+    }
+}
+
+/// Quantum state (window and models carry over between the blocks of a folder).
+#[derive(Debug)]
+pub(crate) struct Quantum {
+    dec: QuantumDecoder,
+    /// Nothing decoded since the last reset (a reset would be wasted work).
+    fresh: bool,
+}
+
+impl Quantum {
+    fn decode(
+        &mut self,
+        block: u32,
+        input: &[u8],
+        out: &mut Vec<u8>,
+        expected: usize,
+    ) -> Result<(), CabError> {
+        self.fresh = false;
+        // One CFDATA block is one Quantum frame of at most 32 KiB of output: its `cbUncomp`
+        // is the frame's size, so the decoder produces exactly `expected` bytes or fails.
+        if expected > quantum::FRAME_MAX {
+            return Err(CabError::BlockSizeMismatch {
+                block,
+                expected,
+                actual: quantum::FRAME_MAX,
+            });
+        }
+        self.dec
+            .decode_frame(input, expected, out)
+            .map_err(|source| CabError::Quantum { block, source })?;
         exact_size(block, expected, out.len())
     }
 }
@@ -258,14 +313,23 @@ mod tests {
 
     #[test]
     fn compression_types() {
+        assert!(matches!(Codec::new(0x1222), Ok(Codec::Quantum(_))));
+        assert!(matches!(Codec::new(0x0A02), Ok(Codec::Quantum(_))));
+        assert!(matches!(Codec::new(0x1502), Ok(Codec::Quantum(_))));
         assert!(matches!(
-            Codec::new(0x1202),
-            Err(CabError::UnsupportedCompression("Quantum"))
+            Codec::new(0x0902),
+            Err(CabError::BadQuantumWindow { bits: 9 })
         ));
         assert!(matches!(
-            Codec::new(0x0004),
-            Err(CabError::BadCompressionType { .. })
+            Codec::new(0x1602),
+            Err(CabError::BadQuantumWindow { bits: 22 })
         ));
+        for t in 4..=15 {
+            assert!(matches!(
+                Codec::new(t),
+                Err(CabError::UnsupportedCompression { type_compress }) if type_compress == t
+            ));
+        }
         assert!(matches!(
             Codec::new(0x0E03),
             Err(CabError::BadLzxWindow { bits: 14 })

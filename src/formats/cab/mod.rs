@@ -3,17 +3,19 @@
 //! - [`header`] parses CFHEADER/CFFOLDER/CFFILE with every bound checked;
 //! - [`set`] walks a cabinet set to its first volume and merges continued folders;
 //! - [`folder`] turns a folder's CFDATA blocks (checksummed, split blocks joined) into bytes,
-//!   with [`codec`] doing stored, MSZIP (flate2) and LZX ([`lzx`], our own decoder) blocks;
+//!   with [`codec`] doing stored, MSZIP (flate2), Quantum ([`quantum`]) and LZX ([`lzx`])
+//!   blocks, the last two with our own decoders;
 //! - [`scan`](fn@scan) finds cabinets embedded in other files.
 //!
-//! Memory is bounded by one compressed block, one decoded block and the LZX window (≤ 2 MiB),
-//! whatever the size of the cabinet.
+//! Memory is bounded by one compressed block, one decoded block and the LZX or Quantum window
+//! (≤ 2 MiB), whatever the size of the cabinet.
 
 mod checksum;
 mod codec;
 mod folder;
 mod header;
 pub mod lzx;
+pub mod quantum;
 mod scan;
 mod set;
 
@@ -30,12 +32,17 @@ use folder::{Buffers, FolderStream, MemberReader};
 pub enum CabError {
     #[error("not a cabinet (bad signature)")]
     BadSignature,
-    #[error("unsupported compression: {0}")]
-    UnsupportedCompression(&'static str),
-    #[error("invalid compression type {type_compress:#06x}")]
-    BadCompressionType { type_compress: u16 },
+    /// A compression type MS-CAB does not define (it knows 0 to 3): slipway cannot read the
+    /// folder, which does not make the cabinet damaged.
+    #[error(
+        "unsupported compression type {} (typeCompress {type_compress:#06x}; MS-CAB defines 0 none, 1 MSZIP, 2 Quantum, 3 LZX)",
+        type_compress & 0x000F
+    )]
+    UnsupportedCompression { type_compress: u16 },
     #[error("invalid LZX window size 2^{bits} (must be 2^15 to 2^21)")]
     BadLzxWindow { bits: u16 },
+    #[error("invalid Quantum window size 2^{bits} (must be 2^10 to 2^21)")]
+    BadQuantumWindow { bits: u16 },
     #[error("truncated cabinet: it ends inside {part}")]
     Truncated { part: Part },
     #[error("{part} is not NUL-terminated within 255 bytes")]
@@ -95,6 +102,12 @@ pub enum CabError {
         block: u32,
         #[source]
         source: flate2::DecompressError,
+    },
+    #[error("data block {block}: Quantum decompression failed")]
+    Quantum {
+        block: u32,
+        #[source]
+        source: quantum::QuantumError,
     },
     #[error("data block {block}: LZX decompression failed")]
     Lzx {
