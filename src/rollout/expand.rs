@@ -229,12 +229,19 @@ fn component_builds(role: &RoleEntry, catalog: &Catalog) -> BTreeMap<String, Bui
 }
 
 /// Whether a role's updates include a service pack (by the catalog's release of each KB).
+/// Whether the role's updates include a service pack: one of the catalog's service-pack
+/// releases by KB, or by build where the catalog records none (Exchange 2007's service packs
+/// have no KB in Microsoft's build list, only a build).
 fn brings_service_pack(role: &RoleEntry, catalog: &Catalog) -> bool {
-    role.patches.iter().filter_map(|p| p.kb).any(|kb| {
+    role.patches.iter().any(|p| {
         catalog
             .releases
             .iter()
-            .any(|r| r.kb == Some(kb) && r.kind == ReleaseKind::ServicePack)
+            .filter(|r| r.kind == ReleaseKind::ServicePack)
+            .any(|r| {
+                (p.kb.is_some() && r.kb == p.kb)
+                    || (r.kb.is_none() && p.build.is_some() && r.build == p.build)
+            })
     })
 }
 

@@ -552,3 +552,75 @@ fn pool_steps_run_once_per_pool_with_its_backend() {
         ]
     );
 }
+
+/// Exchange 2007 with the built-in catalog: a service pack (known by its build) brings the
+/// `setup.com /mode:upgrade` steps, Client Access first and the clustered mailbox server's
+/// passive node before the `/upgradecms` step; a rollup alone brings none of them.
+#[test]
+fn exchange_service_packs_bring_the_upgrade_steps_and_rollups_do_not() {
+    let catalogs = crate::catalog::builtin();
+    let c = catalogs.iter().find(|c| c.id == "exchange-2007").unwrap();
+    let farm = r#"
+[[server]]
+name = "CAS1"
+role = "client-access"
+[[server]]
+name = "MBX-A"
+role = "mailbox"
+cluster = "CMS"
+active = true
+[[server]]
+name = "MBX-P"
+role = "mailbox"
+cluster = "CMS"
+"#;
+    let update = |build: &str| {
+        let mut e = entry("x/Updates/u.msp", PlacedKind::Patch, Some(1), &["u.msp"]);
+        e.kb = None;
+        e.build = crate::model::Build::parse(build);
+        e
+    };
+    let doc = |build: &str| {
+        let mut m = manifest(
+            ["client-access", "mailbox"]
+                .iter()
+                .map(|r| role(r, vec![update(build)]))
+                .collect(),
+        );
+        m.product = "exchange-2007".into();
+        m
+    };
+    let texts = |r: &Rollout| -> Vec<(String, String)> {
+        r.sequence
+            .iter()
+            .map(|s| (s.server.clone(), s.text.clone()))
+            .collect()
+    };
+    // Service Pack 3 (8.3.83.6 in the catalog).
+    let sp = texts(&run_with(c, farm, &doc("8.3.83.6")));
+    let upgrade = |server: &str| {
+        sp.iter()
+            .position(|(s, t)| s == server && t.contains("setup.com /mode:upgrade"))
+            .unwrap_or_else(|| panic!("{server}: no upgrade step in {sp:#?}"))
+    };
+    let cms = sp
+        .iter()
+        .position(|(_, t)| t.contains("/upgradecms"))
+        .expect("an /upgradecms step");
+    assert!(upgrade("CAS1") < upgrade("MBX-P"), "Client Access first");
+    assert!(
+        upgrade("MBX-P") < cms,
+        "the passive node before /upgradecms"
+    );
+    assert!(
+        cms <= upgrade("MBX-A"),
+        "/upgradecms before the former active node"
+    );
+    // A rollup (SP1 Update Rollup 9, 8.1.393.1): no service-pack step at all.
+    let ur = texts(&run_with(c, farm, &doc("8.1.393.1")));
+    assert!(
+        ur.iter()
+            .all(|(_, t)| !t.contains("setup.com") && !t.contains("/upgradecms")),
+        "{ur:#?}"
+    );
+}
