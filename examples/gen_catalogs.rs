@@ -309,29 +309,9 @@ fn kind_of(kind: &str, line: usize) -> Result<ReleaseKind, String> {
     })
 }
 
-/// The package stem a file name belongs to, lower-case, without year, service-pack marker or
-/// `-subscription`: the "family" the catalog declares for it.
+/// The package stem a file name belongs to (the "family" the catalog declares for it).
 fn stem_family(file: &str) -> Option<String> {
-    let lower = file.to_ascii_lowercase();
-    // External cabinets of a launcher (`ubersrv_1.cab` belongs to `ubersrv.exe`).
-    if let Some(stem) = lower.strip_suffix(".cab")
-        && let Some((base, n)) = stem.rsplit_once('_')
-        && !n.is_empty()
-        && n.bytes().all(|b| b.is_ascii_digit())
-    {
-        return Some(base.to_owned());
-    }
-    let facts = classify_name(file);
-    let product = facts.product?;
-    let product = product.strip_suffix("-subscription").unwrap_or(&product);
-    let bytes = product.as_bytes();
-    let n = bytes.len();
-    let without_year = if n > 4 && bytes[n - 4..].iter().all(u8::is_ascii_digit) {
-        &product[..n - 4]
-    } else {
-        product
-    };
-    Some(without_year.to_owned())
+    slipway::names::package_stem(file)
 }
 
 /// A release being put together from its rows.
