@@ -121,7 +121,9 @@ pub struct Media {
 pub struct Edition {
     pub id: String,
     pub title: String,
-    /// Text the media's `setup.exe` `ProductName` contains (compared case-insensitively).
+    /// Text the media's `setup.exe` `ProductName` contains (compared case-insensitively);
+    /// none: the edition is recognised by `min_build` and `required_files`.
+    #[serde(default)]
     pub product_names: Vec<String>,
     /// The components its setup installs.
     #[serde(default)]
@@ -164,7 +166,7 @@ pub struct Role {
     #[serde(default)]
     pub notes: Vec<String>,
     /// Whether the role's servers belong to a pool (the farm file's `pool`).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Pool::is_none")]
     pub pool: Pool,
 }
 
@@ -180,6 +182,13 @@ pub enum Pool {
     Optional,
     /// Every server names its pool (a pool's back-end database server).
     Required,
+}
+
+impl Pool {
+    /// No pools (the default, left out when a catalog is written).
+    pub fn is_none(&self) -> bool {
+        *self == Pool::None
+    }
 }
 
 /// The kind of a release.

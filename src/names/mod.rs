@@ -154,7 +154,6 @@ mod tests {
                 Some("ubersrv"),
             ),
             ("UBERSRV_2.CAB", Some("ubersrv")),
-            ("_1.cab", None),
         ] {
             assert_eq!(package_stem(name).as_deref(), want, "{name}");
         }

@@ -25,6 +25,9 @@
 // A command-line tool: its one line per catalog goes to stderr.
 #![allow(clippy::print_stderr)]
 
+mod modern;
+mod sources;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
@@ -114,12 +117,15 @@ const PRODUCTS: &[Product] = &[
         id: "sharepoint-2016",
         title: "SharePoint Server 2016",
         prefix: "sp2016",
-        components: &[(
-            "server",
-            "SharePoint Server 2016",
-            &["sts", "svrproofloc", "wssloc"],
-            &[],
-        )],
+        components: &[
+            ("server", "SharePoint Server 2016", &["sts"], &[]),
+            (
+                "languages",
+                "SharePoint Server 2016 language-dependent fixes",
+                &["svrproofloc", "wssloc"],
+                &["server"],
+            ),
+        ],
         roles: RoleSet::SharePointFarm,
         language_packs: true,
         component_source: NAMES_SOURCE,
@@ -129,7 +135,15 @@ const PRODUCTS: &[Product] = &[
         id: "sharepoint-2019",
         title: "SharePoint Server 2019",
         prefix: "sp2019",
-        components: &[("server", "SharePoint Server 2019", &["sts", "wssloc"], &[])],
+        components: &[
+            ("server", "SharePoint Server 2019", &["sts"], &[]),
+            (
+                "languages",
+                "SharePoint Server 2019 language-dependent fixes",
+                &["wssloc"],
+                &["server"],
+            ),
+        ],
         roles: RoleSet::SharePointFarm,
         language_packs: true,
         component_source: NAMES_SOURCE,
@@ -139,12 +153,20 @@ const PRODUCTS: &[Product] = &[
         id: "sharepoint-se",
         title: "SharePoint Server Subscription Edition",
         prefix: "spse",
-        components: &[(
-            "server",
-            "SharePoint Server Subscription Edition",
-            &["sts", "uber", "wssloc"],
-            &[],
-        )],
+        components: &[
+            (
+                "server",
+                "SharePoint Server Subscription Edition",
+                &["sts", "uber"],
+                &[],
+            ),
+            (
+                "languages",
+                "SharePoint Server Subscription Edition language-dependent fixes",
+                &["wssloc"],
+                &["server"],
+            ),
+        ],
         roles: RoleSet::SharePointFarm,
         language_packs: true,
         component_source: NAMES_SOURCE,
@@ -624,7 +646,7 @@ fn build_catalog(p: &Product, rows: &[&Row]) -> Result<Catalog, String> {
         sources.push("Roles and rollout order: as in the SharePoint 2007 vendor document (seeds/004_64e74247c355aa51.txt, \"Installation steps\"); no source specific to this product.".to_owned());
     }
 
-    Ok(Catalog {
+    let mut catalog = Catalog {
         schema_version: 1,
         id: p.id.to_owned(),
         title: p.title.to_owned(),
@@ -639,7 +661,11 @@ fn build_catalog(p: &Product, rows: &[&Row]) -> Result<Catalog, String> {
         steps: Vec::new(),
         media: None,
         rollout: None,
-    })
+        unified: Vec::new(),
+        language_dependent: Vec::new(),
+    };
+    modern::extend(&mut catalog)?;
+    Ok(catalog)
 }
 
 fn roles(set: RoleSet) -> Vec<Role> {
