@@ -149,6 +149,27 @@ pub enum FindingKind {
         reason: String,
         required: bool,
     },
+    /// The newest language-independent package's month has no language-dependent package of
+    /// its own: the newest one released before it goes with it, as the vendor asks.
+    LanguageDependentFallback {
+        /// The language-independent package's release (`July 2019`).
+        release: String,
+        /// The language-dependent package that goes with it.
+        partner: String,
+        kb: Option<Kb>,
+        /// The release it was released in (`April 2019`).
+        from: String,
+        /// The vendor's words.
+        rule: String,
+    },
+    /// The language-dependent package the newest language-independent one needs is not among
+    /// the inputs (or only an older one is).
+    LanguageDependentMissing {
+        release: String,
+        partner: String,
+        kb: Option<Kb>,
+        from: String,
+    },
     /// Components of one product at different update levels (WSS CU from another month).
     LevelMismatch {
         release: String,
@@ -203,6 +224,8 @@ impl FindingKind {
             FindingKind::MixedArchitectures { .. } => "arch-mismatch",
             FindingKind::MissingGlobalPartner { .. } => "missing-global-partner",
             FindingKind::LevelMismatch { .. } => "level-mismatch",
+            FindingKind::LanguageDependentFallback { .. } => "language-dependent-fallback",
+            FindingKind::LanguageDependentMissing { .. } => "language-dependent-missing",
             FindingKind::LanguageNotChosen { .. } => "language-not-chosen",
             FindingKind::LanguageMissing { .. } => "language-missing",
             FindingKind::EveryRole { .. } => "every-role",
@@ -243,6 +266,7 @@ impl FindingKind {
             | FindingKind::LanguageNotChosen { .. }
             | FindingKind::EveryRole { .. }
             | FindingKind::QuirkApplied { .. }
+            | FindingKind::LanguageDependentFallback { .. }
             | FindingKind::DuplicatePatch { .. } => Severity::Info,
             FindingKind::UnknownFamily { .. } | FindingKind::MediaUnconfirmed { .. } => {
                 Severity::Warning
@@ -267,6 +291,7 @@ impl FindingKind {
             | FindingKind::KbReReleased { .. }
             | FindingKind::UnknownPackage
             | FindingKind::MissingGlobalPartner { .. }
+            | FindingKind::LanguageDependentMissing { .. }
             | FindingKind::LevelMismatch { .. } => Severity::Warning,
             FindingKind::KbMismatch { .. }
             | FindingKind::ArchMismatch { .. }
@@ -434,6 +459,27 @@ impl fmt::Display for FindingKind {
                     others.join(", ")
                 )
             }
+            FindingKind::LanguageDependentFallback {
+                release,
+                partner,
+                kb,
+                from,
+                rule,
+            } => write!(
+                f,
+                "{release} has no language-dependent package of its own: the newest one, {partner}{} of {from}, goes with it ({rule})",
+                kb.map_or_else(String::new, |k| format!(" ({k})"))
+            ),
+            FindingKind::LanguageDependentMissing {
+                release,
+                partner,
+                kb,
+                from,
+            } => write!(
+                f,
+                "the language-dependent package that goes with {release} is not among the inputs: add {partner}{} of {from} (without it the farm is not fully updated)",
+                kb.map_or_else(String::new, |k| format!(" ({k})"))
+            ),
             FindingKind::MissingGlobalPartner { family, build } => write!(
                 f,
                 "localized patch {family} build {build} has no global patch of the same build among the inputs; some fixes need both: add the glb package"

@@ -67,6 +67,16 @@ pub struct Catalog {
     /// Setup quirks the slipstream builder applies.
     #[serde(default)]
     pub quirks: Vec<Quirk>,
+    /// Families whose patches hold every fix of other families (Subscription Edition's
+    /// unified "uber" patch from March 2023 replaces the `sts` and `wssloc` patches): a patch
+    /// of `family` supersedes the patches of `replaces` of lower builds.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unified: Vec<Unified>,
+    /// Packages released in pairs, whose language-dependent part is not released every month
+    /// (SharePoint 2016, 2019: `sts` and `wssloc`): a month without one takes the newest one
+    /// released before it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub language_dependent: Vec<LanguageDependent>,
     /// Steps after installing updates (configuration wizard, …), in order.
     #[serde(default)]
     pub steps: Vec<Step>,
@@ -83,8 +93,22 @@ pub struct Catalog {
 #[serde(deny_unknown_fields)]
 pub struct Media {
     /// The editions whose media this product's updates apply to, each recognised by the
-    /// `ProductName` of the version resource of the media's `setup.exe`.
+    /// `ProductName` of the version resource of the media's `setup.exe` (an edition with no
+    /// `product_names` is recognised by the build and files below).
     pub editions: Vec<Edition>,
+    /// The product's first (RTM) build. Products that share a major and minor version
+    /// (SharePoint Server 2016, 2019 and Subscription Edition are all 16.0) are told apart by
+    /// it: a medium's setup build belongs to the product with the highest `min_build` not
+    /// above it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_build: Option<Build>,
+    /// Files (paths from the medium's root, `/`-separated, compared case-insensitively) the
+    /// product's setup media hold: a medium without one of them is not the product's.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub required_files: Vec<String>,
+    /// The same for the product's language-pack media.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub language_pack_files: Vec<String>,
     /// Where the facts come from, and what the sources do not say.
     #[serde(default)]
     pub notes: Vec<String>,
@@ -97,7 +121,9 @@ pub struct Media {
 pub struct Edition {
     pub id: String,
     pub title: String,
-    /// Text the media's `setup.exe` `ProductName` contains (compared case-insensitively).
+    /// Text the media's `setup.exe` `ProductName` contains (compared case-insensitively);
+    /// none: the edition is recognised by `min_build` and `required_files`.
+    #[serde(default)]
     pub product_names: Vec<String>,
     /// The components its setup installs.
     #[serde(default)]
@@ -140,7 +166,7 @@ pub struct Role {
     #[serde(default)]
     pub notes: Vec<String>,
     /// Whether the role's servers belong to a pool (the farm file's `pool`).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Pool::is_none")]
     pub pool: Pool,
 }
 
@@ -156,6 +182,13 @@ pub enum Pool {
     Optional,
     /// Every server names its pool (a pool's back-end database server).
     Required,
+}
+
+impl Pool {
+    /// No pools (the default, left out when a catalog is written).
+    pub fn is_none(&self) -> bool {
+        *self == Pool::None
+    }
 }
 
 /// The kind of a release.
@@ -248,6 +281,34 @@ pub struct ReleasePatch {
     /// Roles that need it (all roles when empty): OCS publishes a role → update-file table.
     #[serde(default)]
     pub roles: Vec<String>,
+}
+
+/// A family whose patches replace other families' (see [`Catalog::unified`]).
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Unified {
+    /// The family (a patch's family, or a package's stem: `uber` for
+    /// `uber-subscription-kb…-fullfile-x64-glb.exe`).
+    pub family: String,
+    /// The families it replaces.
+    pub replaces: Vec<String>,
+    #[serde(default)]
+    pub sources: Vec<String>,
+}
+
+/// A language-independent package and its language-dependent partner (package stems, as
+/// `names::package_stem` reads them: `sts`, `wssloc`).
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LanguageDependent {
+    /// The package every release has (`sts`).
+    pub core: String,
+    /// The language-dependent package, not released every month (`wssloc`).
+    pub partner: String,
+    /// What the vendor says to do in a month without one.
+    pub text: String,
+    #[serde(default)]
+    pub sources: Vec<String>,
 }
 
 /// A setup quirk the builder applies.

@@ -129,6 +129,12 @@ pub enum When {
     PassiveNode,
     /// The node that owns its cluster's server now.
     ActiveNode,
+    /// The first half of its role's servers in rollout order (of an odd number, the one more):
+    /// the half patched while the other half keeps the role in service (SharePoint's zero
+    /// downtime patching: "column 1", then "column 2").
+    FirstHalf,
+    /// The other half of its role's servers.
+    SecondHalf,
 }
 
 /// How an exit code is read.

@@ -8,6 +8,13 @@
 //! - another product: a `ProductName` that names an edition of another catalog, or a build
 //!   whose major and minor version is none of the product's releases' (when the catalog
 //!   records builds) — refused;
+//! - products of one major and minor version (SharePoint Server 2016, 2019, Subscription
+//!   Edition: 16.0) by their first builds (`media.min_build`): the build belongs to the
+//!   catalog with the highest `min_build` not above it — another catalog's is refused;
+//! - files: a medium without one of the catalog's `required_files` (language packs:
+//!   `language_pack_files`) is not the product's — refused;
+//! - edition without a name: where the catalog gives `min_build`, an edition with no
+//!   `product_names` is recognised by the build range and the files (confirmed);
 //! - unconfirmed: neither an edition name nor a contradiction (a real `setup.exe` may carry a
 //!   suite name such as the Office system's): accepted with a warning;
 //! - build: `ProductVersion`, else the fixed product version, else `FileVersion`;
@@ -27,6 +34,16 @@ pub enum Mismatch {
     OtherProduct { product: String, name: String },
     /// Its build is not one of the product's versions.
     OtherVersion { build: Build, versions: String },
+    /// Its build lies in another product of the same version's range (`media.min_build`).
+    OtherRange {
+        build: Build,
+        product: String,
+        from: Build,
+    },
+    /// Its build is below the product's first build and no catalog's range holds it.
+    BelowFirst { build: Build, first: Build },
+    /// A file the product's media hold is not on it.
+    MissingFile { file: String },
 }
 
 impl std::fmt::Display for Mismatch {
@@ -39,6 +56,21 @@ impl std::fmt::Display for Mismatch {
                 f,
                 "setup.exe is build {build}, not one of the product's versions ({versions})"
             ),
+            Mismatch::OtherRange {
+                build,
+                product,
+                from,
+            } => write!(
+                f,
+                "setup.exe is build {build}, which is {product} (its builds start at {from})"
+            ),
+            Mismatch::BelowFirst { build, first } => write!(
+                f,
+                "setup.exe is build {build}, older than the product's first build {first}"
+            ),
+            Mismatch::MissingFile { file } => {
+                write!(f, "no {file} on it, which the product's media hold")
+            }
         }
     }
 }
@@ -79,10 +111,44 @@ fn names_edition<'c>(catalog: &'c Catalog, name: &str) -> Option<&'c str> {
     })
 }
 
-/// Judges a medium whose `setup.exe` (and `setup.dll`, when present) have these facts.
+/// The build range check: `build` must belong to `product` among the catalogs of its major
+/// and minor version that state a first build.
+fn range(build: Build, product: &Catalog, catalogs: &[Catalog]) -> Result<(), Mismatch> {
+    let first = |c: &Catalog| {
+        c.media
+            .as_ref()
+            .and_then(|m| m.min_build)
+            .filter(|b| b.0[..2] == build.0[..2])
+    };
+    let Some(mine) = first(product) else {
+        return Ok(());
+    };
+    let owner = catalogs
+        .iter()
+        .filter(|c| c.id != product.id)
+        .chain(std::iter::once(product))
+        .filter_map(|c| first(c).map(|f| (f, c)))
+        .filter(|(f, _)| *f <= build)
+        .max_by_key(|(f, c)| (*f, c.id == product.id));
+    match owner {
+        Some((_, c)) if c.id == product.id => Ok(()),
+        Some((from, c)) => Err(Mismatch::OtherRange {
+            build,
+            product: c.id.clone(),
+            from,
+        }),
+        None => Err(Mismatch::BelowFirst { build, first: mine }),
+    }
+}
+
+/// Judges a medium whose `setup.exe` (and `setup.dll`, when present) have these facts;
+/// `files` are its paths (`/`-separated), `language_pack` whether it is given as a language
+/// pack.
 pub fn identify(
     exe: &PeFacts,
     dll: Option<&PeFacts>,
+    files: &[&str],
+    language_pack: bool,
     product: &Catalog,
     catalogs: &[Catalog],
 ) -> Result<Identity, Mismatch> {
@@ -117,6 +183,32 @@ pub fn identify(
                 .join(", "),
         });
     }
+    if let Some(b) = build {
+        range(b, product, catalogs)?;
+    }
+    let media = product.media.as_ref();
+    let required = media.map_or(&[][..], |m| {
+        if language_pack {
+            &m.language_pack_files[..]
+        } else {
+            &m.required_files[..]
+        }
+    });
+    if let Some(missing) = required
+        .iter()
+        .find(|r| !files.iter().any(|f| f.eq_ignore_ascii_case(r)))
+    {
+        return Err(Mismatch::MissingFile {
+            file: missing.clone(),
+        });
+    }
+    // No name, but the build lies in the product's range and the files are there.
+    let edition = edition.or_else(|| {
+        media
+            .filter(|m| m.min_build.is_some() && build.is_some())
+            .and_then(|m| m.editions.iter().find(|e| e.product_names.is_empty()))
+            .map(|e| e.id.clone())
+    });
     let language = exe
         .version
         .as_ref()
@@ -255,7 +347,14 @@ mod tests {
             ),
         ];
         for (cat, name, version, lcid, machine, want) in rows {
-            let got = identify(&exe(name, version, lcid, machine), None, cat, &all);
+            let got = identify(
+                &exe(name, version, lcid, machine),
+                None,
+                &[],
+                false,
+                cat,
+                &all,
+            );
             match (got, want) {
                 (Ok(id), Ok((edition, lang))) => {
                     assert_eq!(id.edition.as_deref(), edition, "{name}");
@@ -281,10 +380,115 @@ mod tests {
         let id = identify(
             &exe("SharePoint", "12.0.1.0", 0x409, Arch::X86),
             Some(&dll),
+            &[],
+            false,
             &sp,
             &[],
         )
         .unwrap();
         assert_eq!(id.arch, Some(Arch::X64));
+    }
+}
+
+#[cfg(test)]
+mod range_tests {
+    use super::*;
+    use crate::formats::pe::VersionInfo;
+    use crate::model::Arch;
+
+    fn catalog(id: &str, first: &str, files: &[&str]) -> Catalog {
+        serde_json::from_value(serde_json::json!({
+            "schema_version": 1, "id": id, "title": id,
+            "components": [{"id": "c", "title": "C", "families": ["f"]}],
+            "roles": [{"id": "r", "title": "R", "rollout_rank": 1}],
+            "releases": [{"id": "r0", "name": "R", "kind": "cumulative-update",
+                          "kb": "", "build": first}],
+            "media": {"editions": [{"id": "server", "title": "Server", "product_names": []}],
+                      "min_build": first, "required_files": files,
+                      "language_pack_files": ["files/setupsilent/config.xml"]}
+        }))
+        .unwrap()
+    }
+
+    fn exe(version: &str) -> PeFacts {
+        PeFacts {
+            machine: Some(Arch::X64),
+            version: Some(VersionInfo {
+                product_name: Some("Microsoft SharePoint".to_owned()),
+                product_version: Some(version.to_owned()),
+                language_id: Some(0x0409),
+                ..VersionInfo::default()
+            }),
+            signature: None,
+        }
+    }
+
+    /// Three products of version 16.0 told apart by their first builds; the files each
+    /// product's media hold.
+    #[test]
+    fn products_of_one_version_are_told_apart_by_first_build_and_files() {
+        let files = ["prerequisiteinstaller.exe"];
+        let all = [
+            catalog("sp2016", "16.0.4351.1000", &files),
+            catalog("sp2019", "16.0.10337.12109", &files),
+            catalog("spse", "16.0.14326.20450", &files),
+        ];
+        let on = ["setup.exe", "PrerequisiteInstaller.exe"];
+        // (catalog, setup build) → Ok(edition) or the refusal's text
+        for (cat, build, want) in [
+            (0, "16.0.4351.1000", Ok("server")),
+            (1, "16.0.10337.12109", Ok("server")),
+            (2, "16.0.14326.20450", Ok("server")),
+            (1, "16.0.4351.1000", Err("which is sp2016")),
+            (0, "16.0.10337.12109", Err("which is sp2019")),
+            (1, "16.0.14326.20450", Err("which is spse")),
+            (
+                0,
+                "16.0.4200.1000",
+                Err("older than the product's first build"),
+            ),
+        ] {
+            let got = identify(&exe(build), None, &on, false, &all[cat], &all);
+            match (got, want) {
+                (Ok(id), Ok(edition)) => {
+                    assert_eq!(id.edition.as_deref(), Some(edition));
+                    assert!(id.confirmed);
+                }
+                (Err(m), Err(needle)) => {
+                    assert!(m.to_string().contains(needle), "{build}: {m}");
+                }
+                (got, want) => panic!("{build} as {}: {got:?}, want {want:?}", all[cat].id),
+            }
+        }
+        // A medium without the product's files, and a language pack without its own.
+        let m = identify(
+            &exe("16.0.4351.1000"),
+            None,
+            &["setup.exe"],
+            false,
+            &all[0],
+            &all,
+        )
+        .unwrap_err();
+        assert_eq!(
+            m.to_string(),
+            "no prerequisiteinstaller.exe on it, which the product's media hold"
+        );
+        let m = identify(&exe("16.0.4351.1000"), None, &on, true, &all[0], &all).unwrap_err();
+        assert!(
+            m.to_string().contains("files/setupsilent/config.xml"),
+            "{m}"
+        );
+        assert!(
+            identify(
+                &exe("16.0.4351.1000"),
+                None,
+                &["setup.exe", "Files/SetupSilent/config.xml"],
+                true,
+                &all[0],
+                &all
+            )
+            .is_ok()
+        );
     }
 }

@@ -313,13 +313,14 @@ fn stage_one(
         Some(f) => pe_facts(&f.stored).map_err(read_err)?,
         None => None,
     };
-    let identity = identity::identify(&exe, dll.as_ref(), product, catalogs).map_err(|m| {
-        MediaError::Product {
+    let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    let language_pack = matches!(source.kind, MediaKind::LanguagePack(_));
+    let identity = identity::identify(&exe, dll.as_ref(), &paths, language_pack, product, catalogs)
+        .map_err(|m| MediaError::Product {
             path: path.clone(),
             product: product.id.clone(),
             mismatch: m,
-        }
-    })?;
+        })?;
     if let MediaKind::LanguagePack(culture) = &source.kind
         && let Some(found) = &identity.language
         && !culture.agrees_with(found)

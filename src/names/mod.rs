@@ -101,9 +101,63 @@ pub fn classify_name(name: &str) -> NameFacts {
     }
 }
 
+/// The package stem a file name belongs to, lower-case, without year, service-pack marker or
+/// `-subscription` (`sts2019-kb…-fullfile-x64-glb.exe` → `sts`, `uber-subscription-kb…` →
+/// `uber`, `wssloc2016-kb…` → `wssloc`); an external cabinet of a launcher goes with it
+/// (`ubersrv_1.cab` → `ubersrv`). `None` when the name states no product.
+pub fn package_stem(name: &str) -> Option<String> {
+    let lower = name.to_ascii_lowercase();
+    let lower = lower.rsplit(['/', '\\']).next().unwrap_or(&lower);
+    if let Some(stem) = lower.strip_suffix(".cab")
+        && let Some((base, n)) = stem.rsplit_once('_')
+        && !base.is_empty()
+        && !n.is_empty()
+        && n.bytes().all(|b| b.is_ascii_digit())
+    {
+        return Some(base.to_owned());
+    }
+    let product = classify_name(name).product?;
+    let product = product.strip_suffix("-subscription").unwrap_or(&product);
+    let bytes = product.as_bytes();
+    let n = bytes.len();
+    let without_year = if n > 4 && bytes[n - 4..].iter().all(u8::is_ascii_digit) {
+        &product[..n - 4]
+    } else {
+        product
+    };
+    Some(without_year.to_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn package_stems_drop_year_subscription_and_cabinet_number() {
+        for (name, want) in [
+            ("sts2019-kb5002870-fullfile-x64-glb.exe", Some("sts")),
+            ("wssloc2016-kb4461507-fullfile-x64-glb.exe", Some("wssloc")),
+            (
+                "uber-subscription-kb5002863-fullfile-x64-glb.exe",
+                Some("uber"),
+            ),
+            (
+                "sts-subscription-kb5002353-fullfile-x64-glb.exe",
+                Some("sts"),
+            ),
+            (
+                "wssloc-subscription-kb5002352-fullfile-x64-glb.exe",
+                Some("wssloc"),
+            ),
+            (
+                "ubersrv2013-kb2965266-fullfile-x64-glb.exe",
+                Some("ubersrv"),
+            ),
+            ("UBERSRV_2.CAB", Some("ubersrv")),
+        ] {
+            assert_eq!(package_stem(name).as_deref(), want, "{name}");
+        }
+    }
 
     /// (name, kind, kb, arch, scope, language)
     pub(super) type Row = (

@@ -263,7 +263,7 @@ pub fn plan(
             }
         }
     }
-    let newest = newest::newest(items, classes, &patches, &languages, &mut findings);
+    let newest = newest::newest(items, classes, catalog, &patches, &languages, &mut findings);
     let ctx = role::Context {
         items,
         classes,

@@ -1,10 +1,13 @@
 //! The newest build of each patch family: patches are cumulative, so for each (family,
 //! language, service pack or update) only the newest build is placed; the others are
-//! superseded (vendor document 004: "a higher build of a family supersedes a lower one").
+//! superseded (vendor document 004: "a higher build of a family supersedes a lower one");
+//! a family the catalog calls unified ([`Catalog::unified`]) supersedes the families it
+//! replaces where their builds are lower.
 
 use std::collections::BTreeMap;
 
 use super::Superseded;
+use crate::catalog::model::Catalog;
 use crate::classify::Class;
 use crate::findings::{Finding, FindingKind};
 use crate::identify::inspect::Item;
@@ -23,6 +26,7 @@ pub(super) struct Newest {
 pub(super) fn newest(
     items: &[Item],
     classes: &[Class<'_>],
+    catalog: &Catalog,
     patches: &[usize],
     languages: &[Lang],
     findings: &mut Vec<Finding>,
@@ -89,6 +93,7 @@ pub(super) fn newest(
         }
         out.chosen.push((top, family.clone()));
     }
+    unified(classes, catalog, &mut out);
     for (i, family) in &out.chosen {
         if classes[*i].component.is_none() {
             findings.push(Finding::new(
@@ -100,4 +105,33 @@ pub(super) fn newest(
         }
     }
     out
+}
+
+/// The catalog's unified families: a chosen patch of a family that another chosen patch's
+/// family replaces, at a lower build, is superseded by the newest such patch.
+fn unified(classes: &[Class<'_>], catalog: &Catalog, out: &mut Newest) {
+    for rule in &catalog.unified {
+        let Some((by, by_build)) = out
+            .chosen
+            .iter()
+            .filter(|(_, f)| f.eq_ignore_ascii_case(&rule.family))
+            .filter_map(|&(i, _)| classes[i].build.map(|b| (i, b)))
+            .max_by_key(|&(i, b)| (b, usize::MAX - i))
+        else {
+            continue;
+        };
+        let (gone, kept): (Vec<_>, Vec<_>) = out.chosen.drain(..).partition(|(i, f)| {
+            rule.replaces.iter().any(|r| r.eq_ignore_ascii_case(f))
+                && classes[*i].build.is_some_and(|b| b < by_build)
+        });
+        out.chosen = kept;
+        for (item, family) in gone {
+            out.superseded.push(Superseded {
+                item,
+                family,
+                build: classes[item].build,
+                by,
+            });
+        }
+    }
 }

@@ -98,8 +98,9 @@ impl Vars {
     }
 }
 
-/// Whether a template concerns a server.
-fn applies(t: &StepTemplate, s: &Server) -> bool {
+/// Whether a template concerns a server; `first_half`: the server is in the first half of its
+/// role's servers ([`halves`]).
+fn applies(t: &StepTemplate, s: &Server, first_half: bool) -> bool {
     let role_ok = t.roles.is_empty() || t.roles.iter().any(|r| r == &s.role.value);
     let when_ok = match t.when {
         When::Always => true,
@@ -107,8 +108,30 @@ fn applies(t: &StepTemplate, s: &Server) -> bool {
         When::Standalone => s.cluster.is_none(),
         When::PassiveNode => s.cluster.is_some() && !s.is_active(),
         When::ActiveNode => s.cluster.is_some() && s.is_active(),
+        When::FirstHalf => first_half,
+        When::SecondHalf => !first_half,
     };
     role_ok && when_ok
+}
+
+/// For each server (by index into `farm.servers`): whether it is in the first half of its
+/// role's servers in rollout order — of `n` servers the first `ceil(n/2)`, so a role of one
+/// server has it in the first half.
+fn halves(farm: &Farm, order: &[usize]) -> Vec<bool> {
+    let mut first = vec![false; farm.servers.len()];
+    let mut by_role: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for &i in order {
+        by_role
+            .entry(farm.servers[i].role.value.as_str())
+            .or_default()
+            .push(i);
+    }
+    for servers in by_role.values() {
+        for &i in &servers[..servers.len().div_ceil(2)] {
+            first[i] = true;
+        }
+    }
+    first
 }
 
 /// One thing an install step installs: a placed file or a package.
@@ -363,6 +386,7 @@ pub fn plan(catalog: &Catalog, farm: &Farm, order: &[usize], doc: &InstallManife
         .map_or((&empty, &[][..]), |r| (&r.phases, &r.installers[..]));
     let installer_for = |name: &str| installers.iter().find(|i| matches(&i.pattern, name));
     let topology = Topology::new(farm, order);
+    let first_half = halves(farm, order);
     let mut sequence: Vec<Step> = Vec::new();
     let mut phase_docs = Vec::new();
     for phase in phases {
@@ -410,7 +434,7 @@ pub fn plan(catalog: &Catalog, farm: &Farm, order: &[usize], doc: &InstallManife
                     .into_iter()
                     .flatten()
                     .all(|x| base_vars.knows_components(x));
-                if !applies(t, s) || !with_ok || !named {
+                if !applies(t, s, first_half[i]) || !with_ok || !named {
                     continue;
                 }
                 // Once for the farm or a pool: on the first server it concerns.

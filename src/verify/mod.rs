@@ -297,6 +297,16 @@ fn build(item: &Item, class: &Class<'_>, findings: &mut Vec<Finding>) -> Check {
     else {
         return Check::Unknown;
     };
+    // A package published under its own KB in a release of several packages (the
+    // language-dependent `wssloc…` beside `sts…`) has its own build: the release's build is
+    // the other package's.
+    if known
+        .file
+        .and_then(|f| f.kb)
+        .is_some_and(|own| Some(own) != known.release.kb)
+    {
+        return Check::Unknown;
+    }
     // Only compare like with like: builds of the same product version.
     if expected.major() != actual.major() {
         return Check::Unknown;

@@ -56,6 +56,7 @@ pub(super) fn supersedence(
             }
         }
     }
+    unified(items, classes, checks, findings);
     // KB re-releases among the inputs.
     let mut by_kb: BTreeMap<Kb, Vec<(usize, Build)>> = BTreeMap::new();
     for (i, (item, class)) in items.iter().zip(classes).enumerate() {
@@ -80,6 +81,62 @@ pub(super) fn supersedence(
                         build,
                         by: items[top].origin.to_string(),
                         by_build: top_build,
+                    },
+                ));
+            }
+        }
+    }
+}
+
+/// The catalogs' unified families (Subscription Edition's "uber" patch holds every fix of the
+/// `sts` and `wssloc` patches): a patch of a replaced family is superseded by a patch of the
+/// unified family of a higher build from the same catalog.
+fn unified<'c>(
+    items: &[Item],
+    classes: &[Class<'c>],
+    checks: &mut [Checks],
+    findings: &mut Vec<Finding>,
+) {
+    let catalog_of = |c: &Class<'c>| -> Option<&'c Catalog> {
+        c.release
+            .or(classes.get(c.input).and_then(|i| i.release))
+            .map(|k| k.catalog)
+    };
+    for (i, class) in classes.iter().enumerate() {
+        let (true, Some(build), Some(family), Some(catalog)) =
+            (class.patch, class.build, &class.family, catalog_of(class))
+        else {
+            continue;
+        };
+        for rule in catalog
+            .unified
+            .iter()
+            .filter(|r| r.replaces.iter().any(|f| f.eq_ignore_ascii_case(family)))
+        {
+            let by = classes
+                .iter()
+                .enumerate()
+                .filter(|(_, o)| {
+                    o.patch
+                        && o.family
+                            .as_deref()
+                            .is_some_and(|f| f.eq_ignore_ascii_case(&rule.family))
+                        && catalog_of(o).is_some_and(|c| std::ptr::eq(c, catalog))
+                })
+                .filter_map(|(j, o)| o.build.map(|b| (j, b)))
+                .max_by_key(|&(j, b)| (b, usize::MAX - j));
+            if let Some((j, by_build)) = by
+                && build < by_build
+                && checks[i].current != Check::Fail
+            {
+                checks[i].current = Check::Fail;
+                findings.push(Finding::new(
+                    &items[i].origin,
+                    FindingKind::Superseded {
+                        family: family.clone(),
+                        build,
+                        by: items[j].origin.to_string(),
+                        by_build,
                     },
                 ));
             }
@@ -210,6 +267,121 @@ pub(super) fn consistency(items: &[Item], classes: &[Class<'_>], findings: &mut 
     architectures(items, classes, findings);
     global_partners(items, classes, findings);
     levels(items, classes, findings);
+    language_dependent(items, classes, findings);
+}
+
+/// The package a language-dependent rule needs with release `r` of `catalog`: `r`'s own
+/// package of stem `partner`, else the newest earlier release's; with the release it was
+/// first listed for (a month without one of its own lists the one it carries on).
+fn partner_of<'c>(
+    catalog: &'c Catalog,
+    r: &'c Release,
+    partner: &str,
+) -> Option<(&'c crate::catalog::ReleaseFile, &'c Release)> {
+    let is_partner = |f: &crate::catalog::ReleaseFile| {
+        crate::names::package_stem(&f.name).as_deref() == Some(partner)
+    };
+    let key = |x: &Release| (x.date, x.build);
+    let file = r.files.iter().find(|f| is_partner(f)).or_else(|| {
+        catalog
+            .releases
+            .iter()
+            .filter(|o| key(o) < key(r))
+            .filter(|o| o.files.iter().any(is_partner))
+            .max_by_key(|o| key(o))
+            .and_then(|o| o.files.iter().find(|f| is_partner(f)))
+    })?;
+    let kb = r.file_kb(file);
+    let first = catalog
+        .releases
+        .iter()
+        .filter(|o| {
+            o.files.iter().any(|g| {
+                is_partner(g)
+                    && (g.name.eq_ignore_ascii_case(&file.name)
+                        || (kb.is_some() && o.file_kb(g) == kb))
+            })
+        })
+        .min_by_key(|o| key(o))?;
+    Some((file, first))
+}
+
+/// The catalogs' language-dependent pairs (SharePoint 2016, 2019: `sts` and `wssloc`): the
+/// newest language-independent package among the inputs needs its month's language-dependent
+/// package, or, in a month without one, the newest one released before it — said as a
+/// finding (`language-dependent-fallback`); a missing one is `language-dependent-missing`.
+/// A unified package of a build at least the core's replaces the pair (nothing to say).
+fn language_dependent(items: &[Item], classes: &[Class<'_>], findings: &mut Vec<Finding>) {
+    let inputs: Vec<(usize, String, crate::classify::Known<'_>)> = items
+        .iter()
+        .zip(classes)
+        .enumerate()
+        .filter(|(_, (item, _))| item.depth == 0 && !item.from_media)
+        .filter_map(|(i, (item, c))| Some((i, crate::names::package_stem(&item.name)?, c.release?)))
+        .collect();
+    let mut catalogs: Vec<&Catalog> = inputs.iter().map(|(_, _, k)| k.catalog).collect();
+    catalogs.sort_by(|a, b| a.id.cmp(&b.id));
+    catalogs.dedup_by(|a, b| a.id == b.id);
+    for catalog in catalogs {
+        let mine = |stem: &str| -> Vec<(usize, crate::classify::Known<'_>)> {
+            inputs
+                .iter()
+                .filter(|(_, s, k)| {
+                    s.eq_ignore_ascii_case(stem) && std::ptr::eq(k.catalog, catalog)
+                })
+                .map(|(i, _, k)| (*i, *k))
+                .collect()
+        };
+        for rule in &catalog.language_dependent {
+            let Some((at, core)) = mine(&rule.core)
+                .into_iter()
+                .max_by_key(|(i, k)| (k.release.date, k.release.build, usize::MAX - i))
+            else {
+                continue;
+            };
+            let replaced = catalog.unified.iter().any(|u| {
+                mine(&u.family)
+                    .iter()
+                    .any(|(_, k)| k.release.build >= core.release.build)
+            });
+            if replaced {
+                continue;
+            }
+            let Some((file, first)) = partner_of(catalog, core.release, &rule.partner) else {
+                continue;
+            };
+            let kb = core.release.file_kb(file);
+            let fallback = (first.date, first.build) < (core.release.date, core.release.build);
+            if fallback {
+                findings.push(Finding::new(
+                    &items[at].origin,
+                    FindingKind::LanguageDependentFallback {
+                        release: core.release.name.clone(),
+                        partner: file.name.clone(),
+                        kb,
+                        from: first.name.clone(),
+                        rule: rule.text.clone(),
+                    },
+                ));
+            }
+            let present = mine(&rule.partner).iter().any(|&(i, k)| {
+                classes[i].kb.is_some_and(|c| Some(c) == kb)
+                    || items[i].name.eq_ignore_ascii_case(&file.name)
+                    || (k.release.date, k.release.build) > (first.date, first.build)
+            });
+            if !present {
+                findings.push(Finding::new(
+                    &items[at].origin,
+                    FindingKind::LanguageDependentMissing {
+                        release: core.release.name.clone(),
+                        partner: file.name.clone(),
+                        kb,
+                        from: first.name.clone(),
+                    },
+                ));
+            }
+        }
+    }
 }
 
 /// Architectures of the inputs (as their names say), and the catalogs' own lists.
@@ -414,6 +586,8 @@ mod tests {
             ],
             recommended_sequence: vec![],
             quirks: vec![],
+            unified: vec![],
+            language_dependent: vec![],
             steps: vec![],
             media: None,
             rollout: None,

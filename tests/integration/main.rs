@@ -22,6 +22,7 @@ mod fixtures;
 mod hostile;
 mod inspect;
 mod media;
+mod modern;
 mod mutation;
 mod names;
 mod pe_msi;

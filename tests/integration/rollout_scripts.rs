@@ -59,6 +59,15 @@ fn scripts(out: &Path) -> Vec<PathBuf> {
     v
 }
 
+/// Every sample product with a farm file (`samples/farms/`).
+const SAMPLE_PRODUCTS: [&str; 5] = [
+    "sharepoint-2007",
+    "exchange-2007",
+    "ocs-2007-r2",
+    "sharepoint-2019",
+    "sharepoint-se",
+];
+
 fn assert_parses(file: &Path) {
     let text = fs::read_to_string(file).unwrap();
     let text = text.trim_start_matches('\u{feff}');
@@ -70,7 +79,7 @@ fn assert_parses(file: &Path) {
 
 #[test]
 fn every_generated_script_of_every_sample_farm_parses_as_powershell() {
-    for product in ["sharepoint-2007", "exchange-2007", "ocs-2007-r2"] {
+    for product in SAMPLE_PRODUCTS {
         let (_tmp, out) = crate::farm::built_sample(product);
         let files = scripts(&out);
         assert!(files.len() >= 4, "{product}: {files:?}");
@@ -212,6 +221,15 @@ fn hostile_file_names_stay_one_argument_in_every_command_line() {
             (
                 "exchange-2007",
                 "[[server]]\nname = \"EX1\"\nrole = \"mailbox\"\n",
+            ),
+            (
+                "sharepoint-2019",
+                "[[server]]\nname = \"W1\"\nrole = \"web-front-end\"\n\
+                 [[server]]\nname = \"A1\"\nrole = \"application-with-search\"\n",
+            ),
+            (
+                "sharepoint-se",
+                "[[server]]\nname = \"S1\"\nrole = \"single-server-farm\"\n",
             ),
         ] {
             let downloads = tmp.path().join(format!("{product}-{i}"));
@@ -392,6 +410,21 @@ fn resume_from_any_step_never_runs_a_step_before_its_prerequisites() {
         ("sharepoint-2007", sample("sharepoint-2007")),
         ("exchange-2007", sample("exchange-2007")),
         ("ocs-2007-r2", sample("ocs-2007-r2")),
+        ("sharepoint-2019", sample("sharepoint-2019")),
+        ("sharepoint-se", sample("sharepoint-se")),
+        // An uneven MinRole farm: three front ends (halves of two and one), one server of
+        // each other dedicated role (its half is the first), a custom server.
+        (
+            "sharepoint-se",
+            "[[server]]\nname = \"W3\"\nrole = \"web-front-end\"\n\
+             [[server]]\nname = \"W1\"\nrole = \"web-front-end\"\n\
+             [[server]]\nname = \"W2\"\nrole = \"web-front-end\"\n\
+             [[server]]\nname = \"A1\"\nrole = \"application\"\n\
+             [[server]]\nname = \"D1\"\nrole = \"distributed-cache\"\n\
+             [[server]]\nname = \"S1\"\nrole = \"search\"\n\
+             [[server]]\nname = \"C1\"\nrole = \"custom\"\n"
+                .to_owned(),
+        ),
         // A bigger SharePoint farm: three front ends, two application servers.
         (
             "sharepoint-2007",
@@ -505,7 +538,7 @@ fn closure(f: &Farm, by_num: &HashMap<u64, &Value>, b: &Value) -> BTreeSet<u64> 
 
 #[test]
 fn scripts_enforce_the_waits_rollout_json_states() {
-    for product in ["sharepoint-2007", "exchange-2007", "ocs-2007-r2"] {
+    for product in SAMPLE_PRODUCTS {
         let (_tmp, out) = crate::farm::built_sample(product);
         let rollout = read_json(&out.join("rollout.json"));
         let phase_servers: HashMap<&str, usize> = rollout["phases"]

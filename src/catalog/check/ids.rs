@@ -130,6 +130,23 @@ impl<'a> Checker<'a> {
         for (p, r) in strings(self.doc, "recommended_sequence", "") {
             refs.push(("release", p, r));
         }
+        // Unified families and language-dependent pairs name declared families (package
+        // stems are declared as families by the catalogs generated from the inventory).
+        for (_, up, u) in members(self.doc.get("unified"), "/unified") {
+            if let Some(f) = str_at(u, "family") {
+                refs.push(("family", pointer_push(&up, "family"), f));
+            }
+            for (p, f) in strings(u, "replaces", &up) {
+                refs.push(("family", p, f));
+            }
+        }
+        for (_, lp, l) in members(self.doc.get("language_dependent"), "/language_dependent") {
+            for key in ["core", "partner"] {
+                if let Some(f) = str_at(l, key) {
+                    refs.push(("family", pointer_push(&lp, key), f));
+                }
+            }
+        }
         for (_, qp, q) in members(self.doc.get("quirks"), "/quirks") {
             if let Some(c) = str_at(q, "when_component") {
                 refs.push(("component", pointer_push(&qp, "when_component"), c));

@@ -624,3 +624,37 @@ cluster = "CMS"
         "{ur:#?}"
     );
 }
+
+/// Halves of each role in rollout order (by name within a role): of three front ends the
+/// first two, of one application server that one; phases over halves give the zero-downtime
+/// order (a role's first half, then its second half).
+#[test]
+fn first_and_second_half_split_each_role_in_rollout_order() {
+    let farm = "[[server]]\nname = \"WEB3\"\nrole = \"web\"\n\
+                [[server]]\nname = \"WEB1\"\nrole = \"web\"\n\
+                [[server]]\nname = \"WEB2\"\nrole = \"web\"\n\
+                [[server]]\nname = \"APP1\"\nrole = \"app\"\n";
+    let r = run(
+        json!([
+            {"id": "one", "title": "First half", "steps": [
+                {"id": "out", "action": "prepare", "when": "first-half", "text": "Take {server} out"}
+            ]},
+            {"id": "two", "title": "Second half", "steps": [
+                {"id": "out", "action": "prepare", "when": "second-half", "text": "Take {server} out"}
+            ]}
+        ]),
+        farm,
+    );
+    assert_eq!(
+        lines(&r),
+        [
+            "1 APP1 prepare out",
+            "2 WEB1 prepare out",
+            "3 WEB2 prepare out",
+            "4 WEB3 prepare out",
+        ]
+    );
+    assert_eq!(r.sequence[3].phase, "two");
+    assert_eq!(r.sequence[3].waits_for_phases, ["one"]);
+    assert_eq!(r.phases[1].servers, ["WEB3"]);
+}

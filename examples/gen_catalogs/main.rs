@@ -25,6 +25,9 @@
 // A command-line tool: its one line per catalog goes to stderr.
 #![allow(clippy::print_stderr)]
 
+mod modern;
+mod sources;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
@@ -114,12 +117,15 @@ const PRODUCTS: &[Product] = &[
         id: "sharepoint-2016",
         title: "SharePoint Server 2016",
         prefix: "sp2016",
-        components: &[(
-            "server",
-            "SharePoint Server 2016",
-            &["sts", "svrproofloc", "wssloc"],
-            &[],
-        )],
+        components: &[
+            ("server", "SharePoint Server 2016", &["sts"], &[]),
+            (
+                "languages",
+                "SharePoint Server 2016 language-dependent fixes",
+                &["svrproofloc", "wssloc"],
+                &["server"],
+            ),
+        ],
         roles: RoleSet::SharePointFarm,
         language_packs: true,
         component_source: NAMES_SOURCE,
@@ -129,7 +135,15 @@ const PRODUCTS: &[Product] = &[
         id: "sharepoint-2019",
         title: "SharePoint Server 2019",
         prefix: "sp2019",
-        components: &[("server", "SharePoint Server 2019", &["sts", "wssloc"], &[])],
+        components: &[
+            ("server", "SharePoint Server 2019", &["sts"], &[]),
+            (
+                "languages",
+                "SharePoint Server 2019 language-dependent fixes",
+                &["wssloc"],
+                &["server"],
+            ),
+        ],
         roles: RoleSet::SharePointFarm,
         language_packs: true,
         component_source: NAMES_SOURCE,
@@ -139,12 +153,20 @@ const PRODUCTS: &[Product] = &[
         id: "sharepoint-se",
         title: "SharePoint Server Subscription Edition",
         prefix: "spse",
-        components: &[(
-            "server",
-            "SharePoint Server Subscription Edition",
-            &["sts", "uber", "wssloc"],
-            &[],
-        )],
+        components: &[
+            (
+                "server",
+                "SharePoint Server Subscription Edition",
+                &["sts", "uber"],
+                &[],
+            ),
+            (
+                "languages",
+                "SharePoint Server Subscription Edition language-dependent fixes",
+                &["wssloc"],
+                &["server"],
+            ),
+        ],
         roles: RoleSet::SharePointFarm,
         language_packs: true,
         component_source: NAMES_SOURCE,
@@ -309,29 +331,9 @@ fn kind_of(kind: &str, line: usize) -> Result<ReleaseKind, String> {
     })
 }
 
-/// The package stem a file name belongs to, lower-case, without year, service-pack marker or
-/// `-subscription`: the "family" the catalog declares for it.
+/// The package stem a file name belongs to (the "family" the catalog declares for it).
 fn stem_family(file: &str) -> Option<String> {
-    let lower = file.to_ascii_lowercase();
-    // External cabinets of a launcher (`ubersrv_1.cab` belongs to `ubersrv.exe`).
-    if let Some(stem) = lower.strip_suffix(".cab")
-        && let Some((base, n)) = stem.rsplit_once('_')
-        && !n.is_empty()
-        && n.bytes().all(|b| b.is_ascii_digit())
-    {
-        return Some(base.to_owned());
-    }
-    let facts = classify_name(file);
-    let product = facts.product?;
-    let product = product.strip_suffix("-subscription").unwrap_or(&product);
-    let bytes = product.as_bytes();
-    let n = bytes.len();
-    let without_year = if n > 4 && bytes[n - 4..].iter().all(u8::is_ascii_digit) {
-        &product[..n - 4]
-    } else {
-        product
-    };
-    Some(without_year.to_owned())
+    slipway::names::package_stem(file)
 }
 
 /// A release being put together from its rows.
@@ -644,7 +646,7 @@ fn build_catalog(p: &Product, rows: &[&Row]) -> Result<Catalog, String> {
         sources.push("Roles and rollout order: as in the SharePoint 2007 vendor document (seeds/004_64e74247c355aa51.txt, \"Installation steps\"); no source specific to this product.".to_owned());
     }
 
-    Ok(Catalog {
+    let mut catalog = Catalog {
         schema_version: 1,
         id: p.id.to_owned(),
         title: p.title.to_owned(),
@@ -659,7 +661,11 @@ fn build_catalog(p: &Product, rows: &[&Row]) -> Result<Catalog, String> {
         steps: Vec::new(),
         media: None,
         rollout: None,
-    })
+        unified: Vec::new(),
+        language_dependent: Vec::new(),
+    };
+    modern::extend(&mut catalog)?;
+    Ok(catalog)
 }
 
 fn roles(set: RoleSet) -> Vec<Role> {
