@@ -5,6 +5,7 @@
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::formats::{Format, read_head, sniff};
 use crate::names::{NameKind, classify_name};
@@ -20,13 +21,21 @@ pub enum ScanError {
         #[source]
         source: io::Error,
     },
+    /// Ctrl-C (or SIGTERM) while the folders were listed.
+    #[error("interrupted")]
+    Interrupted,
 }
 
 impl crate::error::Diagnostic for ScanError {
     fn code(&self) -> &'static str {
         match self {
             ScanError::Read { .. } => "read-error",
+            ScanError::Interrupted => "interrupted",
         }
+    }
+
+    fn is_interrupt(&self) -> bool {
+        matches!(self, ScanError::Interrupted)
     }
 }
 
@@ -58,8 +67,12 @@ pub fn special_kind(meta: &fs::Metadata) -> Option<&'static str> {
 /// The downloads among `inputs`: files as given (one that cannot be read is reported when it
 /// is walked, and the others are still checked), folders replaced by the packages in them
 /// (sorted by name; a file is taken when its bytes are a known format or its name is a
-/// package's). Returns the files and the skipped ones.
-pub fn downloads(inputs: &[PathBuf]) -> Result<(Vec<PathBuf>, Vec<PathBuf>), ScanError> {
+/// package's). Returns the files and the skipped ones; `interrupt` (Ctrl-C) ends the
+/// listing.
+pub fn downloads(
+    inputs: &[PathBuf],
+    interrupt: &AtomicBool,
+) -> Result<(Vec<PathBuf>, Vec<PathBuf>), ScanError> {
     let mut out = Vec::new();
     let mut skipped = Vec::new();
     for input in inputs {
@@ -73,6 +86,9 @@ pub fn downloads(inputs: &[PathBuf]) -> Result<(Vec<PathBuf>, Vec<PathBuf>), Sca
         };
         let mut found = Vec::new();
         for entry in fs::read_dir(input).map_err(read_err)? {
+            if interrupt.load(Ordering::Relaxed) {
+                return Err(ScanError::Interrupted);
+            }
             let path = entry.map_err(read_err)?.path();
             // Only regular files: a FIFO or device in a download folder is not a download.
             if fs::metadata(&path).is_ok_and(|m| m.is_file()) {
@@ -81,6 +97,9 @@ pub fn downloads(inputs: &[PathBuf]) -> Result<(Vec<PathBuf>, Vec<PathBuf>), Sca
         }
         found.sort();
         for path in found {
+            if interrupt.load(Ordering::Relaxed) {
+                return Err(ScanError::Interrupted);
+            }
             let name = path
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
@@ -166,7 +185,8 @@ mod tests {
         )
         .unwrap();
         fs::write(dir.path().join("readme.txt"), b"hello").unwrap();
-        let (found, skipped) = downloads(&[dir.path().to_path_buf()]).unwrap();
+        let (found, skipped) =
+            downloads(&[dir.path().to_path_buf()], &AtomicBool::new(false)).unwrap();
         let names: Vec<_> = found
             .iter()
             .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())

@@ -193,6 +193,9 @@ pub enum FarmErrorKind {
     UnknownPool { pool: String },
     #[error("pool {pool:?} is described twice (names are compared without case)")]
     DuplicatePool { pool: String },
+    /// Ctrl-C (or SIGTERM) while the file was checked or ordered.
+    #[error("interrupted")]
+    Interrupted,
 }
 
 impl FarmErrorKind {
@@ -226,6 +229,7 @@ impl FarmErrorKind {
             FarmErrorKind::PoolMissing { .. } => "farm-pool-missing",
             FarmErrorKind::UnknownPool { .. } => "farm-unknown-pool",
             FarmErrorKind::DuplicatePool { .. } => "farm-duplicate-pool",
+            FarmErrorKind::Interrupted => "interrupted",
         }
     }
 }
@@ -244,6 +248,10 @@ impl crate::error::Diagnostic for FarmError {
     fn code(&self) -> &'static str {
         self.kind.code()
     }
+
+    fn is_interrupt(&self) -> bool {
+        matches!(*self.kind, FarmErrorKind::Interrupted)
+    }
 }
 
 /// Every mistake of a farm file, in line order (never empty).
@@ -254,6 +262,10 @@ impl crate::error::Diagnostic for FarmErrors {
     /// The first mistake's code.
     fn code(&self) -> &'static str {
         self.0.first().map_or("farm-syntax", |e| e.kind.code())
+    }
+
+    fn is_interrupt(&self) -> bool {
+        self.0.iter().any(crate::error::Diagnostic::is_interrupt)
     }
 }
 
@@ -311,11 +323,32 @@ struct RawServer {
 
 /// The line (from 1) of byte offset `at` in `text`.
 fn line_of(text: &str, at: usize) -> usize {
-    text.as_bytes()[..at.min(text.len())]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
+    Lines::new(text).of(at)
+}
+
+/// Where the lines of a text start, for the line of any offset in O(log n): a farm file
+/// has thousands of values, and counting newlines from the start for each would be
+/// quadratic in the file's size.
+struct Lines(Vec<usize>);
+
+impl Lines {
+    fn new(text: &str) -> Lines {
+        Lines(
+            std::iter::once(0)
+                .chain(
+                    text.bytes()
+                        .enumerate()
+                        .filter(|&(_, b)| b == b'\n')
+                        .map(|(i, _)| i + 1),
+                )
+                .collect(),
+        )
+    }
+
+    /// The line (from 1) of byte offset `at`.
+    fn of(&self, at: usize) -> usize {
+        self.0.partition_point(|&start| start <= at)
+    }
 }
 
 /// Reads a farm file (at most [`MAX_FARM_BYTES`], a regular file, UTF-8).
@@ -361,15 +394,16 @@ pub fn parse(text: &str, path: &Path) -> Result<Farm, FarmErrors> {
             FarmErrorKind::Syntax(message),
         )])
     })?;
+    let lines = Lines::new(text);
     let loc = |s: Spanned<String>| Located {
-        line: line_of(text, s.span().start),
+        line: lines.of(s.span().start),
         value: s.into_inner(),
     };
     let servers = raw
         .server
         .into_iter()
         .map(|s| {
-            let line = line_of(text, s.span().start);
+            let line = lines.of(s.span().start);
             let s = s.into_inner();
             Server {
                 line,
@@ -378,7 +412,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Farm, FarmErrors> {
                 language: s.language.map(loc),
                 cluster: s.cluster.map(loc),
                 active: s.active.map(|a| Located {
-                    line: line_of(text, a.span().start),
+                    line: lines.of(a.span().start),
                     value: *a.get_ref(),
                 }),
                 scr_target_of: s.scr_target_of.map(loc),
