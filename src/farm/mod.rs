@@ -360,14 +360,22 @@ pub fn read(path: &Path) -> Result<Farm, FarmErrors> {
             FarmErrorKind::Unreadable(msg),
         )])
     };
-    let meta = std::fs::metadata(path).map_err(|e| fail(e.to_string()))?;
-    if !meta.is_file() {
-        return Err(fail("not a regular file".to_owned()));
-    }
-    if meta.len() > MAX_FARM_BYTES {
+    // Never through a link, never a FIFO (which would block), at most the limit.
+    let file = crate::formats::open::open_regular(path, None).map_err(|e| {
+        fail(match e {
+            crate::formats::open::OpenError::Io(e) => e.to_string(),
+            refused => refused.to_string(),
+        })
+    })?;
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(
+        &mut std::io::Read::take(file, MAX_FARM_BYTES + 1),
+        &mut bytes,
+    )
+    .map_err(|e| fail(e.to_string()))?;
+    if bytes.len() as u64 > MAX_FARM_BYTES {
         return Err(fail(format!("larger than {MAX_FARM_BYTES} bytes")));
     }
-    let bytes = std::fs::read(path).map_err(|e| fail(e.to_string()))?;
     let text = String::from_utf8(bytes).map_err(|e| {
         let line = line_of(
             &String::from_utf8_lossy(&e.as_bytes()[..e.utf8_error().valid_up_to()]),

@@ -10,6 +10,8 @@ mod folder;
 pub mod identity;
 mod settle;
 
+pub use folder::set_copy_hook;
+
 use std::collections::BTreeSet;
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -280,9 +282,9 @@ fn stage_one(
             .collect();
         (files, false, written)
     } else {
-        let head = File::open(path)
-            .and_then(|mut f| crate::formats::read_head(&mut f))
-            .map_err(read_err)?;
+        let head = crate::formats::open::open_regular(path, None)
+            .map_err(|e| extract::Error::opening(&Origin::input(path), e))
+            .and_then(|mut f| crate::formats::read_head(&mut f).map_err(read_err))?;
         if sniff(&head) != Format::DiscImage {
             return Err(MediaError::NotMedia {
                 path: path.clone(),

@@ -615,3 +615,30 @@ fn regression_interrupts_are_honoured_within_a_second() {
         );
     }
 }
+
+/// Issue 19, point 3 (downloads): an input is opened through the one opener — a link named
+/// as an input is refused in every command (never followed), and a link in a folder of
+/// downloads is not a download.
+#[cfg(unix)]
+#[test]
+fn regression_inputs_are_never_opened_through_a_link() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("samples/sharepoint-2007/wss-kb975002-fullfile-x86-glb.exe");
+    let link = tmp.path().join("linked.exe");
+    std::os::unix::fs::symlink(&sample, &link).unwrap();
+    every_command_refuses(&link, &[2], Duration::from_secs(20));
+    let res = slipway(["inspect".as_ref(), link.as_os_str()]);
+    assert!(
+        String::from_utf8_lossy(&res.stderr).contains("symbolic link"),
+        "{}",
+        String::from_utf8_lossy(&res.stderr)
+    );
+    let folder = tmp.path().join("downloads");
+    fs::create_dir(&folder).unwrap();
+    std::os::unix::fs::symlink(&sample, folder.join("wss-kb975002-fullfile-x86-glb.exe")).unwrap();
+    let res = slipway(["verify".as_ref(), folder.as_os_str()]);
+    let stderr = String::from_utf8_lossy(&res.stderr);
+    assert_eq!(code(&res), 2, "{stderr}");
+    assert!(stderr.contains("no package"), "{stderr}");
+}
