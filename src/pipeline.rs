@@ -54,11 +54,12 @@ pub fn verify<'c>(
     interrupt: &'static AtomicBool,
 ) -> Result<Verified<'c>, OutputError> {
     let mut outputs = Vec::new();
+    let stop = || interrupt.load(Ordering::Relaxed);
     for out in &req.outputs {
         outputs.push(if out.is_dir() {
-            verify::output::check_folder(out)?
+            verify::output::check_folder(out, &stop)?
         } else {
-            verify::output::check_bundle(out)?
+            verify::output::check_bundle(out, &stop)?
         });
     }
     if req.downloads.is_empty() {

@@ -147,7 +147,8 @@ pub fn is_bundle(path: &Path) -> bool {
     if declared.is_none_or(|n| n > MAX_BUNDLE_ENTRIES) {
         return false;
     }
-    zip::ZipArchive::new(f).is_ok_and(|z| z.index_for_name(MANIFEST).is_some())
+    crate::formats::zip::Archive::list(Box::new(f))
+        .is_ok_and(|entries| entries.iter().any(|e| e.name == MANIFEST))
 }
 
 #[cfg(test)]

@@ -34,3 +34,4 @@ mod rollout_scripts;
 mod samples;
 mod support;
 mod verify;
+mod verify_out;
