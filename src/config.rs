@@ -326,22 +326,27 @@ fn load_trust(g: &GlobalArgs) -> Result<TrustStore, TrustError> {
 }
 
 /// The media asked for: each must exist (a folder or a file; what it holds is judged when it
-/// is read), no path twice, no culture twice.
+/// is read), no path twice, no culture twice, none overlapping `output` (OUT inside the media
+/// would be copied into itself, level after level; media inside OUT replaced).
 fn media_sources(
     media: Option<PathBuf>,
     packs: Vec<(Lang, PathBuf)>,
+    output: &std::path::Path,
+    unconfirmed_ok: bool,
 ) -> Result<Vec<MediaSource>, MediaError> {
     let mut out: Vec<MediaSource> = media
         .into_iter()
         .map(|path| MediaSource {
             kind: MediaKind::Product,
             path,
+            unconfirmed_ok,
         })
         .collect();
     for (culture, path) in packs {
         out.push(MediaSource {
             kind: MediaKind::LanguagePack(culture),
             path,
+            unconfirmed_ok,
         });
     }
     for (i, m) in out.iter().enumerate() {
@@ -360,6 +365,14 @@ fn media_sources(
                 path: m.path.clone(),
             });
         }
+        let at_output = || MediaError::AtOutput {
+            path: m.path.clone(),
+            output: output.to_path_buf(),
+        };
+        crate::extract::staging::ensure_outside(output, &[m.path.as_path()])
+            .map_err(|_| at_output())?;
+        crate::extract::staging::ensure_not_input(output, &[m.path.as_path()])
+            .map_err(|_| at_output())?;
     }
     Ok(out)
 }
@@ -382,7 +395,7 @@ fn build(a: BuildArgs, g: &GlobalArgs, interrupt: &AtomicBool) -> Result<BuildRe
         languages: a.langs,
         ..plan::Request::default()
     };
-    let media = media_sources(a.media, a.language_packs)?;
+    let media = media_sources(a.media, a.language_packs, &a.output, a.media_unconfirmed)?;
     if !catalog.language_packs
         && let Some(lp) = media
             .iter()

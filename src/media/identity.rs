@@ -5,11 +5,16 @@
 //! The rules (a medium is never judged by its file or folder names):
 //! - edition: the first edition of the product's catalog whose `product_names` the
 //!   `ProductName` contains (case-insensitively);
-//! - another product: a `ProductName` that names an edition of another catalog, or a build
-//!   whose major and minor version is none of the product's releases' (when the catalog
-//!   records builds) — refused;
-//! - unconfirmed: neither an edition name nor a contradiction (a real `setup.exe` may carry a
-//!   suite name such as the Office system's): accepted with a warning;
+//! - another product: a `ProductName` that names an edition of another catalog (and none of
+//!   this product), or a build whose major and minor version is none of the product's
+//!   releases' (when the catalog records builds) — refused;
+//! - unconfirmed: neither an edition name nor a contradiction, but a build of one of the
+//!   product's versions (a real `setup.exe` may carry a suite name such as the Office
+//!   system's): accepted with a warning;
+//! - nothing to go by — no version resource, or neither an edition name nor a build the
+//!   catalog can compare — or a `ProductName` that names editions of two products: refused,
+//!   unless `--media-unconfirmed` says the person checked the media (then accepted with the
+//!   warning);
 //! - build: `ProductVersion`, else the fixed product version, else `FileVersion`;
 //! - architecture: the machine of `setup.dll` when the medium has one (the setup engine),
 //!   else of `setup.exe`;
@@ -20,13 +25,28 @@ use crate::formats::pe::PeFacts;
 pub use crate::model::manifest::MediaIdentity as Identity;
 use crate::model::{Build, lcid_language};
 
-/// Why a medium is not the product's.
+/// Why a medium is not the product's, or cannot be told to be.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Mismatch {
     /// Its `ProductName` names an edition of another product.
     OtherProduct { product: String, name: String },
     /// Its build is not one of the product's versions.
     OtherVersion { build: Build, versions: String },
+    /// Nothing in its `setup.exe` confirms the product (overridable: `--media-unconfirmed`).
+    Unconfirmed { reason: String },
+    /// Its `ProductName` names editions of several products (overridable).
+    Ambiguous { name: String, products: String },
+}
+
+impl Mismatch {
+    /// Whether `--media-unconfirmed` lets the media be used anyway (no contradiction, only
+    /// nothing that confirms them).
+    pub fn overridable(&self) -> bool {
+        matches!(
+            self,
+            Mismatch::Unconfirmed { .. } | Mismatch::Ambiguous { .. }
+        )
+    }
 }
 
 impl std::fmt::Display for Mismatch {
@@ -38,6 +58,14 @@ impl std::fmt::Display for Mismatch {
             Mismatch::OtherVersion { build, versions } => write!(
                 f,
                 "setup.exe is build {build}, not one of the product's versions ({versions})"
+            ),
+            Mismatch::Unconfirmed { reason } => write!(
+                f,
+                "{reason}, so nothing confirms these are its media; check them, then give --media-unconfirmed to use them"
+            ),
+            Mismatch::Ambiguous { name, products } => write!(
+                f,
+                "setup.exe names {name:?}, which names editions of {products}; check the media, then give --media-unconfirmed to use them"
             ),
         }
     }
@@ -79,29 +107,47 @@ fn names_edition<'c>(catalog: &'c Catalog, name: &str) -> Option<&'c str> {
     })
 }
 
-/// Judges a medium whose `setup.exe` (and `setup.dll`, when present) have these facts.
+/// Judges a medium whose `setup.exe` (and `setup.dll`, when present) have these facts;
+/// `unconfirmed_ok` (`--media-unconfirmed`) accepts media that nothing confirms.
 pub fn identify(
     exe: &PeFacts,
     dll: Option<&PeFacts>,
     product: &Catalog,
     catalogs: &[Catalog],
+    unconfirmed_ok: bool,
 ) -> Result<Identity, Mismatch> {
     let product_name = exe.version.as_ref().and_then(|v| v.product_name.clone());
     let build = build_of(exe);
-    let edition = product_name
+    let mut edition = product_name
         .as_deref()
         .and_then(|n| names_edition(product, n))
         .map(str::to_owned);
-    if edition.is_none()
-        && let Some(name) = &product_name
-        && let Some(other) = catalogs
+    let others: Vec<&str> = product_name.as_deref().map_or_else(Vec::new, |name| {
+        catalogs
             .iter()
-            .find(|c| c.id != product.id && names_edition(c, name).is_some())
-    {
+            .filter(|c| c.id != product.id && names_edition(c, name).is_some())
+            .map(|c| c.id.as_str())
+            .collect()
+    });
+    if let (None, Some(name), Some(other)) = (&edition, &product_name, others.first()) {
         return Err(Mismatch::OtherProduct {
-            product: other.id.clone(),
+            product: (*other).to_owned(),
             name: name.clone(),
         });
+    }
+    let refuse = |m: Mismatch| if unconfirmed_ok { Ok(()) } else { Err(m) };
+    if let (Some(_), Some(name)) = (&edition, &product_name)
+        && !others.is_empty()
+    {
+        refuse(Mismatch::Ambiguous {
+            name: name.clone(),
+            products: std::iter::once(product.id.as_str())
+                .chain(others.iter().copied())
+                .collect::<Vec<_>>()
+                .join(" and "),
+        })?;
+        // Accepted on the person's word: not confirmed by the name.
+        edition = None;
     }
     let known = versions(product);
     if let Some(b) = build
@@ -116,6 +162,29 @@ pub fn identify(
                 .collect::<Vec<_>>()
                 .join(", "),
         });
+    }
+    // No edition named: only a build of one of the product's versions says anything.
+    let build_agrees = build.is_some_and(|b| known.contains(&(b.0[0], b.0[1])));
+    if edition.is_none() && !build_agrees && others.is_empty() {
+        let reason = if exe.version.is_none() {
+            "setup.exe has no version resource".to_owned()
+        } else if known.is_empty() {
+            format!(
+                "setup.exe names {} and the {} catalog records no builds to compare",
+                product_name
+                    .as_deref()
+                    .map_or_else(|| "no product".to_owned(), |n| format!("{n:?}")),
+                product.id
+            )
+        } else {
+            format!(
+                "setup.exe names {} and states no build",
+                product_name
+                    .as_deref()
+                    .map_or_else(|| "no product".to_owned(), |n| format!("{n:?}"))
+            )
+        };
+        refuse(Mismatch::Unconfirmed { reason })?;
     }
     let language = exe
         .version
@@ -255,7 +324,7 @@ mod tests {
             ),
         ];
         for (cat, name, version, lcid, machine, want) in rows {
-            let got = identify(&exe(name, version, lcid, machine), None, cat, &all);
+            let got = identify(&exe(name, version, lcid, machine), None, cat, &all, false);
             match (got, want) {
                 (Ok(id), Ok((edition, lang))) => {
                     assert_eq!(id.edition.as_deref(), edition, "{name}");
@@ -283,8 +352,67 @@ mod tests {
             Some(&dll),
             &sp,
             &[],
+            false,
         )
         .unwrap();
         assert_eq!(id.arch, Some(Arch::X64));
+    }
+
+    /// Issue 19, point 7: a setup.exe with no version resource, or one whose ProductName
+    /// names two products, or a name of no edition without a build, was accepted as the
+    /// product's media. Refused now, unless `--media-unconfirmed` (then unconfirmed).
+    #[test]
+    fn regression_media_nothing_confirms_are_refused_unless_unconfirmed_is_given() {
+        let sp = catalog(
+            "sharepoint-2007",
+            &["Office SharePoint Server 2007"],
+            &["12.0.6420.1000"],
+        );
+        let ex = catalog("exchange-2007", &["Exchange Server 2007"], &["8.1.240.6"]);
+        let all = [sp.clone(), ex];
+        let bare = PeFacts {
+            machine: Some(Arch::X86),
+            version: None,
+            signature: None,
+        };
+        let two = exe(
+            "Office SharePoint Server 2007 and Exchange Server 2007",
+            "12.0.4518.1016",
+            0x409,
+            Arch::X86,
+        );
+        let no_build = PeFacts {
+            version: Some(VersionInfo {
+                product_name: Some("Setup".to_owned()),
+                ..VersionInfo::default()
+            }),
+            ..bare.clone()
+        };
+        // (facts, what the refusal says)
+        let cases = [
+            (&bare, "no version resource"),
+            (&two, "names editions of sharepoint-2007 and exchange-2007"),
+            (&no_build, "states no build"),
+        ];
+        for (facts, says) in cases {
+            let refused = identify(facts, None, &sp, &all, false).unwrap_err();
+            assert!(refused.overridable(), "{refused}");
+            assert!(refused.to_string().contains(says), "{refused}");
+            assert!(
+                refused.to_string().contains("--media-unconfirmed"),
+                "{refused}"
+            );
+            let taken = identify(facts, None, &sp, &all, true).unwrap();
+            assert!(!taken.confirmed, "{says}");
+        }
+        // A contradiction is never overridden.
+        let other = exe(
+            "Microsoft Exchange Server 2007",
+            "8.1.240.6",
+            0x409,
+            Arch::X64,
+        );
+        let e = identify(&other, None, &sp, &all, true).unwrap_err();
+        assert!(!e.overridable(), "{e}");
     }
 }

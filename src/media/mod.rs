@@ -46,6 +46,9 @@ pub enum MediaKind {
 pub struct MediaSource {
     pub kind: MediaKind,
     pub path: PathBuf,
+    /// `--media-unconfirmed`: the person checked the media; used even when nothing in its
+    /// `setup.exe` confirms the product (never when something contradicts it).
+    pub unconfirmed_ok: bool,
 }
 
 impl MediaSource {
@@ -166,6 +169,14 @@ pub enum MediaError {
     },
     #[error("{}: given twice (--media and --language-pack name the same media, or a culture twice)", path.display())]
     Twice { path: PathBuf },
+    /// The media and OUT overlap: the build would copy its own staging folder (OUT inside
+    /// the media), or replace the media (the media inside OUT).
+    #[error(
+        "{}: the media and the output directory {} overlap (one is or holds the other); choose an output outside the media",
+        path.display(),
+        output.display()
+    )]
+    AtOutput { path: PathBuf, output: PathBuf },
     #[error(
         "{}: {product} has no language packs (a server has one installation language): build with that language's media as --media instead",
         path.display()
@@ -179,10 +190,12 @@ impl crate::error::Diagnostic for MediaError {
             MediaError::Extract(e) => e.code(),
             MediaError::NotMedia { .. } => "not-media",
             MediaError::NoSetup { .. } => "media-no-setup",
+            MediaError::Product { mismatch, .. } if mismatch.overridable() => "media-not-confirmed",
             MediaError::Product { .. } => "media-product",
             MediaError::Arch { .. } => "media-arch",
             MediaError::Language { .. } | MediaError::BaseLanguage { .. } => "media-language",
             MediaError::Twice { .. } => "media-twice",
+            MediaError::AtOutput { .. } => "media-at-output",
             MediaError::NoLanguagePacks { .. } => "media-language",
         }
     }
@@ -209,6 +222,7 @@ impl MediaError {
             | MediaError::Language { .. }
             | MediaError::BaseLanguage { .. }
             | MediaError::Twice { .. }
+            | MediaError::AtOutput { .. }
             | MediaError::NoLanguagePacks { .. } => None,
         }
     }
@@ -315,13 +329,12 @@ fn stage_one(
         Some(f) => pe_facts(&f.stored).map_err(read_err)?,
         None => None,
     };
-    let identity = identity::identify(&exe, dll.as_ref(), product, catalogs).map_err(|m| {
-        MediaError::Product {
+    let identity = identity::identify(&exe, dll.as_ref(), product, catalogs, source.unconfirmed_ok)
+        .map_err(|m| MediaError::Product {
             path: path.clone(),
             product: product.id.clone(),
             mismatch: m,
-        }
-    })?;
+        })?;
     if let MediaKind::LanguagePack(culture) = &source.kind
         && let Some(found) = &identity.language
         && !culture.agrees_with(found)

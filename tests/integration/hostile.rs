@@ -643,3 +643,31 @@ fn regression_inputs_are_never_opened_through_a_link() {
     assert_eq!(code(&res), 2, "{stderr}");
     assert!(stderr.contains("no package"), "{stderr}");
 }
+
+/// Issue 19, point 7: `--language-pack DE-DE=` (nothing, or only blanks, after '=') names
+/// no media and is refused as a usage error, in one line.
+#[test]
+fn regression_language_pack_without_a_path_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/sharepoint-2007");
+    let out = tmp.path().join("out");
+    for value in ["DE-DE=", "de-de= ", "de-de=\t"] {
+        let res = slipway([
+            "build".as_ref(),
+            sample.as_os_str(),
+            "-o".as_ref(),
+            out.as_os_str(),
+            "--product".as_ref(),
+            "sharepoint-2007".as_ref(),
+            "--language-pack".as_ref(),
+            std::ffi::OsStr::new(value),
+        ]);
+        let stderr = String::from_utf8_lossy(&res.stderr);
+        assert_eq!(code(&res), 2, "{value:?}: {stderr}");
+        assert!(
+            stderr.contains("expected a folder or disc image"),
+            "{value:?}: {stderr}"
+        );
+        assert!(!out.exists());
+    }
+}

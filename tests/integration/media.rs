@@ -729,3 +729,104 @@ fn regression_media_file_swapped_between_listing_and_copy_is_refused() {
     *SWAP.lock().unwrap() = None;
     slipway::media_copy_hook(None);
 }
+
+/// Issue 19, point 7: `--media` at OUT (or OUT inside the media) walked into its own staging
+/// 64 levels deep before it was refused; media inside OUT would be replaced by the build.
+/// Each is refused up front, in one line, nothing written.
+#[test]
+fn regression_media_and_out_that_overlap_are_refused_up_front() {
+    let tmp = tempfile::tempdir().unwrap();
+    let media = tmp.path().join("media");
+    write_set(&sample_media(), "media/sharepoint-2007", &media);
+    let built = tmp.path().join("built");
+    std::fs::create_dir(&built).unwrap();
+    // (media, OUT)
+    let cases = [
+        (media.clone(), media.clone()),
+        (media.clone(), media.join("out")),
+        (built.join("app-ca"), built.clone()),
+    ];
+    for (m, out) in cases {
+        std::fs::create_dir_all(&m).unwrap();
+        let before = out.exists().then(|| files_below(&out));
+        let started = std::time::Instant::now();
+        let res = build_media(
+            &samples().join("sharepoint-2007"),
+            "sharepoint-2007",
+            &m,
+            &out,
+            &[],
+        );
+        let stderr = String::from_utf8_lossy(&res.stderr);
+        assert_eq!(code(&res), 2, "{}: {stderr}", out.display());
+        assert_eq!(error_code(&res), "media-at-output", "{stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        let after = out.exists().then(|| files_below(&out));
+        assert_eq!(before, after, "{}: something was written", out.display());
+    }
+}
+
+/// Issue 19, point 7: a setup.exe with no version resource, or whose ProductName names two
+/// products, was taken as the product's media. Refused now (exit 2), unless
+/// `--media-unconfirmed` is given: then built, with the media-unconfirmed warning.
+#[test]
+fn regression_unconfirmable_media_need_media_unconfirmed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let setups = [
+        (
+            "bare",
+            crate::fixtures::pe::PeBuilder::new(Arch::X86).build(),
+        ),
+        (
+            "two",
+            setup_exe(
+                Arch::X86,
+                "Microsoft Office SharePoint Server 2007 and Microsoft Exchange Server 2007",
+                "12.0.4518.1016",
+                0x0409,
+            ),
+        ),
+    ];
+    for (label, setup) in setups {
+        let media = tmp.path().join(format!("media-{label}"));
+        write_set(&sample_media(), "media/sharepoint-2007", &media);
+        std::fs::write(media.join("setup.exe"), setup).unwrap();
+        let out = tmp.path().join(format!("out-{label}"));
+        let res = build_media(
+            &samples().join("sharepoint-2007"),
+            "sharepoint-2007",
+            &media,
+            &out,
+            &[],
+        );
+        let stderr = String::from_utf8_lossy(&res.stderr);
+        assert_eq!(code(&res), 2, "{label}: {stderr}");
+        assert_eq!(error_code(&res), "media-not-confirmed", "{label}: {stderr}");
+        assert!(stderr.contains("--media-unconfirmed"), "{label}: {stderr}");
+        assert!(absent_or_empty(&out), "{label}");
+        let res = build_media(
+            &samples().join("sharepoint-2007"),
+            "sharepoint-2007",
+            &media,
+            &out,
+            &["--media-unconfirmed".as_ref()],
+        );
+        assert_eq!(
+            code(&res),
+            0,
+            "{label}: {}",
+            String::from_utf8_lossy(&res.stderr)
+        );
+        let doc = json(&res);
+        assert_eq!(doc["manifest"]["media"][0]["identity"]["confirmed"], false);
+        assert!(
+            doc["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| f["code"] == "media-unconfirmed"),
+            "{label}"
+        );
+    }
+}
