@@ -186,6 +186,16 @@ impl Graph {
                         .push(i);
                 }
             }
+            // The SCR targets of each cluster name (without case), in file order.
+            let mut targets: HashMap<String, Vec<usize>> = HashMap::new();
+            for (i, s) in farm.servers.iter().enumerate() {
+                if let Some(t) = &s.scr_target_of {
+                    targets
+                        .entry(t.value.to_ascii_lowercase())
+                        .or_default()
+                        .push(i);
+                }
+            }
             let mut names: Vec<&String> = clusters.keys().collect();
             names.sort();
             let mut stand_in = |edges: &mut Vec<(usize, usize)>, from: &[usize], to: &[usize]| {
@@ -197,27 +207,31 @@ impl Graph {
                 edges.extend(from.iter().map(|&a| (a, v)));
                 edges.extend(to.iter().map(|&b| (v, b)));
             };
+            let empty = Vec::new();
             for name in names {
                 let members = &clusters[name];
                 // Seed 001 lines 39-43: "apply the update rollup first to the SCR target
                 // computers", then the clustered mailbox server that is the SCR source.
                 if r.scr_targets_first {
-                    let (own, others): (Vec<usize>, Vec<usize>) = farm
-                        .servers
+                    let in_cluster = |i: &usize| {
+                        farm.servers[*i]
+                            .cluster
+                            .as_ref()
+                            .is_some_and(|c| c.value.eq_ignore_ascii_case(name))
+                    };
+                    let (own, others): (Vec<usize>, Vec<usize>) = targets
+                        .get(name.as_str())
+                        .unwrap_or(&empty)
                         .iter()
-                        .enumerate()
-                        .filter(|(_, s)| {
-                            s.scr_target_of
-                                .as_ref()
-                                .is_some_and(|t| t.value.eq_ignore_ascii_case(name))
-                        })
-                        .map(|(i, _)| i)
-                        .partition(|i| members.contains(i));
+                        .partition(|i| in_cluster(i));
                     stand_in(&mut edges, &others, members);
                     // A node that is the SCR target of its own cluster (which `check`
-                    // refuses) comes before the other nodes, not before itself.
-                    for &a in &own {
-                        edges.extend(members.iter().filter(|&&b| b != a).map(|&b| (a, b)));
+                    // refuses) comes before the other nodes, not before itself; two such
+                    // nodes each come before the other: a circle, made with a stand-in.
+                    match own.as_slice() {
+                        [] => {}
+                        [a] => edges.extend(members.iter().filter(|&b| b != a).map(|&b| (*a, b))),
+                        _ => stand_in(&mut edges, &own, members),
                     }
                 }
                 // Seeds 001 lines 9-25 and 003 lines 3-4, 20: passive nodes first, so that

@@ -201,11 +201,10 @@ fn opened_kind(meta: &fs::Metadata) -> Option<&'static str> {
     not_regular(meta)
 }
 
-#[cfg(test)]
+#[cfg(all(test, unix))]
 mod tests {
     use super::*;
 
-    #[cfg(unix)]
     #[test]
     fn links_fifos_and_swapped_files_are_never_opened() {
         let dir = tempfile::tempdir().unwrap();
@@ -244,7 +243,6 @@ mod tests {
         ));
     }
 
-    #[cfg(unix)]
     #[test]
     fn devices_are_told_from_files() {
         let meta = fs::metadata("/dev/null").unwrap();

@@ -46,7 +46,7 @@ pub enum OutputError {
     },
     #[error("{}: {name} is larger than {MAX_RECORD_BYTES} bytes: not written by slipway", path.display())]
     TooLarge { path: PathBuf, name: &'static str },
-    #[error("{}: not a zip archive", path.display())]
+    #[error("{}: cannot be read as a bundle", path.display())]
     Zip {
         path: PathBuf,
         #[source]

@@ -66,6 +66,7 @@ fn findings(doc: &Value) -> Vec<(String, String)> {
 }
 
 /// A copy of OUT (hard links kept), to plant one thing in.
+#[cfg(unix)]
 fn copy_of(out: &Path, to: &Path) -> PathBuf {
     let status = Command::new("cp")
         .arg("-a")
