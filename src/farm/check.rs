@@ -115,6 +115,12 @@ pub fn check(
     let rules = catalog.rollout.as_ref().and_then(|r| r.cluster.as_ref());
     let mut names: HashSet<String> = HashSet::new();
     let roles: HashSet<&str> = catalog.roles.iter().map(|r| r.id.as_str()).collect();
+    // The described pools, without case: one look-up per server, not a scan of every pool.
+    let pool_names: HashSet<String> = farm
+        .pools
+        .iter()
+        .map(|d| d.name.value.to_ascii_lowercase())
+        .collect();
     for (n, s) in farm.servers.iter().enumerate() {
         if n % INTERRUPT_EVERY == 0 && interrupt.load(Ordering::Relaxed) {
             return Err(interrupted());
@@ -229,11 +235,7 @@ pub fn check(
                 },
             ),
             (Some(p), _) => {
-                if !farm
-                    .pools
-                    .iter()
-                    .any(|d| d.name.value.eq_ignore_ascii_case(&p.value))
-                {
+                if !pool_names.contains(&p.value.to_ascii_lowercase()) {
                     push(
                         p.line,
                         FarmErrorKind::UnknownPool {
