@@ -476,7 +476,8 @@ mod tests {
     fn directories_never_share_bytes_nor_outgrow_the_image() {
         let data = |offset, len| Piece::Data { offset, len };
         // (extents already read, the next directory's pieces, refused)
-        let cases: [(&[(u64, u64)], Vec<Piece>, bool); 8] = [
+        type Case<'a> = (&'a [(u64, u64)], Vec<Piece>, bool);
+        let cases: [Case<'_>; 8] = [
             (&[], vec![data(0, 2048)], false),
             (&[(0, 2048)], vec![data(2048, 2048)], false),
             (&[(2048, 2048)], vec![data(0, 2048)], false),
