@@ -58,8 +58,11 @@ fn settings(cli: &Cli) -> Settings {
 pub fn run(cli: Cli) -> ExitStatus {
     let printer = Printer::new(&settings(&cli));
     let command = cli.command_name();
-    match config::load(cli) {
+    // Before the request is loaded: `farm check` and `build --farm` check the farm file there.
+    install_interrupt_handler();
+    match config::load(cli, &INTERRUPTED) {
         Ok(request) => run_request(&printer, command, request),
+        Err(e) if e.is_interrupt() => fatal(&printer, command, &Interrupted("nothing was written")),
         Err(e) => fatal(&printer, command, &e),
     }
 }

@@ -183,7 +183,7 @@ pub fn place_packages(stage: &Stage, items: &[Item], plan: &Plan) -> Result<(), 
 fn copy_input(item: &Item, src: &Path, dest: &Path) -> Result<(), Error> {
     use sha2::Digest as _;
     use std::io::{Read, Write};
-    let (mut file, _) = crate::extract::open_input(src, &item.origin)?;
+    let (mut file, _, _) = crate::extract::open_input(src, &item.origin)?;
     std::io::Seek::rewind(&mut file).map_err(write_err(src))?;
     let mut out = io::BufWriter::new(
         fs::OpenOptions::new()

@@ -164,6 +164,12 @@ pub struct BuildArgs {
     /// `LanguagePacks/CULTURE/`. Repeatable.
     #[arg(long = "language-pack", value_name = "CULTURE=DIR|ISO", value_parser = language_pack_arg)]
     pub language_packs: Vec<(Lang, PathBuf)>,
+    /// Use media whose setup.exe confirms nothing (no version resource, a ProductName of no
+    /// edition and no comparable build, or one naming two products), after checking them
+    /// yourself; recorded as unconfirmed (a media-unconfirmed warning). Media whose setup.exe
+    /// names another product or version are refused all the same.
+    #[arg(long)]
+    pub media_unconfirmed: bool,
     /// Print the plan; write nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -219,7 +225,8 @@ fn language_pack_arg(s: &str) -> Result<(Lang, PathBuf), String> {
             "{culture} is a language, not a culture: give one such as {culture}-{culture}"
         ));
     }
-    if path.is_empty() {
+    // Nothing (or only blanks) after '=' names no media: the current folder is not meant.
+    if path.trim().is_empty() {
         return Err("expected a folder or disc image after '='".to_owned());
     }
     Ok((lang, PathBuf::from(path)))

@@ -5,6 +5,7 @@
 //! nothing was read from the inputs or written.
 
 use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
 
 use crate::authenticode::{TrustError, TrustStore};
 use crate::catalog::{Catalog, CatalogError, Catalogs};
@@ -187,10 +188,10 @@ impl SetupError {
         match self {
             SetupError::Media(e) => Some(e),
             SetupError::Farm(e) => Some(e),
+            SetupError::Scan(e) => Some(e),
             SetupError::Catalog(_)
             | SetupError::Trust(_)
             | SetupError::Sums(_)
-            | SetupError::Scan(_)
             | SetupError::Plan(_)
             | SetupError::UnknownProduct { .. }
             | SetupError::NoPackage(_)
@@ -200,8 +201,9 @@ impl SetupError {
     }
 }
 
-/// Loads and validates the request a command line asks for.
-pub fn load(cli: Cli) -> Result<Request, SetupError> {
+/// Loads and validates the request a command line asks for. `interrupt` is the run's Ctrl-C
+/// flag: the farm file's checks look at it (a farm of thousands of servers is checked here).
+pub fn load(cli: Cli, interrupt: &AtomicBool) -> Result<Request, SetupError> {
     let Cli { global: g, command } = cli;
     Ok(match command {
         Command::Extract(a) => Request::Extract {
@@ -225,8 +227,8 @@ pub fn load(cli: Cli) -> Result<Request, SetupError> {
             trust: load_trust(&g)?,
             threads: threads_or_cpus(g.threads),
         }),
-        Command::Verify(a) => Request::Verify(verify(a, &g)?),
-        Command::Build(a) => Request::Build(Box::new(build(a, &g)?)),
+        Command::Verify(a) => Request::Verify(verify(a, &g, interrupt)?),
+        Command::Build(a) => Request::Build(Box::new(build(a, &g, interrupt)?)),
         Command::Catalog(CatalogCommand::List) => {
             Request::CatalogList(Catalogs::load(&g.catalogs)?)
         }
@@ -238,7 +240,12 @@ pub fn load(cli: Cli) -> Result<Request, SetupError> {
         Command::Catalog(CatalogCommand::Check { file }) => Request::CatalogCheck(file),
         Command::Farm(FarmCommand::Check { file, product }) => {
             let catalogs = Catalogs::load(&g.catalogs)?;
-            Request::FarmCheck(farm_check(&file, product.as_deref(), &catalogs))
+            match farm_check(&file, product.as_deref(), &catalogs, interrupt) {
+                Err(e) if crate::error::Diagnostic::is_interrupt(&e) => {
+                    return Err(SetupError::Farm(e));
+                }
+                checked => Request::FarmCheck(checked),
+            }
         }
         Command::Completions { shell } => Request::Print(cli::completions(shell)),
         Command::Man { command } => Request::Print(
@@ -261,7 +268,11 @@ fn known_product<'c>(catalogs: &'c Catalogs, product: &str) -> Result<&'c Catalo
     })
 }
 
-fn verify(a: VerifyArgs, g: &GlobalArgs) -> Result<VerifyRequest, SetupError> {
+fn verify(
+    a: VerifyArgs,
+    g: &GlobalArgs,
+    interrupt: &AtomicBool,
+) -> Result<VerifyRequest, SetupError> {
     let catalogs = Catalogs::load(&g.catalogs)?;
     let sums = verify::read_sums(&a.sums)?;
     let trust = load_trust(g)?;
@@ -271,7 +282,7 @@ fn verify(a: VerifyArgs, g: &GlobalArgs) -> Result<VerifyRequest, SetupError> {
         .paths
         .into_iter()
         .partition(|p| scan::is_built_folder(p) || scan::is_bundle(p));
-    let (downloads, skipped) = scan::downloads(&inputs)?;
+    let (downloads, skipped) = scan::downloads(&inputs, interrupt)?;
     if downloads.is_empty() && outputs.is_empty() {
         return Err(SetupError::NoPackage(scan::nothing_found(
             &inputs, &skipped,
@@ -315,22 +326,27 @@ fn load_trust(g: &GlobalArgs) -> Result<TrustStore, TrustError> {
 }
 
 /// The media asked for: each must exist (a folder or a file; what it holds is judged when it
-/// is read), no path twice, no culture twice.
+/// is read), no path twice, no culture twice, none overlapping `output` (OUT inside the media
+/// would be copied into itself, level after level; media inside OUT replaced).
 fn media_sources(
     media: Option<PathBuf>,
     packs: Vec<(Lang, PathBuf)>,
+    output: &std::path::Path,
+    unconfirmed_ok: bool,
 ) -> Result<Vec<MediaSource>, MediaError> {
     let mut out: Vec<MediaSource> = media
         .into_iter()
         .map(|path| MediaSource {
             kind: MediaKind::Product,
             path,
+            unconfirmed_ok,
         })
         .collect();
     for (culture, path) in packs {
         out.push(MediaSource {
             kind: MediaKind::LanguagePack(culture),
             path,
+            unconfirmed_ok,
         });
     }
     for (i, m) in out.iter().enumerate() {
@@ -349,11 +365,19 @@ fn media_sources(
                 path: m.path.clone(),
             });
         }
+        let at_output = || MediaError::AtOutput {
+            path: m.path.clone(),
+            output: output.to_path_buf(),
+        };
+        crate::extract::staging::ensure_outside(output, &[m.path.as_path()])
+            .map_err(|_| at_output())?;
+        crate::extract::staging::ensure_not_input(output, &[m.path.as_path()])
+            .map_err(|_| at_output())?;
     }
     Ok(out)
 }
 
-fn build(a: BuildArgs, g: &GlobalArgs) -> Result<BuildRequest, SetupError> {
+fn build(a: BuildArgs, g: &GlobalArgs, interrupt: &AtomicBool) -> Result<BuildRequest, SetupError> {
     let catalogs = Catalogs::load(&g.catalogs)?;
     let catalog = known_product(&catalogs, &a.product)?;
     // The farm file is read and checked before any input is read.
@@ -361,7 +385,7 @@ fn build(a: BuildArgs, g: &GlobalArgs) -> Result<BuildRequest, SetupError> {
         Some(path) => {
             let farm = farm::read(path)?;
             farm::product(&farm, Some(&a.product), catalogs.as_slice())?;
-            farm::check(&farm, catalog, &a.roles, catalogs.as_slice())?;
+            farm::check(&farm, catalog, &a.roles, catalogs.as_slice(), interrupt)?;
             Some(farm)
         }
         None => None,
@@ -371,7 +395,7 @@ fn build(a: BuildArgs, g: &GlobalArgs) -> Result<BuildRequest, SetupError> {
         languages: a.langs,
         ..plan::Request::default()
     };
-    let media = media_sources(a.media, a.language_packs)?;
+    let media = media_sources(a.media, a.language_packs, &a.output, a.media_unconfirmed)?;
     if !catalog.language_packs
         && let Some(lp) = media
             .iter()
@@ -387,7 +411,7 @@ fn build(a: BuildArgs, g: &GlobalArgs) -> Result<BuildRequest, SetupError> {
     plan::roles(catalog, &plan)?;
     let sums = verify::read_sums(&a.sums)?;
     let trust = load_trust(g)?;
-    let (inputs, skipped) = scan::downloads(&a.paths)?;
+    let (inputs, skipped) = scan::downloads(&a.paths, interrupt)?;
     if inputs.is_empty() {
         return Err(SetupError::NoPackage(scan::nothing_found(
             &a.paths, &skipped,
@@ -437,11 +461,13 @@ fn farm_check(
     path: &std::path::Path,
     product: Option<&str>,
     catalogs: &Catalogs,
+    interrupt: &AtomicBool,
 ) -> Result<FarmChecked, FarmErrors> {
     let farm = farm::read(path)?;
     let catalog = farm::product(&farm, product, catalogs.as_slice())?;
-    farm::check(&farm, catalog, &[], catalogs.as_slice())?;
-    let order = farm::order::order(&farm, catalog).map_err(|e| FarmErrors(vec![e]))?;
+    farm::check(&farm, catalog, &[], catalogs.as_slice(), interrupt)?;
+    let order =
+        farm::order::order_until(&farm, catalog, interrupt).map_err(|e| FarmErrors(vec![e]))?;
     Ok(FarmChecked {
         product: catalog.id.clone(),
         farm,

@@ -136,6 +136,11 @@ pub enum FindingKind {
     },
     /// `verify OUT`: a file the install manifest does not list.
     OutputExtra { file: String },
+    /// `verify OUT`: something that is neither a regular file nor a folder (a symbolic link,
+    /// a FIFO, a device; in a bundle, a link entry): never followed, never read.
+    OutputNotRegular { file: String, kind: &'static str },
+    /// `verify BUNDLE`: a name twice in the bundle, with different bytes.
+    OutputDuplicate { file: String, first: String },
     /// `verify OUT`: `SHA256SUMS` and the install manifest disagree about a file.
     SumsMismatch { file: String, problem: String },
     /// The Authenticode signature does not verify: the file or its signature was altered.
@@ -238,6 +243,8 @@ impl FindingKind {
             FindingKind::OutputMissing { .. } => "output-missing",
             FindingKind::OutputModified { .. } => "output-modified",
             FindingKind::OutputExtra { .. } => "output-extra",
+            FindingKind::OutputNotRegular { .. } => "output-not-regular",
+            FindingKind::OutputDuplicate { .. } => "output-duplicate",
             FindingKind::SumsMismatch { .. } => "sums-mismatch",
             FindingKind::SignatureInvalid { .. } => "signature-invalid",
             FindingKind::SignatureAbsent { .. } => "signature-absent",
@@ -277,6 +284,8 @@ impl FindingKind {
             | FindingKind::UnsafeFileName { .. }
             | FindingKind::OutputModified { .. }
             | FindingKind::OutputExtra { .. }
+            | FindingKind::OutputNotRegular { .. }
+            | FindingKind::OutputDuplicate { .. }
             | FindingKind::SumsMismatch { .. } => Severity::Error,
             FindingKind::SignatureInvalid { .. } => Severity::Error,
             FindingKind::SignatureAbsent { required }
@@ -554,6 +563,14 @@ impl fmt::Display for FindingKind {
             FindingKind::SumsMismatch { file, problem } => write!(
                 f,
                 "{SUMS}: {file} {problem}; {SUMS} or the manifest was edited: rebuild the source"
+            ),
+            FindingKind::OutputNotRegular { file, kind } => write!(
+                f,
+                "{file} is a {kind}, not a file or folder slipway writes (never followed nor read); remove it or rebuild"
+            ),
+            FindingKind::OutputDuplicate { file, first } => write!(
+                f,
+                "{file} is in the bundle twice ({first} first) with different bytes; rebuild the bundle"
             ),
             FindingKind::OutputExtra { file } => write!(
                 f,

@@ -42,3 +42,8 @@ pub mod safe_path;
 pub(crate) mod scan;
 pub(crate) mod ui;
 pub(crate) mod verify;
+
+/// Tests only: the hook the media stage calls between listing a media folder and copying
+/// each file (regression tests swap the file in that window). Never set by slipway itself.
+#[doc(hidden)]
+pub use media::set_copy_hook as media_copy_hook;

@@ -5,7 +5,7 @@
 //! timestamps unless asked for, fixed zip entry times.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fs::{self, File};
+use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
@@ -284,9 +284,12 @@ pub fn write_bundle(out: &Path, bundle: &Path) -> io::Result<()> {
             .last_modified_time(zip::DateTime::default())
             .unix_permissions(0o644)
             .large_file(true);
-        for (rel, path) in files_below(out)? {
+        for (rel, path, listed) in files_below(out)? {
             zip.start_file(rel, opts).map_err(io::Error::other)?;
-            io::copy(&mut File::open(&path)?, &mut zip)?;
+            io::copy(
+                &mut crate::formats::open::open_regular(&path, Some(&listed))?,
+                &mut zip,
+            )?;
         }
         zip.finish().map_err(io::Error::other)?.flush()?;
     }

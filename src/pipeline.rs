@@ -2,7 +2,7 @@
 //! [`crate::config`]) → extract and identify (one walk) → classify → verify → plan → assemble →
 //! manifest — with nothing printed: [`crate::app`] hands the results to `ui`.
 
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::assemble::{self, Stage};
 use crate::catalog::model::Catalog;
@@ -54,11 +54,12 @@ pub fn verify<'c>(
     interrupt: &'static AtomicBool,
 ) -> Result<Verified<'c>, OutputError> {
     let mut outputs = Vec::new();
+    let stop = || interrupt.load(Ordering::Relaxed);
     for out in &req.outputs {
         outputs.push(if out.is_dir() {
-            verify::output::check_folder(out)?
+            verify::output::check_folder(out, &stop)?
         } else {
-            verify::output::check_bundle(out)?
+            verify::output::check_bundle(out, &stop)?
         });
     }
     if req.downloads.is_empty() {
@@ -202,8 +203,18 @@ pub fn build<'r>(
         req.force,
         req.dry_run,
     )?;
+    // Ctrl-C is looked at between the phases too (the walk looks at it all the time): a run
+    // interrupted after the reading ends before anything is committed.
+    let stop = || -> Result<(), BuildError> {
+        if interrupt.load(Ordering::Relaxed) {
+            return Err(Error::Interrupted.into());
+        }
+        Ok(())
+    };
     let (staged, inspection) = read(req, &stage, progress, interrupt)?;
+    stop()?;
     let (mut built, settled) = judge(req, staged, inspection)?;
+    stop()?;
     if !built.inspection.failed.is_empty() {
         return Ok(built);
     }
@@ -216,6 +227,7 @@ pub fn build<'r>(
         return Ok(built);
     }
     let plan = plan_for(req, &built, &settled)?;
+    stop()?;
     // A name the path checker refuses is an error like any other: nothing is written.
     let plan_refused = plan
         .findings
@@ -240,7 +252,8 @@ pub fn build<'r>(
     } else if req.dry_run {
         Outcome::DryRun
     } else {
-        write(req, &stage, &built, &settled, &mut doc)?;
+        write(req, &stage, &built, &settled, &mut doc, &stop)?;
+        stop()?;
         stage.commit()?;
         if let Some(bundle) = &req.bundle {
             manifest::write_bundle(&req.output, bundle).map_err(|source| BuildError::Bundle {
@@ -381,13 +394,16 @@ fn write(
     built: &Built<'_>,
     settled: &media::Settled,
     doc: &mut InstallManifest,
+    stop: &dyn Fn() -> Result<(), BuildError>,
 ) -> Result<(), BuildError> {
     let Some(plan) = &built.plan else {
         return Ok(());
     };
     assemble::place(stage, &built.inspection.items, plan)?;
     assemble::place_packages(stage, &built.inspection.items, plan)?;
+    stop()?;
     assemble::place_media(stage, plan, &built.media, &settled.handled)?;
+    stop()?;
     let written = |source| Error::Write {
         path: stage.root().to_path_buf(),
         source,
@@ -405,6 +421,7 @@ fn write(
         },
     )
     .map_err(written)?;
+    stop()?;
     manifest::write(stage.root(), doc).map_err(written)?;
     Ok(())
 }

@@ -5,7 +5,9 @@
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
+use crate::formats::open;
 use crate::formats::{Format, read_head, sniff};
 use crate::names::{NameKind, classify_name};
 
@@ -20,46 +22,33 @@ pub enum ScanError {
         #[source]
         source: io::Error,
     },
+    /// Ctrl-C (or SIGTERM) while the folders were listed.
+    #[error("interrupted")]
+    Interrupted,
 }
 
 impl crate::error::Diagnostic for ScanError {
     fn code(&self) -> &'static str {
         match self {
             ScanError::Read { .. } => "read-error",
+            ScanError::Interrupted => "interrupted",
         }
     }
-}
 
-/// What kind of file system object `meta` is, when it is not a file or folder.
-pub fn special_kind(meta: &fs::Metadata) -> Option<&'static str> {
-    let t = meta.file_type();
-    if t.is_file() || t.is_dir() {
-        return None;
+    fn is_interrupt(&self) -> bool {
+        matches!(self, ScanError::Interrupted)
     }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::FileTypeExt;
-        if t.is_fifo() {
-            return Some("FIFO (named pipe)");
-        }
-        if t.is_char_device() {
-            return Some("character device");
-        }
-        if t.is_block_device() {
-            return Some("block device");
-        }
-        if t.is_socket() {
-            return Some("socket");
-        }
-    }
-    Some("special file")
 }
 
 /// The downloads among `inputs`: files as given (one that cannot be read is reported when it
 /// is walked, and the others are still checked), folders replaced by the packages in them
 /// (sorted by name; a file is taken when its bytes are a known format or its name is a
-/// package's). Returns the files and the skipped ones.
-pub fn downloads(inputs: &[PathBuf]) -> Result<(Vec<PathBuf>, Vec<PathBuf>), ScanError> {
+/// package's). Returns the files and the skipped ones. A link in a folder is not followed
+/// and not taken (nor is a FIFO or device); `interrupt` (Ctrl-C) ends the listing.
+pub fn downloads(
+    inputs: &[PathBuf],
+    interrupt: &AtomicBool,
+) -> Result<(Vec<PathBuf>, Vec<PathBuf>), ScanError> {
     let mut out = Vec::new();
     let mut skipped = Vec::new();
     for input in inputs {
@@ -73,20 +62,32 @@ pub fn downloads(inputs: &[PathBuf]) -> Result<(Vec<PathBuf>, Vec<PathBuf>), Sca
         };
         let mut found = Vec::new();
         for entry in fs::read_dir(input).map_err(read_err)? {
-            let path = entry.map_err(read_err)?.path();
-            // Only regular files: a FIFO or device in a download folder is not a download.
-            if fs::metadata(&path).is_ok_and(|m| m.is_file()) {
-                found.push(path);
+            if interrupt.load(Ordering::Relaxed) {
+                return Err(ScanError::Interrupted);
+            }
+            let entry = entry.map_err(read_err)?;
+            // Only regular files, looked at without following a link: a link, FIFO or
+            // device in a download folder is not a download.
+            if let Ok(meta) = fs::symlink_metadata(entry.path())
+                && meta.is_file()
+            {
+                found.push((entry.path(), open::Listed::of(&meta)));
             }
         }
-        found.sort();
-        for path in found {
+        found.sort_by(|a, b| a.0.cmp(&b.0));
+        for (path, listed) in found {
+            if interrupt.load(Ordering::Relaxed) {
+                return Err(ScanError::Interrupted);
+            }
             let name = path
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            let head = fs::File::open(&path)
-                .and_then(|mut f| read_head(&mut f))
+            // A file that changed into something else since the listing is looked at as
+            // nothing here; the walk refuses it when it opens it.
+            let head = open::open_regular(&path, Some(&listed))
+                .ok()
+                .and_then(|mut f| read_head(&mut f).ok())
                 .unwrap_or_default();
             if sniff(&head) != Format::Unknown || classify_name(&name).kind != NameKind::Other {
                 out.push(path);
@@ -136,11 +137,8 @@ const MAX_BUNDLE_ENTRIES: u64 = 100_000;
 
 /// Whether `path` is a zip holding an install manifest at its root (a bundle).
 pub fn is_bundle(path: &Path) -> bool {
-    // Looked at before it is opened: opening a FIFO blocks.
-    if !fs::metadata(path).is_ok_and(|m| m.is_file()) {
-        return false;
-    }
-    let Ok(mut f) = fs::File::open(path) else {
+    // Never through a link, never a FIFO (opening one to read blocks).
+    let Ok(mut f) = open::open_regular(path, None) else {
         return false;
     };
     // A bundle holds a few thousand files; a zip that declares more is not read whole just
@@ -149,7 +147,8 @@ pub fn is_bundle(path: &Path) -> bool {
     if declared.is_none_or(|n| n > MAX_BUNDLE_ENTRIES) {
         return false;
     }
-    zip::ZipArchive::new(f).is_ok_and(|z| z.index_for_name(MANIFEST).is_some())
+    crate::formats::zip::Archive::list(Box::new(f))
+        .is_ok_and(|entries| entries.iter().any(|e| e.name == MANIFEST))
 }
 
 #[cfg(test)]
@@ -166,21 +165,13 @@ mod tests {
         )
         .unwrap();
         fs::write(dir.path().join("readme.txt"), b"hello").unwrap();
-        let (found, skipped) = downloads(&[dir.path().to_path_buf()]).unwrap();
+        let (found, skipped) =
+            downloads(&[dir.path().to_path_buf()], &AtomicBool::new(false)).unwrap();
         let names: Vec<_> = found
             .iter()
             .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
             .collect();
         assert_eq!(names, ["b.cab", "wss-kb975002-fullfile-x86-glb.exe"]);
         assert_eq!(skipped.len(), 1);
-    }
-
-    #[cfg(unix)]
-    #[test]
-    fn devices_are_told_from_files() {
-        let meta = fs::metadata("/dev/null").unwrap();
-        assert_eq!(special_kind(&meta), Some("character device"));
-        let dir = tempfile::tempdir().unwrap();
-        assert_eq!(special_kind(&fs::metadata(dir.path()).unwrap()), None);
     }
 }

@@ -25,6 +25,21 @@ pub fn md(s: &str) -> String {
     out
 }
 
+/// Markdown text that is also never a link: [`md`], and the characters that start GitHub's
+/// extended autolinks (`www.`, `http:`/`https:`, `name@host`) backslash-escaped, so that a
+/// farm or server name such as `https://evil.example` or `www.evil.example` (a valid DNS
+/// name) stays text. A backslash before ASCII punctuation is that character (CommonMark 2.4).
+pub fn markdown_text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in md(s).chars() {
+        if matches!(c, '.' | ':' | '@') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// An inline code span holding `s` literally (fenced by more backticks than it contains; a
 /// pipe escaped so that a table cell holds).
 pub fn code(s: &str) -> String {
@@ -49,7 +64,7 @@ pub fn runbook(rollout: &Rollout, catalog: &Catalog) -> String {
     let _ = writeln!(
         s,
         "# Rollout runbook: {} ({})\n",
-        md(farm),
+        markdown_text(farm),
         md(&catalog.title)
     );
     s.push_str(
@@ -90,21 +105,21 @@ pub fn runbook(rollout: &Rollout, catalog: &Catalog) -> String {
         let cluster = match (&sv.cluster, &sv.scr_target_of) {
             (Some(c), _) => format!(
                 "{} ({})",
-                md(c),
+                markdown_text(c),
                 if sv.active {
                     "active node"
                 } else {
                     "passive node"
                 }
             ),
-            (None, Some(src)) => format!("SCR target of {}", md(src)),
+            (None, Some(src)) => format!("SCR target of {}", markdown_text(src)),
             (None, None) => "-".to_owned(),
         };
         let _ = writeln!(
             s,
             "| {} | {} | {} | {} | {} | {} |",
             i + 1,
-            md(&sv.name),
+            markdown_text(&sv.name),
             md(&sv.role),
             cluster,
             md(sv.language.as_deref().unwrap_or("-")),
@@ -130,7 +145,7 @@ pub fn runbook(rollout: &Rollout, catalog: &Catalog) -> String {
             let _ = writeln!(
                 s,
                 "\n**{}** ({}): {}\n",
-                md(&step.server),
+                markdown_text(&step.server),
                 md(&step.role),
                 code(&format!(
                     "powershell.exe -ExecutionPolicy Bypass -File .\\scripts\\{}.ps1",
@@ -159,7 +174,7 @@ pub fn runbook(rollout: &Rollout, catalog: &Catalog) -> String {
                         .sequence
                         .get((*w as usize).saturating_sub(1))
                         .map_or("", |o| o.server.as_str());
-                    format!("step {w} ({})", md(server))
+                    format!("step {w} ({})", markdown_text(server))
                 })
                 .collect();
             waits.extend(
@@ -222,7 +237,7 @@ pub fn runbook(rollout: &Rollout, catalog: &Catalog) -> String {
                 s,
                 "| {} | {} | {} |",
                 d.step,
-                md(&d.server),
+                markdown_text(&d.server),
                 md(d.downtime.as_deref().unwrap_or(""))
             );
         }
@@ -256,5 +271,34 @@ mod tests {
         assert_eq!(md("[x](javascript:y)"), "\\[x\\](javascript:y)");
         assert_eq!(code("msiexec /update a.msp"), "` msiexec /update a.msp `");
         assert_eq!(code("a`b``c|d"), "``` a`b``c\\|d ```");
+    }
+
+    /// Issue 19, point 7: a farm or server name that is a URL, a `www.` host or an address
+    /// became a clickable link in RUNBOOK.md (GitHub's extended autolinks need no `<>`).
+    #[test]
+    fn regression_names_that_look_like_links_stay_text() {
+        assert_eq!(
+            markdown_text("https://evil.example/x"),
+            "https\\://evil\\.example/x"
+        );
+        assert_eq!(markdown_text("www.evil.example"), "www\\.evil\\.example");
+        assert_eq!(
+            markdown_text("admin@evil.example"),
+            "admin\\@evil\\.example"
+        );
+        assert_eq!(
+            markdown_text("[x](http://y) <b>"),
+            "\\[x\\](http\\://y) \\<b\\>"
+        );
+        assert_eq!(markdown_text("SPWFE01"), "SPWFE01");
+        // Every autolink trigger is escaped wherever it appears.
+        for name in ["http://a", "www.a.b", "a@b.c", "x.www.y", "ftp://h"] {
+            let text = markdown_text(name);
+            for (i, c) in text.char_indices() {
+                if matches!(c, '.' | ':' | '@') {
+                    assert_eq!(&text[i - 1..i], "\\", "{name}: {text}");
+                }
+            }
+        }
     }
 }

@@ -30,10 +30,15 @@ pub enum Error {
         #[source]
         source: io::Error,
     },
-    /// An input that is not a regular file (a FIFO, device or socket): reading it could block
-    /// forever or never end, so it is refused before it is opened.
+    /// An input that is not a regular file (a link, FIFO, device, socket or folder): reading
+    /// it could block forever, never end or read what lies elsewhere, so it is refused
+    /// without being read.
     #[error("{origin}: is a {kind}, not a regular file; give the downloaded file itself")]
     NotAFile { origin: Origin, kind: &'static str },
+    /// A file that is no longer the one that was listed (swapped for another file, a link or
+    /// a FIFO between the listing and the reading): refused, nothing of it read.
+    #[error("{origin}: changed since it was listed ({what}); nothing was read from it")]
+    Changed { origin: Origin, what: String },
     /// Writing below the output directory failed.
     #[error("{}: cannot write", path.display())]
     Write {
@@ -124,6 +129,25 @@ impl Error {
         }
     }
 
+    /// Why the file at `origin` was not opened ([`crate::formats::open::open_regular`]).
+    pub fn opening(origin: &Origin, err: crate::formats::open::OpenError) -> Error {
+        use crate::formats::open::OpenError;
+        match err {
+            OpenError::Io(source) => Error::Read {
+                origin: origin.clone(),
+                source,
+            },
+            OpenError::NotRegular { kind } => Error::NotAFile {
+                origin: origin.clone(),
+                kind,
+            },
+            OpenError::Changed { what } => Error::Changed {
+                origin: origin.clone(),
+                what,
+            },
+        }
+    }
+
     /// A read error at `origin`, unwrapping a format error that travelled inside it.
     pub fn reading(origin: &Origin, err: io::Error) -> Error {
         Error::from_read(ReadError::reading(origin, err), || Error::Interrupted)
@@ -137,6 +161,7 @@ impl crate::error::Diagnostic for Error {
             Error::Format { .. } => "format-error",
             Error::Read { .. } => "read-error",
             Error::NotAFile { .. } => "not-a-file",
+            Error::Changed { .. } => "changed",
             Error::Write { .. } => "write-error",
             Error::UnsafeName { .. } => "unsafe-name",
             Error::Collision { .. } => "name-collision",
@@ -158,6 +183,7 @@ impl crate::error::Diagnostic for Error {
             Error::Format { origin, .. }
             | Error::Read { origin, .. }
             | Error::NotAFile { origin, .. }
+            | Error::Changed { origin, .. }
             | Error::UnsafeName { origin, .. }
             | Error::Collision { origin, .. }
             | Error::Budget { origin, .. }
@@ -195,6 +221,7 @@ impl Error {
             Error::Read { .. } => true,
             Error::Write { .. }
             | Error::NotAFile { .. }
+            | Error::Changed { .. }
             | Error::UnsafeName { .. }
             | Error::Collision { .. }
             | Error::Budget { .. }

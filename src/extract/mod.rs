@@ -21,7 +21,6 @@ pub use error::Error;
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
@@ -294,27 +293,20 @@ fn input_folders(inputs: &[PathBuf]) -> Result<Vec<Option<SafePath>>, Error> {
     Ok(folders)
 }
 
-/// Opens an input and reads its first bytes for sniffing.
-pub fn open_input(path: &Path, origin: &Origin) -> Result<(File, Vec<u8>), Error> {
+/// Opens an input and reads its first bytes for sniffing: a regular file, never through a
+/// link and never a FIFO or device ([`crate::formats::open::open_regular`], race-free).
+/// Returns what was opened too: every later opening must find that same file.
+pub fn open_input(
+    path: &Path,
+    origin: &Origin,
+) -> Result<(File, Vec<u8>, crate::formats::open::Listed), Error> {
     let read_err = |source| Error::Read {
         origin: origin.clone(),
         source,
     };
-    // Looked at before it is opened: opening a FIFO with no writer blocks forever.
-    let meta = std::fs::metadata(path).map_err(read_err)?;
-    if meta.is_dir() {
-        return Err(read_err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            "is a directory",
-        )));
-    }
-    if let Some(kind) = crate::scan::special_kind(&meta) {
-        return Err(Error::NotAFile {
-            origin: origin.clone(),
-            kind,
-        });
-    }
-    let mut file = File::open(path).map_err(read_err)?;
+    let mut file =
+        crate::formats::open::open_regular(path, None).map_err(|e| Error::opening(origin, e))?;
+    let listed = crate::formats::open::Listed::of(&file.metadata().map_err(read_err)?);
     let head = read_head(&mut file).map_err(read_err)?;
-    Ok((file, head))
+    Ok((file, head, listed))
 }

@@ -228,9 +228,7 @@ impl<'a> Walker<'a> {
         base: Option<SafePath>,
         visitor: &mut dyn Visitor,
     ) -> Result<Digests, Error> {
-        // Hashed by the readers that parse it: one pass for what they read in order.
-        let hashed = HashedFile::new(path, self.meter.interrupt);
-        self.walk_input(path, base, visitor, &hashed)?;
+        let hashed = self.walk_input(path, base, visitor, true)?;
         let digests = hashed.finish();
         self.meter.check_interrupt()?;
         digests.map_err(|e| Error::reading(&Origin::input(path), e))
@@ -244,8 +242,7 @@ impl<'a> Walker<'a> {
         base: Option<SafePath>,
         visitor: &mut dyn Visitor,
     ) -> Result<(), Error> {
-        let plain = HashedFile::unhashed(path, self.meter.interrupt);
-        self.walk_input(path, base, visitor, &plain)?;
+        self.walk_input(path, base, visitor, false)?;
         self.meter.check_interrupt()
     }
 
@@ -254,15 +251,21 @@ impl<'a> Walker<'a> {
         path: &Path,
         base: Option<SafePath>,
         visitor: &mut dyn Visitor,
-        hashed: &HashedFile,
-    ) -> Result<(), Error> {
+        hash: bool,
+    ) -> Result<HashedFile, Error> {
         self.meter.check_interrupt()?;
         self.meter.progress.input(path);
         let origin = Origin::input(path);
-        let (file, head) = open_input(path, &origin)?;
-        let len = file.metadata().map_or(0, |m| m.len());
+        let (file, head, listed) = open_input(path, &origin)?;
         drop(file);
-        self.meter.spent.add_input(len);
+        self.meter.spent.add_input(listed.len);
+        // Hashed (when asked) by the readers that parse it: one pass for what they read in
+        // order.
+        let hashed = if hash {
+            HashedFile::new(path, listed, self.meter.interrupt)
+        } else {
+            HashedFile::unhashed(path, listed, self.meter.interrupt)
+        };
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -277,12 +280,12 @@ impl<'a> Walker<'a> {
             digests: None,
             stored: Some(path),
         };
-        if visitor.node(&node, hashed) {
+        if visitor.node(&node, &hashed) {
             self.meter.check_interrupt()?;
             let mut volumes = DirVolumes::beside(path);
-            self.open(&node, hashed, &mut volumes, base, visitor)?;
+            self.open(&node, &hashed, &mut volumes, base, visitor)?;
         }
-        Ok(())
+        Ok(hashed)
     }
 
     /// Opens a node as a container and walks its members (`base`: their folder in the

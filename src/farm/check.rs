@@ -1,7 +1,8 @@
 //! The farm file against the product's catalog: names, roles, languages, clusters, SCR
 //! targets and whether a rollout order exists — every mistake with its line.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::catalog::model::Pool;
 
@@ -78,14 +79,26 @@ pub fn product<'c>(
         })
 }
 
+/// Servers checked between two looks at the interrupt flag.
+const INTERRUPT_EVERY: usize = 1024;
+
 /// Every mistake of `farm` for `catalog` (`built`: the `--role`s of the build, empty for
 /// every role; `others`: every catalog, to say which product a stray role belongs to).
+/// O(n log n) in the servers; `interrupt` (Ctrl-C) ends it with an `interrupted` error.
 pub fn check(
     farm: &Farm,
     catalog: &Catalog,
     built: &[String],
     others: &[Catalog],
+    interrupt: &AtomicBool,
 ) -> Result<(), FarmErrors> {
+    let interrupted = || {
+        FarmErrors(vec![FarmError::new(
+            &farm.path,
+            0,
+            FarmErrorKind::Interrupted,
+        )])
+    };
     let mut out = Vec::new();
     let mut push = |line, kind| out.push(FarmError::new(&farm.path, line, kind));
     if farm.servers.is_empty() {
@@ -100,8 +113,18 @@ pub fn check(
         );
     }
     let rules = catalog.rollout.as_ref().and_then(|r| r.cluster.as_ref());
-    let mut names: BTreeMap<String, &str> = BTreeMap::new();
-    for s in &farm.servers {
+    let mut names: HashSet<String> = HashSet::new();
+    let roles: HashSet<&str> = catalog.roles.iter().map(|r| r.id.as_str()).collect();
+    // The described pools, without case: one look-up per server, not a scan of every pool.
+    let pool_names: HashSet<String> = farm
+        .pools
+        .iter()
+        .map(|d| d.name.value.to_ascii_lowercase())
+        .collect();
+    for (n, s) in farm.servers.iter().enumerate() {
+        if n % INTERRUPT_EVERY == 0 && interrupt.load(Ordering::Relaxed) {
+            return Err(interrupted());
+        }
         let name = &s.name.value;
         if let Some(reason) = bad_name(name) {
             push(
@@ -111,14 +134,14 @@ pub fn check(
                     reason,
                 },
             );
-        } else if names.insert(name.to_ascii_lowercase(), name).is_some() {
+        } else if !names.insert(name.to_ascii_lowercase()) {
             push(
                 s.name.line,
                 FarmErrorKind::DuplicateName { name: name.clone() },
             );
         }
         let role = &s.role.value;
-        if !catalog.roles.iter().any(|r| &r.id == role) {
+        if !roles.contains(role.as_str()) {
             let other: Vec<&str> = others
                 .iter()
                 .filter(|c| c.id != catalog.id && c.roles.iter().any(|r| &r.id == role))
@@ -212,11 +235,7 @@ pub fn check(
                 },
             ),
             (Some(p), _) => {
-                if !farm
-                    .pools
-                    .iter()
-                    .any(|d| d.name.value.eq_ignore_ascii_case(&p.value))
-                {
+                if !pool_names.contains(&p.value.to_ascii_lowercase()) {
                     push(
                         p.line,
                         FarmErrorKind::UnknownPool {
@@ -261,8 +280,11 @@ pub fn check(
         }
     }
     clusters(farm, &mut push);
+    if interrupt.load(Ordering::Relaxed) {
+        return Err(interrupted());
+    }
     if out.is_empty()
-        && let Err(e) = order::order(farm, catalog)
+        && let Err(e) = order::order_until(farm, catalog, interrupt)
     {
         out.push(e);
     }
@@ -397,5 +419,32 @@ pub fn check_languages(
         Ok(())
     } else {
         Err(FarmErrors(out))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::error::Diagnostic as _;
+
+    #[test]
+    fn ctrl_c_stops_the_check() {
+        let catalog: Catalog = serde_json::from_value(serde_json::json!({
+            "schema_version": 1, "id": "p", "title": "P",
+            "components": [{"id": "c", "title": "C", "families": ["f"]}],
+            "roles": [{"id": "web", "title": "Web", "rollout_rank": 1}],
+            "releases": [], "rollout": {"phases": []}
+        }))
+        .unwrap();
+        let farm = super::super::parse(
+            "[[server]]\nname = \"A\"\nrole = \"web\"\n",
+            Path::new("f.toml"),
+        )
+        .unwrap();
+        assert!(check(&farm, &catalog, &[], &[], &AtomicBool::new(false)).is_ok());
+        let e = check(&farm, &catalog, &[], &[], &AtomicBool::new(true)).unwrap_err();
+        assert!(e.is_interrupt(), "{e}");
     }
 }

@@ -193,6 +193,9 @@ pub enum FarmErrorKind {
     UnknownPool { pool: String },
     #[error("pool {pool:?} is described twice (names are compared without case)")]
     DuplicatePool { pool: String },
+    /// Ctrl-C (or SIGTERM) while the file was checked or ordered.
+    #[error("interrupted")]
+    Interrupted,
 }
 
 impl FarmErrorKind {
@@ -226,6 +229,7 @@ impl FarmErrorKind {
             FarmErrorKind::PoolMissing { .. } => "farm-pool-missing",
             FarmErrorKind::UnknownPool { .. } => "farm-unknown-pool",
             FarmErrorKind::DuplicatePool { .. } => "farm-duplicate-pool",
+            FarmErrorKind::Interrupted => "interrupted",
         }
     }
 }
@@ -244,6 +248,10 @@ impl crate::error::Diagnostic for FarmError {
     fn code(&self) -> &'static str {
         self.kind.code()
     }
+
+    fn is_interrupt(&self) -> bool {
+        matches!(*self.kind, FarmErrorKind::Interrupted)
+    }
 }
 
 /// Every mistake of a farm file, in line order (never empty).
@@ -254,6 +262,10 @@ impl crate::error::Diagnostic for FarmErrors {
     /// The first mistake's code.
     fn code(&self) -> &'static str {
         self.0.first().map_or("farm-syntax", |e| e.kind.code())
+    }
+
+    fn is_interrupt(&self) -> bool {
+        self.0.iter().any(crate::error::Diagnostic::is_interrupt)
     }
 }
 
@@ -311,11 +323,32 @@ struct RawServer {
 
 /// The line (from 1) of byte offset `at` in `text`.
 fn line_of(text: &str, at: usize) -> usize {
-    text.as_bytes()[..at.min(text.len())]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
+    Lines::new(text).of(at)
+}
+
+/// Where the lines of a text start, for the line of any offset in O(log n): a farm file
+/// has thousands of values, and counting newlines from the start for each would be
+/// quadratic in the file's size.
+struct Lines(Vec<usize>);
+
+impl Lines {
+    fn new(text: &str) -> Lines {
+        Lines(
+            std::iter::once(0)
+                .chain(
+                    text.bytes()
+                        .enumerate()
+                        .filter(|&(_, b)| b == b'\n')
+                        .map(|(i, _)| i + 1),
+                )
+                .collect(),
+        )
+    }
+
+    /// The line (from 1) of byte offset `at`.
+    fn of(&self, at: usize) -> usize {
+        self.0.partition_point(|&start| start <= at)
+    }
 }
 
 /// Reads a farm file (at most [`MAX_FARM_BYTES`], a regular file, UTF-8).
@@ -327,14 +360,22 @@ pub fn read(path: &Path) -> Result<Farm, FarmErrors> {
             FarmErrorKind::Unreadable(msg),
         )])
     };
-    let meta = std::fs::metadata(path).map_err(|e| fail(e.to_string()))?;
-    if !meta.is_file() {
-        return Err(fail("not a regular file".to_owned()));
-    }
-    if meta.len() > MAX_FARM_BYTES {
+    // Never through a link, never a FIFO (which would block), at most the limit.
+    let file = crate::formats::open::open_regular(path, None).map_err(|e| {
+        fail(match e {
+            crate::formats::open::OpenError::Io(e) => e.to_string(),
+            refused => refused.to_string(),
+        })
+    })?;
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(
+        &mut std::io::Read::take(file, MAX_FARM_BYTES + 1),
+        &mut bytes,
+    )
+    .map_err(|e| fail(e.to_string()))?;
+    if bytes.len() as u64 > MAX_FARM_BYTES {
         return Err(fail(format!("larger than {MAX_FARM_BYTES} bytes")));
     }
-    let bytes = std::fs::read(path).map_err(|e| fail(e.to_string()))?;
     let text = String::from_utf8(bytes).map_err(|e| {
         let line = line_of(
             &String::from_utf8_lossy(&e.as_bytes()[..e.utf8_error().valid_up_to()]),
@@ -361,15 +402,16 @@ pub fn parse(text: &str, path: &Path) -> Result<Farm, FarmErrors> {
             FarmErrorKind::Syntax(message),
         )])
     })?;
+    let lines = Lines::new(text);
     let loc = |s: Spanned<String>| Located {
-        line: line_of(text, s.span().start),
+        line: lines.of(s.span().start),
         value: s.into_inner(),
     };
     let servers = raw
         .server
         .into_iter()
         .map(|s| {
-            let line = line_of(text, s.span().start);
+            let line = lines.of(s.span().start);
             let s = s.into_inner();
             Server {
                 line,
@@ -378,7 +420,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Farm, FarmErrors> {
                 language: s.language.map(loc),
                 cluster: s.cluster.map(loc),
                 active: s.active.map(|a| Located {
-                    line: line_of(text, a.span().start),
+                    line: lines.of(a.span().start),
                     value: *a.get_ref(),
                 }),
                 scr_target_of: s.scr_target_of.map(loc),

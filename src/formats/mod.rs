@@ -10,6 +10,7 @@ pub mod bytes;
 pub mod cab;
 pub mod disc;
 pub mod msi;
+pub mod open;
 pub mod payload;
 pub mod pe;
 pub mod window;
@@ -96,20 +97,13 @@ impl Format {
 }
 
 /// Reads a small file the user names (a catalog, a trust anchor, a checksum file): only a
-/// regular file (a FIFO would block, a device never end), and at most `max` bytes (a larger
-/// one is an `InvalidData` error, not read further).
+/// regular file, never through a link ([`open::open_regular`]: a FIFO would block, a device
+/// never end), and at most `max` bytes (a larger one is an `InvalidData` error, not read
+/// further).
 pub fn read_small(path: &std::path::Path, max: u64) -> io::Result<Vec<u8>> {
-    let meta = std::fs::metadata(path)?;
-    if !meta.is_file() {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            "not a regular file (a folder, FIFO, device or socket)",
-        ));
-    }
+    let file = open::open_regular(path, None)?;
     let mut bytes = Vec::new();
-    std::fs::File::open(path)?
-        .take(max.saturating_add(1))
-        .read_to_end(&mut bytes)?;
+    file.take(max.saturating_add(1)).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > max {
         return Err(io::Error::new(
             io::ErrorKind::InvalidData,

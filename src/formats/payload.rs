@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use sha1::Digest as _;
 
 use crate::formats::cab::{self, NoVolumes, Volume, VolumeResolver};
+use crate::formats::open::{self, Listed};
 use crate::formats::pe::{self, PeError};
 use crate::formats::window::Window;
 use crate::formats::{EntrySink, Format, FormatError, ReadError, ReadSeek, burn, disc, msi, zip};
@@ -73,6 +74,9 @@ impl HashState {
 /// that extracts it. [`HashedFile::finish`] reads and hashes only what no reader reached.
 pub struct HashedFile {
     path: PathBuf,
+    /// The file as first opened: every later opening must find the same one (a file swapped
+    /// for a link, a FIFO or another file while it is read is refused).
+    listed: Listed,
     /// `None`: nothing is hashed (a command that reports no digest of its inputs).
     state: Option<Arc<Mutex<HashState>>>,
     /// The run's Ctrl-C / SIGTERM flag: once set, every read fails, so the longest passes over
@@ -97,10 +101,12 @@ impl std::fmt::Debug for HashedFile {
 }
 
 impl HashedFile {
-    /// `interrupt`: the run's Ctrl-C flag (process-wide, like the signal that sets it).
-    pub fn new(path: &Path, interrupt: &'static AtomicBool) -> HashedFile {
+    /// `listed`: the file as first opened ([`open::open_regular`]); `interrupt`: the run's
+    /// Ctrl-C flag (process-wide, like the signal that sets it).
+    pub fn new(path: &Path, listed: Listed, interrupt: &'static AtomicBool) -> HashedFile {
         HashedFile {
             interrupt,
+            listed,
             path: path.to_path_buf(),
             state: Some(Arc::new(Mutex::new(HashState {
                 upto: 0,
@@ -112,9 +118,10 @@ impl HashedFile {
 
     /// The same file read without hashing (no lock, no digest per read): for `extract`,
     /// which reports no digest of its inputs. [`finish`](Self::finish) then fails.
-    pub fn unhashed(path: &Path, interrupt: &'static AtomicBool) -> HashedFile {
+    pub fn unhashed(path: &Path, listed: Listed, interrupt: &'static AtomicBool) -> HashedFile {
         HashedFile {
             interrupt,
+            listed,
             path: path.to_path_buf(),
             state: None,
         }
@@ -126,7 +133,7 @@ impl HashedFile {
             return Err(io::Error::other("the file was read without hashing"));
         };
         let mut state = state.lock().unwrap_or_else(PoisonError::into_inner);
-        let mut f = File::open(&self.path)?;
+        let mut f = self.reopen()?;
         f.seek(SeekFrom::Start(state.upto))?;
         let mut buf = vec![0u8; 256 * 1024];
         loop {
@@ -180,10 +187,17 @@ impl Seek for HashingReader {
     }
 }
 
+impl HashedFile {
+    /// The file again, never through a link, and only if it is the one first opened.
+    fn reopen(&self) -> io::Result<File> {
+        Ok(open::open_regular(&self.path, Some(&self.listed))?)
+    }
+}
+
 impl Source for HashedFile {
     fn open(&self) -> io::Result<Box<dyn ReadSeek>> {
         Ok(Box::new(HashingReader {
-            file: File::open(&self.path)?,
+            file: self.reopen()?,
             pos: 0,
             state: self.state.clone(),
             interrupt: self.interrupt,
@@ -191,7 +205,7 @@ impl Source for HashedFile {
     }
 
     fn size(&self) -> io::Result<u64> {
-        Ok(std::fs::metadata(&self.path)?.len())
+        Ok(self.listed.len)
     }
 }
 
@@ -350,7 +364,7 @@ pub fn unpack(
 #[derive(Debug)]
 pub struct DirVolumes {
     dir: PathBuf,
-    names: Option<Vec<(String, PathBuf)>>,
+    names: Option<Vec<(String, PathBuf, Listed)>>,
 }
 
 impl DirVolumes {
@@ -377,14 +391,17 @@ impl VolumeResolver for DirVolumes {
             let mut names = Vec::new();
             for entry in std::fs::read_dir(dir)? {
                 let entry = entry?;
-                if entry.file_type()?.is_file() {
+                // Not following a link (a link beside the input is not a volume).
+                let meta = std::fs::symlink_metadata(entry.path())?;
+                if meta.is_file() {
                     names.push((
                         entry.file_name().to_string_lossy().to_lowercase(),
                         entry.path(),
+                        Listed::of(&meta),
                     ));
                 }
             }
-            names.sort();
+            names.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
             self.names = Some(names);
         }
         let wanted = name.to_lowercase();
@@ -392,11 +409,11 @@ impl VolumeResolver for DirVolumes {
             .names
             .iter()
             .flatten()
-            .find(|(n, _)| *n == wanted)
-            .map(|(_, p)| p.clone());
+            .find(|(n, _, _)| *n == wanted)
+            .map(|(_, p, l)| (p.clone(), *l));
         match found {
-            Some(path) => Ok(Some(Volume {
-                reader: Box::new(File::open(&path)?),
+            Some((path, listed)) => Ok(Some(Volume {
+                reader: Box::new(open::open_regular(&path, Some(&listed))?),
                 step: OriginStep::Volume(
                     path.file_name()
                         .map(|n| n.to_string_lossy().into_owned())
@@ -423,7 +440,8 @@ mod tests {
             Sha1(sha1::Sha1::digest(&data).into()),
         );
         static NEVER: AtomicBool = AtomicBool::new(false);
-        let hashed = HashedFile::new(&path, &NEVER);
+        let listed = open::Listed::of(&std::fs::symlink_metadata(&path).unwrap());
+        let hashed = HashedFile::new(&path, listed, &NEVER);
         {
             let mut a = hashed.open().unwrap();
             let mut b = hashed.open().unwrap();

@@ -3,19 +3,24 @@
 //! copies it (or, where the filesystem clones files, in the one pass that reads it).
 //!
 //! Only directories and regular files are taken: a symbolic link, a device or a socket in
-//! setup media is refused (a link could point outside the medium).
+//! setup media is refused (a link could point outside the medium). The copy opens each file
+//! through the one opener ([`crate::formats::open::open_regular`]): never through a link,
+//! never a FIFO, and only the file the listing saw (same device, inode and size) — a file
+//! swapped for a link or a FIFO between the listing and the copy is refused, nothing of it
+//! read.
 
 use std::collections::HashMap;
 use std::fs::{self, File};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Mutex, PoisonError};
 
 use sha2::Digest as _;
 
 use crate::extract::limits::{BudgetExceeded, Limits};
 use crate::extract::{Error, Progress};
+use crate::formats::open::{Listed, open_regular};
 use crate::model::{Origin, OriginStep, Sha256};
 use crate::safe_path::SafePath;
 
@@ -40,7 +45,59 @@ struct Job {
     src: PathBuf,
     target: PathBuf,
     rel: String,
-    len: u64,
+    /// The file as listed: the copy opens only this very file.
+    listed: Listed,
+    /// Its folder, in [`Walk::dirs`].
+    dir: usize,
+}
+
+/// A folder of the medium as listed: its path, identity and parent (an index).
+struct Dir {
+    path: PathBuf,
+    listed: Listed,
+    parent: Option<usize>,
+}
+
+/// Checks that the folder `at` and every folder above it is still the one listed (not
+/// replaced by a link or another folder): a file is opened by its path, and each folder on
+/// that path must be the listed one. The medium's root is looked at through a link (it is
+/// named on the command line), every folder below it without following one.
+fn folders_unchanged(root: &Path, dirs: &[Dir], at: usize) -> Result<(), Error> {
+    let mut next = Some(at);
+    while let Some(i) = next {
+        let d = &dirs[i];
+        let meta = if d.parent.is_none() {
+            fs::metadata(&d.path)
+        } else {
+            fs::symlink_metadata(&d.path)
+        }
+        .map_err(|e| read_err(&d.path, e))?;
+        let what = if meta.is_dir() {
+            d.listed.differs(&Listed::of(&meta))
+        } else {
+            Some("no longer a folder".to_owned())
+        };
+        if let Some(what) = what {
+            let rel = d.path.strip_prefix(root).unwrap_or(&d.path);
+            return Err(Error::Changed {
+                origin: origin_of(root, &rel.to_string_lossy().replace('\\', "/")),
+                what,
+            });
+        }
+        next = d.parent;
+    }
+    Ok(())
+}
+
+/// Tests only: a function called with each file's path after the listing and before the
+/// copy opens it, so that a test can swap the file in that window. Never set otherwise.
+static COPY_HOOK: Mutex<Option<fn(&Path)>> = Mutex::new(None);
+
+/// Sets (or clears) the hook called between the listing and the copy of every media file
+/// (for the regression tests of the listing-to-copy race; see [`COPY_HOOK`]).
+#[doc(hidden)]
+pub fn set_copy_hook(hook: Option<fn(&Path)>) {
+    *COPY_HOOK.lock().unwrap_or_else(PoisonError::into_inner) = hook;
 }
 
 struct Walk<'a> {
@@ -52,6 +109,7 @@ struct Walk<'a> {
     bytes: u64,
     /// Collision keys of every path taken, with the path that took it.
     seen: HashMap<String, String>,
+    dirs: Vec<Dir>,
     jobs: Vec<Job>,
 }
 
@@ -75,10 +133,15 @@ pub(super) fn copy_tree(
         entries: 0,
         bytes: 0,
         seen: HashMap::new(),
+        dirs: vec![Dir {
+            path: root.to_path_buf(),
+            listed: Listed::of(&fs::metadata(root).map_err(|e| read_err(root, e))?),
+            parent: None,
+        }],
         jobs: Vec::new(),
     };
-    walk.dir(root, &[])?;
-    let jobs = walk.jobs;
+    walk.dir(0, &[])?;
+    let (jobs, dirs) = (walk.jobs, walk.dirs);
     let next = AtomicUsize::new(0);
     let failed = AtomicBool::new(false);
     let results: Mutex<Vec<Option<Result<Copied, Error>>>> =
@@ -93,7 +156,7 @@ pub(super) fn copy_tree(
                     if failed.load(Ordering::Relaxed) {
                         break;
                     }
-                    let r = copy_file(root, job, &mut buf, progress, interrupt);
+                    let r = copy_file(root, &dirs, job, &mut buf, progress, interrupt);
                     if r.is_err() {
                         failed.store(true, Ordering::Relaxed);
                     }
@@ -137,7 +200,10 @@ impl Walk<'_> {
         origin_of(self.root, rel)
     }
 
-    fn dir(&mut self, dir: &Path, rel: &[String]) -> Result<(), Error> {
+    /// Lists the folder `self.dirs[at]` (at `rel` below the root), and the folders below it.
+    fn dir(&mut self, at: usize, rel: &[String]) -> Result<(), Error> {
+        let dir = self.dirs[at].path.clone();
+        let dir = dir.as_path();
         if rel.len() > MAX_DEPTH {
             return Err(Error::Budget {
                 origin: self.origin(&rel.join("/")),
@@ -152,6 +218,8 @@ impl Walk<'_> {
             let name = entry.file_name().to_string_lossy().into_owned();
             names.push((name, entry.path()));
         }
+        // What was listed is this folder's (not a link's target that took its place).
+        folders_unchanged(self.root, &self.dirs, at)?;
         // Sorted: the same medium gives the same copy, whatever order the filesystem lists.
         names.sort();
         for (name, path) in names {
@@ -191,23 +259,25 @@ impl Walk<'_> {
                     path: target.clone(),
                     source,
                 })?;
-                self.dir(&path, &parts)?;
+                self.dirs.push(Dir {
+                    path,
+                    listed: Listed::of(&meta),
+                    parent: Some(at),
+                });
+                self.dir(self.dirs.len() - 1, &parts)?;
             } else if meta.is_file() {
                 self.charge(&joined, meta.len())?;
                 self.jobs.push(Job {
                     src: path,
                     target,
                     rel: joined,
-                    len: meta.len(),
+                    listed: Listed::of(&meta),
+                    dir: at,
                 });
             } else {
                 return Err(Error::NotAFile {
                     origin: self.origin(&joined),
-                    kind: if meta.file_type().is_symlink() {
-                        "symbolic link"
-                    } else {
-                        "special file"
-                    },
+                    kind: crate::formats::open::not_regular(&meta).unwrap_or("special file"),
                 });
             }
         }
@@ -241,6 +311,7 @@ impl Walk<'_> {
 /// filesystem makes one) is hashed in the pass that reads the medium.
 fn copy_file(
     root: &Path,
+    dirs: &[Dir],
     job: &Job,
     buf: &mut [u8],
     progress: &dyn Progress,
@@ -251,7 +322,16 @@ fn copy_file(
         path: target.clone(),
         source,
     };
-    let mut from = File::open(src).map_err(|e| read_err(src, e))?;
+    let hook = *COPY_HOOK.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(hook) = hook {
+        hook(src);
+    }
+    // The file itself is opened race-free (no link, no FIFO, the listed inode); the folders
+    // on its path are checked before and after, as std cannot open relative to a folder.
+    folders_unchanged(root, dirs, job.dir)?;
+    let mut from = open_regular(src, Some(&job.listed))
+        .map_err(|e| Error::opening(&origin_of(root, &job.rel), e))?;
+    folders_unchanged(root, dirs, job.dir)?;
     let to = File::create_new(target).map_err(write_err)?;
     // A clone shares the medium's blocks until one side is written: no bytes written, and
     // editing OUT cannot change the medium (unlike a hard link).
@@ -277,13 +357,10 @@ fn copy_file(
         progress.bytes(n as u64);
     }
     // A file that changed size while it was copied is not the medium that was judged.
-    if size != job.len {
-        return Err(Error::Read {
+    if size != job.listed.len {
+        return Err(Error::Changed {
             origin: origin_of(root, &job.rel),
-            source: io::Error::other(format!(
-                "changed while it was copied ({} bytes listed, {size} read)",
-                job.len
-            )),
+            what: format!("{} bytes listed, {size} read", job.listed.len),
         });
     }
     progress.entry();

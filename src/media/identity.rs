@@ -5,7 +5,8 @@
 //! The rules (a medium is never judged by its file or folder names):
 //! - edition: the first edition of the product's catalog whose `product_names` the
 //!   `ProductName` contains (case-insensitively);
-//! - another product: a `ProductName` that names an edition of another catalog, or a build
+//! - another product: a `ProductName` that names an edition of another catalog (and none of
+//!   this product), or a build
 //!   whose major and minor version is none of the product's releases' (when the catalog
 //!   records builds) — refused;
 //! - products of one major and minor version (SharePoint Server 2016, 2019, Subscription
@@ -15,8 +16,13 @@
 //!   `language_pack_files`) is not the product's — refused;
 //! - edition without a name: where the catalog gives `min_build`, an edition with no
 //!   `product_names` is recognised by the build range and the files (confirmed);
-//! - unconfirmed: neither an edition name nor a contradiction (a real `setup.exe` may carry a
-//!   suite name such as the Office system's): accepted with a warning;
+//! - unconfirmed: neither an edition name nor a contradiction, but a build of one of the
+//!   product's versions (a real `setup.exe` may carry a suite name such as the Office
+//!   system's): accepted with a warning;
+//! - nothing to go by — no version resource, or neither an edition name nor a build the
+//!   catalog can compare — or a `ProductName` that names editions of two products: refused,
+//!   unless `--media-unconfirmed` says the person checked the media (then accepted with the
+//!   warning);
 //! - build: `ProductVersion`, else the fixed product version, else `FileVersion`;
 //! - architecture: the machine of `setup.dll` when the medium has one (the setup engine),
 //!   else of `setup.exe`;
@@ -27,7 +33,7 @@ use crate::formats::pe::PeFacts;
 pub use crate::model::manifest::MediaIdentity as Identity;
 use crate::model::{Build, lcid_language};
 
-/// Why a medium is not the product's.
+/// Why a medium is not the product's, or cannot be told to be.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Mismatch {
     /// Its `ProductName` names an edition of another product.
@@ -44,6 +50,21 @@ pub enum Mismatch {
     BelowFirst { build: Build, first: Build },
     /// A file the product's media hold is not on it.
     MissingFile { file: String },
+    /// Nothing in its `setup.exe` confirms the product (overridable: `--media-unconfirmed`).
+    Unconfirmed { reason: String },
+    /// Its `ProductName` names editions of several products (overridable).
+    Ambiguous { name: String, products: String },
+}
+
+impl Mismatch {
+    /// Whether `--media-unconfirmed` lets the media be used anyway (no contradiction, only
+    /// nothing that confirms them).
+    pub fn overridable(&self) -> bool {
+        matches!(
+            self,
+            Mismatch::Unconfirmed { .. } | Mismatch::Ambiguous { .. }
+        )
+    }
 }
 
 impl std::fmt::Display for Mismatch {
@@ -71,6 +92,14 @@ impl std::fmt::Display for Mismatch {
             Mismatch::MissingFile { file } => {
                 write!(f, "no {file} on it, which the product's media hold")
             }
+            Mismatch::Unconfirmed { reason } => write!(
+                f,
+                "{reason}, so nothing confirms these are its media; check them, then give --media-unconfirmed to use them"
+            ),
+            Mismatch::Ambiguous { name, products } => write!(
+                f,
+                "setup.exe names {name:?}, which names editions of {products}; check the media, then give --media-unconfirmed to use them"
+            ),
         }
     }
 }
@@ -143,7 +172,7 @@ fn range(build: Build, product: &Catalog, catalogs: &[Catalog]) -> Result<(), Mi
 
 /// Judges a medium whose `setup.exe` (and `setup.dll`, when present) have these facts;
 /// `files` are its paths (`/`-separated), `language_pack` whether it is given as a language
-/// pack.
+/// pack; `unconfirmed_ok` (`--media-unconfirmed`) accepts media that nothing confirms.
 pub fn identify(
     exe: &PeFacts,
     dll: Option<&PeFacts>,
@@ -151,23 +180,40 @@ pub fn identify(
     language_pack: bool,
     product: &Catalog,
     catalogs: &[Catalog],
+    unconfirmed_ok: bool,
 ) -> Result<Identity, Mismatch> {
     let product_name = exe.version.as_ref().and_then(|v| v.product_name.clone());
     let build = build_of(exe);
-    let edition = product_name
+    let mut edition = product_name
         .as_deref()
         .and_then(|n| names_edition(product, n))
         .map(str::to_owned);
-    if edition.is_none()
-        && let Some(name) = &product_name
-        && let Some(other) = catalogs
+    let others: Vec<&str> = product_name.as_deref().map_or_else(Vec::new, |name| {
+        catalogs
             .iter()
-            .find(|c| c.id != product.id && names_edition(c, name).is_some())
-    {
+            .filter(|c| c.id != product.id && names_edition(c, name).is_some())
+            .map(|c| c.id.as_str())
+            .collect()
+    });
+    if let (None, Some(name), Some(other)) = (&edition, &product_name, others.first()) {
         return Err(Mismatch::OtherProduct {
-            product: other.id.clone(),
+            product: (*other).to_owned(),
             name: name.clone(),
         });
+    }
+    let refuse = |m: Mismatch| if unconfirmed_ok { Ok(()) } else { Err(m) };
+    if let (Some(_), Some(name)) = (&edition, &product_name)
+        && !others.is_empty()
+    {
+        refuse(Mismatch::Ambiguous {
+            name: name.clone(),
+            products: std::iter::once(product.id.as_str())
+                .chain(others.iter().copied())
+                .collect::<Vec<_>>()
+                .join(" and "),
+        })?;
+        // Accepted on the person's word: not confirmed by the name.
+        edition = None;
     }
     let known = versions(product);
     if let Some(b) = build
@@ -209,6 +255,29 @@ pub fn identify(
             .and_then(|m| m.editions.iter().find(|e| e.product_names.is_empty()))
             .map(|e| e.id.clone())
     });
+    // No edition named: only a build of one of the product's versions says anything.
+    let build_agrees = build.is_some_and(|b| known.contains(&(b.0[0], b.0[1])));
+    if edition.is_none() && !build_agrees && others.is_empty() {
+        let reason = if exe.version.is_none() {
+            "setup.exe has no version resource".to_owned()
+        } else if known.is_empty() {
+            format!(
+                "setup.exe names {} and the {} catalog records no builds to compare",
+                product_name
+                    .as_deref()
+                    .map_or_else(|| "no product".to_owned(), |n| format!("{n:?}")),
+                product.id
+            )
+        } else {
+            format!(
+                "setup.exe names {} and states no build",
+                product_name
+                    .as_deref()
+                    .map_or_else(|| "no product".to_owned(), |n| format!("{n:?}"))
+            )
+        };
+        refuse(Mismatch::Unconfirmed { reason })?;
+    }
     let language = exe
         .version
         .as_ref()
@@ -354,6 +423,7 @@ mod tests {
                 false,
                 cat,
                 &all,
+                false,
             );
             match (got, want) {
                 (Ok(id), Ok((edition, lang))) => {
@@ -384,9 +454,68 @@ mod tests {
             false,
             &sp,
             &[],
+            false,
         )
         .unwrap();
         assert_eq!(id.arch, Some(Arch::X64));
+    }
+
+    /// Issue 19, point 7: a setup.exe with no version resource, or one whose ProductName
+    /// names two products, or a name of no edition without a build, was accepted as the
+    /// product's media. Refused now, unless `--media-unconfirmed` (then unconfirmed).
+    #[test]
+    fn regression_media_nothing_confirms_are_refused_unless_unconfirmed_is_given() {
+        let sp = catalog(
+            "sharepoint-2007",
+            &["Office SharePoint Server 2007"],
+            &["12.0.6420.1000"],
+        );
+        let ex = catalog("exchange-2007", &["Exchange Server 2007"], &["8.1.240.6"]);
+        let all = [sp.clone(), ex];
+        let bare = PeFacts {
+            machine: Some(Arch::X86),
+            version: None,
+            signature: None,
+        };
+        let two = exe(
+            "Office SharePoint Server 2007 and Exchange Server 2007",
+            "12.0.4518.1016",
+            0x409,
+            Arch::X86,
+        );
+        let no_build = PeFacts {
+            version: Some(VersionInfo {
+                product_name: Some("Setup".to_owned()),
+                ..VersionInfo::default()
+            }),
+            ..bare.clone()
+        };
+        // (facts, what the refusal says)
+        let cases = [
+            (&bare, "no version resource"),
+            (&two, "names editions of sharepoint-2007 and exchange-2007"),
+            (&no_build, "states no build"),
+        ];
+        for (facts, says) in cases {
+            let refused = identify(facts, None, &[], false, &sp, &all, false).unwrap_err();
+            assert!(refused.overridable(), "{refused}");
+            assert!(refused.to_string().contains(says), "{refused}");
+            assert!(
+                refused.to_string().contains("--media-unconfirmed"),
+                "{refused}"
+            );
+            let taken = identify(facts, None, &[], false, &sp, &all, true).unwrap();
+            assert!(!taken.confirmed, "{says}");
+        }
+        // A contradiction is never overridden.
+        let other = exe(
+            "Microsoft Exchange Server 2007",
+            "8.1.240.6",
+            0x409,
+            Arch::X64,
+        );
+        let e = identify(&other, None, &[], false, &sp, &all, true).unwrap_err();
+        assert!(!e.overridable(), "{e}");
     }
 }
 
@@ -448,7 +577,7 @@ mod range_tests {
                 Err("older than the product's first build"),
             ),
         ] {
-            let got = identify(&exe(build), None, &on, false, &all[cat], &all);
+            let got = identify(&exe(build), None, &on, false, &all[cat], &all, false);
             match (got, want) {
                 (Ok(id), Ok(edition)) => {
                     assert_eq!(id.edition.as_deref(), Some(edition));
@@ -468,13 +597,23 @@ mod range_tests {
             false,
             &all[0],
             &all,
+            false,
         )
         .unwrap_err();
         assert_eq!(
             m.to_string(),
             "no prerequisiteinstaller.exe on it, which the product's media hold"
         );
-        let m = identify(&exe("16.0.4351.1000"), None, &on, true, &all[0], &all).unwrap_err();
+        let m = identify(
+            &exe("16.0.4351.1000"),
+            None,
+            &on,
+            true,
+            &all[0],
+            &all,
+            false,
+        )
+        .unwrap_err();
         assert!(
             m.to_string().contains("files/setupsilent/config.xml"),
             "{m}"
@@ -486,7 +625,8 @@ mod range_tests {
                 &["setup.exe", "Files/SetupSilent/config.xml"],
                 true,
                 &all[0],
-                &all
+                &all,
+                false
             )
             .is_ok()
         );

@@ -10,6 +10,8 @@ mod folder;
 pub mod identity;
 mod settle;
 
+pub use folder::set_copy_hook;
+
 use std::collections::BTreeSet;
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -44,6 +46,9 @@ pub enum MediaKind {
 pub struct MediaSource {
     pub kind: MediaKind,
     pub path: PathBuf,
+    /// `--media-unconfirmed`: the person checked the media; used even when nothing in its
+    /// `setup.exe` confirms the product (never when something contradicts it).
+    pub unconfirmed_ok: bool,
 }
 
 impl MediaSource {
@@ -164,6 +169,14 @@ pub enum MediaError {
     },
     #[error("{}: given twice (--media and --language-pack name the same media, or a culture twice)", path.display())]
     Twice { path: PathBuf },
+    /// The media and OUT overlap: the build would copy its own staging folder (OUT inside
+    /// the media), or replace the media (the media inside OUT).
+    #[error(
+        "{}: the media and the output directory {} overlap (one is or holds the other); choose an output outside the media",
+        path.display(),
+        output.display()
+    )]
+    AtOutput { path: PathBuf, output: PathBuf },
     #[error(
         "{}: {product} has no language packs (a server has one installation language): build with that language's media as --media instead",
         path.display()
@@ -177,10 +190,12 @@ impl crate::error::Diagnostic for MediaError {
             MediaError::Extract(e) => e.code(),
             MediaError::NotMedia { .. } => "not-media",
             MediaError::NoSetup { .. } => "media-no-setup",
+            MediaError::Product { mismatch, .. } if mismatch.overridable() => "media-not-confirmed",
             MediaError::Product { .. } => "media-product",
             MediaError::Arch { .. } => "media-arch",
             MediaError::Language { .. } | MediaError::BaseLanguage { .. } => "media-language",
             MediaError::Twice { .. } => "media-twice",
+            MediaError::AtOutput { .. } => "media-at-output",
             MediaError::NoLanguagePacks { .. } => "media-language",
         }
     }
@@ -207,6 +222,7 @@ impl MediaError {
             | MediaError::Language { .. }
             | MediaError::BaseLanguage { .. }
             | MediaError::Twice { .. }
+            | MediaError::AtOutput { .. }
             | MediaError::NoLanguagePacks { .. } => None,
         }
     }
@@ -280,9 +296,9 @@ fn stage_one(
             .collect();
         (files, false, written)
     } else {
-        let head = File::open(path)
-            .and_then(|mut f| crate::formats::read_head(&mut f))
-            .map_err(read_err)?;
+        let head = crate::formats::open::open_regular(path, None)
+            .map_err(|e| extract::Error::opening(&Origin::input(path), e))
+            .and_then(|mut f| crate::formats::read_head(&mut f).map_err(read_err))?;
         if sniff(&head) != Format::DiscImage {
             return Err(MediaError::NotMedia {
                 path: path.clone(),
@@ -315,12 +331,20 @@ fn stage_one(
     };
     let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
     let language_pack = matches!(source.kind, MediaKind::LanguagePack(_));
-    let identity = identity::identify(&exe, dll.as_ref(), &paths, language_pack, product, catalogs)
-        .map_err(|m| MediaError::Product {
-            path: path.clone(),
-            product: product.id.clone(),
-            mismatch: m,
-        })?;
+    let identity = identity::identify(
+        &exe,
+        dll.as_ref(),
+        &paths,
+        language_pack,
+        product,
+        catalogs,
+        source.unconfirmed_ok,
+    )
+    .map_err(|m| MediaError::Product {
+        path: path.clone(),
+        product: product.id.clone(),
+        mismatch: m,
+    })?;
     if let MediaKind::LanguagePack(culture) = &source.kind
         && let Some(found) = &identity.language
         && !culture.agrees_with(found)

@@ -314,25 +314,33 @@ struct Topology {
     nodes: HashMap<String, Vec<usize>>,
     /// Cluster (lower case) → its SCR targets in rollout order.
     scr: HashMap<String, Vec<usize>>,
+    /// Cluster (lower case) → its first active and first passive node in rollout order (so
+    /// that every node's peer is one look-up: a cluster of thousands of nodes stays linear).
+    first: HashMap<String, (Option<usize>, Option<usize>)>,
 }
 
 impl Topology {
     fn new(farm: &Farm, order: &[usize]) -> Topology {
         let mut nodes: HashMap<String, Vec<usize>> = HashMap::new();
         let mut scr: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut first: HashMap<String, (Option<usize>, Option<usize>)> = HashMap::new();
         for &i in order {
             let s = &farm.servers[i];
             if let Some(c) = &s.cluster {
-                nodes
-                    .entry(c.value.to_ascii_lowercase())
-                    .or_default()
-                    .push(i);
+                let c = c.value.to_ascii_lowercase();
+                let slot = first.entry(c.clone()).or_default();
+                if s.is_active() {
+                    slot.0.get_or_insert(i);
+                } else {
+                    slot.1.get_or_insert(i);
+                }
+                nodes.entry(c).or_default().push(i);
             }
             if let Some(c) = &s.scr_target_of {
                 scr.entry(c.value.to_ascii_lowercase()).or_default().push(i);
             }
         }
-        Topology { nodes, scr }
+        Topology { nodes, scr, first }
     }
 
     fn cluster_of(farm: &Farm, i: usize) -> Option<String> {
@@ -344,12 +352,13 @@ impl Topology {
 
     /// A passive node's active node; an active node's first passive node (already updated).
     fn peer(&self, farm: &Farm, i: usize) -> Option<usize> {
-        let nodes = self.nodes.get(&Self::cluster_of(farm, i)?)?;
-        let active = farm.servers[i].is_active();
-        nodes
-            .iter()
-            .copied()
-            .find(|&j| j != i && farm.servers[j].is_active() != active)
+        let (active, passive) = self.first.get(&Self::cluster_of(farm, i)?)?;
+        // The first node of the other kind: never `i` itself.
+        if farm.servers[i].is_active() {
+            *passive
+        } else {
+            *active
+        }
     }
 
     /// The servers whose steps of a phase must be done before server `i` starts it: its

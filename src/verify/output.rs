@@ -1,17 +1,27 @@
 //! `verify OUT` and `verify BUNDLE.zip`: every file of a built folder or bundle re-hashed
 //! against its install manifest and `SHA256SUMS`, which must agree with each other; missing,
 //! modified and extra files named.
+//!
+//! Only regular files and folders are slipway's: anything else in OUT (a symbolic link, to a
+//! file or a folder, a FIFO, a device, a socket) or in a bundle (an entry whose Unix mode is a
+//! link) is a difference named as such, and is never followed or read (a link could lead
+//! anywhere, a FIFO would block). Files are opened by the one opener
+//! ([`crate::formats::open::open_regular`]): only the file the listing saw. A bundle is read
+//! entry by entry from its central directory (two entries of one name with different bytes
+//! are a difference; entries that share bytes are refused before anything is inflated).
 
 use std::collections::BTreeMap;
-use std::fs::File;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
 use sha2::Digest as _;
 
 use crate::findings::{Finding, FindingKind};
+use crate::formats::open::{Listed, OpenError, open_regular};
+use crate::formats::zip::{Archive, Kind, ReadOrStop, ZipError};
 use crate::model::manifest::{InstallManifest, MANIFEST, SUMS};
 use crate::model::{Origin, Sha256};
+use crate::safe_path::SafePath;
 
 /// Largest install manifest or `SHA256SUMS` read (real ones are a few hundred KiB): a bundle
 /// whose manifest inflates to gigabytes is refused, not loaded.
@@ -36,12 +46,15 @@ pub enum OutputError {
     },
     #[error("{}: {name} is larger than {MAX_RECORD_BYTES} bytes: not written by slipway", path.display())]
     TooLarge { path: PathBuf, name: &'static str },
-    #[error("{}: not a zip archive", path.display())]
+    #[error("{}: cannot be read as a bundle", path.display())]
     Zip {
         path: PathBuf,
         #[source]
-        source: zip::result::ZipError,
+        source: ZipError,
     },
+    /// Ctrl-C (or SIGTERM) while the bundle's entries were listed.
+    #[error("interrupted")]
+    Interrupted,
 }
 
 impl crate::error::Diagnostic for OutputError {
@@ -52,7 +65,12 @@ impl crate::error::Diagnostic for OutputError {
             OutputError::BadManifest { .. } => "bad-manifest",
             OutputError::TooLarge { .. } => "record-too-large",
             OutputError::Zip { .. } => "bad-bundle",
+            OutputError::Interrupted => "interrupted",
         }
+    }
+
+    fn is_interrupt(&self) -> bool {
+        matches!(self, OutputError::Interrupted)
     }
 }
 
@@ -90,25 +108,35 @@ fn sums_lines(text: &str) -> BTreeMap<String, Option<Sha256>> {
     out
 }
 
+/// What `SHA256SUMS` is in a build.
+#[derive(Debug)]
+enum Sums {
+    Missing,
+    /// Present, but not a regular file (named as a difference already): not read.
+    NotRegular,
+    Text(String),
+}
+
 /// Compares what is present (path → SHA-256) with what the manifest and `SHA256SUMS` record,
-/// and the two records with each other.
+/// and the two records with each other; appends to `findings`.
 fn compare(
     origin: &Origin,
     manifest: &InstallManifest,
-    sums: Option<&str>,
+    sums: &Sums,
     have: &BTreeMap<String, Sha256>,
-) -> Vec<Finding> {
-    let mut findings = Vec::new();
+    findings: &mut Vec<Finding>,
+) {
     let mut push = |kind| findings.push(Finding::new(origin, kind));
     let placed: BTreeMap<String, Sha256> = manifest.placed_files().collect();
     let mut want: BTreeMap<String, Sha256> = placed.clone();
     // SHA256SUMS is what vouches for the manifest itself and what a server checks: it must
     // list every placed file with the manifest's digest, and the manifest.
     match sums {
-        None => push(FindingKind::OutputMissing {
+        Sums::Missing => push(FindingKind::OutputMissing {
             file: SUMS.to_owned(),
         }),
-        Some(text) => {
+        Sums::NotRegular => {}
+        Sums::Text(text) => {
             let lines = sums_lines(text);
             if !lines.contains_key(MANIFEST) {
                 push(FindingKind::OutputMissing {
@@ -156,7 +184,6 @@ fn compare(
             push(FindingKind::OutputExtra { file: file.clone() });
         }
     }
-    findings
 }
 
 /// The result of re-checking a build.
@@ -175,47 +202,104 @@ fn parse_manifest(bytes: &[u8], path: &Path) -> Result<InstallManifest, OutputEr
     })
 }
 
-/// Re-hashes every file of a built folder against its install manifest and SHA256SUMS.
-pub fn check_folder(dir: &Path) -> Result<OutputCheck, OutputError> {
+/// Re-hashes every file of a built folder against its install manifest and SHA256SUMS; what
+/// is not a regular file or folder is a difference, never followed nor read. `interrupt`
+/// (Ctrl-C) is asked between files.
+pub fn check_folder(dir: &Path, interrupt: &dyn Fn() -> bool) -> Result<OutputCheck, OutputError> {
     let read_err = |path: &Path| {
         let path = path.to_path_buf();
         move |source| OutputError::Read { path, source }
     };
-    let manifest_path = dir.join(MANIFEST);
-    if !manifest_path.is_file() {
+    let origin = Origin::input(dir);
+    let listing = listing(dir).map_err(read_err(dir))?;
+    let mut findings: Vec<Finding> = listing
+        .odd
+        .iter()
+        .map(|(file, kind)| {
+            Finding::new(
+                &origin,
+                FindingKind::OutputNotRegular {
+                    file: file.clone(),
+                    kind,
+                },
+            )
+        })
+        .collect();
+    let is_odd = |name: &str| listing.odd.iter().any(|(f, _)| f == name);
+    // Reads a record file of the listing (the manifest, the sums), hashing what was read.
+    let record = |name: &'static str| -> Result<Option<(Vec<u8>, Sha256)>, OutputError> {
+        let Some((_, path, listed)) = listing.files.iter().find(|(rel, _, _)| rel == name) else {
+            return Ok(None);
+        };
+        let mut f =
+            open_regular(path, Some(listed)).map_err(|e| read_err(path)(io::Error::from(e)))?;
+        let bytes = read_record(&mut f, path, name)?;
+        let sha = Sha256(sha2::Sha256::digest(&bytes).into());
+        Ok(Some((bytes, sha)))
+    };
+    let mut have = BTreeMap::new();
+    let Some((bytes, sha)) = record(MANIFEST)? else {
+        if is_odd(MANIFEST) {
+            // A link (or worse) where the manifest should be: nothing else can be judged.
+            return Ok(OutputCheck {
+                path: dir.to_path_buf(),
+                files: 0,
+                findings,
+            });
+        }
         return Err(OutputError::NoManifest {
             path: dir.to_path_buf(),
         });
-    }
-    let bytes = read_record(
-        &mut File::open(&manifest_path).map_err(read_err(&manifest_path))?,
-        &manifest_path,
-        MANIFEST,
-    )?;
-    let manifest = parse_manifest(&bytes, &manifest_path)?;
-    let sums_path = dir.join(SUMS);
-    let sums = match File::open(&sums_path) {
-        Ok(mut f) => Some(read_record(&mut f, &sums_path, SUMS)?),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => None,
-        Err(e) => return Err(read_err(&sums_path)(e)),
     };
-    let sums = sums.map(|b| String::from_utf8_lossy(&b).into_owned());
-    let mut have = BTreeMap::new();
-    for (rel, path) in files_below(dir).map_err(read_err(dir))? {
-        let mut f = File::open(&path).map_err(read_err(&path))?;
-        let (_, sha) = hash_reader(&mut f).map_err(read_err(&path))?;
-        have.insert(rel, sha);
+    let manifest_path = dir.join(MANIFEST);
+    let manifest = parse_manifest(&bytes, &manifest_path)?;
+    have.insert(MANIFEST.to_owned(), sha);
+    let sums = match record(SUMS)? {
+        Some((bytes, sha)) => {
+            have.insert(SUMS.to_owned(), sha);
+            Sums::Text(String::from_utf8_lossy(&bytes).into_owned())
+        }
+        None if is_odd(SUMS) => Sums::NotRegular,
+        None => Sums::Missing,
+    };
+    for (rel, path, listed) in &listing.files {
+        if interrupt() {
+            return Err(OutputError::Interrupted);
+        }
+        if rel == MANIFEST || rel == SUMS {
+            continue;
+        }
+        let mut f = match open_regular(path, Some(listed)) {
+            Ok(f) => f,
+            // Swapped for a link or a FIFO since the listing: a difference, not read.
+            Err(OpenError::NotRegular { kind }) => {
+                findings.push(Finding::new(
+                    &origin,
+                    FindingKind::OutputNotRegular {
+                        file: rel.clone(),
+                        kind,
+                    },
+                ));
+                continue;
+            }
+            Err(e) => return Err(read_err(path)(io::Error::from(e))),
+        };
+        let (_, sha) = hash_reader(&mut f).map_err(read_err(path))?;
+        have.insert(rel.clone(), sha);
     }
-    let origin = Origin::input(dir);
+    compare(&origin, &manifest, &sums, &have, &mut findings);
     Ok(OutputCheck {
         path: dir.to_path_buf(),
         files: have.len(),
-        findings: compare(&origin, &manifest, sums.as_deref(), &have),
+        findings,
     })
 }
 
-/// Re-hashes every entry of a bundle against the install manifest and SHA256SUMS inside it.
-pub fn check_bundle(path: &Path) -> Result<OutputCheck, OutputError> {
+/// Re-hashes every entry of a bundle against the install manifest and SHA256SUMS inside it:
+/// every entry of its central directory (a name twice with different bytes is a difference;
+/// entries sharing bytes are refused before anything is inflated), links named as
+/// differences and never read. `interrupt` (Ctrl-C) is asked between entries.
+pub fn check_bundle(path: &Path, interrupt: &dyn Fn() -> bool) -> Result<OutputCheck, OutputError> {
     let zip_err = |source| OutputError::Zip {
         path: path.to_path_buf(),
         source,
@@ -224,69 +308,158 @@ pub fn check_bundle(path: &Path) -> Result<OutputCheck, OutputError> {
         path: path.to_path_buf(),
         source,
     };
-    let file = File::open(path).map_err(read_err)?;
-    let mut archive = zip::ZipArchive::new(file).map_err(zip_err)?;
+    let file = open_regular(path, None).map_err(|e| read_err(io::Error::from(e)))?;
+    let mut archive = match Archive::open(Box::new(file), interrupt) {
+        Ok(a) => a,
+        Err(ReadOrStop::Zip(e)) => return Err(zip_err(e)),
+        Err(ReadOrStop::Io(e)) => return Err(read_err(e)),
+        Err(ReadOrStop::Stopped) => return Err(OutputError::Interrupted),
+    };
+    let origin = Origin::input(path);
+    let mut findings = Vec::new();
     let mut have = BTreeMap::new();
+    // The walker's collision rule: names equal as Windows compares them are one file when
+    // their size and bytes agree.
+    let mut seen: BTreeMap<String, (String, u64, Sha256)> = BTreeMap::new();
     let mut manifest_bytes = None;
-    let mut sums_text = None;
-    for i in 0..archive.len() {
-        let mut entry = archive.by_index(i).map_err(zip_err)?;
-        if entry.is_dir() {
-            continue;
+    let mut sums = Sums::Missing;
+    for index in 0..archive.entries().len() {
+        if interrupt() {
+            return Err(OutputError::Interrupted);
         }
-        let name = entry.name().map_err(zip_err)?.into_owned();
-        if name == MANIFEST || name == SUMS {
+        let entry = archive.entries()[index].clone();
+        match entry.kind {
+            Kind::Directory => continue,
+            Kind::Symlink => {
+                findings.push(Finding::new(
+                    &origin,
+                    FindingKind::OutputNotRegular {
+                        file: entry.name.clone(),
+                        kind: "symbolic link",
+                    },
+                ));
+                if entry.name == SUMS {
+                    sums = Sums::NotRegular;
+                }
+                continue;
+            }
+            Kind::File => {}
+        }
+        let name = entry.name.clone();
+        let mut data = archive.data(index).map_err(zip_err)?;
+        let (size, sha, record) = if name == MANIFEST || name == SUMS {
             let which = if name == MANIFEST { MANIFEST } else { SUMS };
-            let buf = read_record(&mut entry, path, which)?;
-            have.insert(name.clone(), Sha256(sha2::Sha256::digest(&buf).into()));
-            if name == MANIFEST {
-                manifest_bytes = Some(buf);
-            } else {
-                sums_text = Some(String::from_utf8_lossy(&buf).into_owned());
+            let buf = read_record(&mut data, path, which)?;
+            let sha = Sha256(sha2::Sha256::digest(&buf).into());
+            (buf.len() as u64, sha, Some(buf))
+        } else {
+            let (size, sha) = hash_reader(&mut data).map_err(|e| entry_err(path, e))?;
+            (size, sha, None)
+        };
+        drop(data);
+        let key = SafePath::new(&name, false).map_or_else(|_| name.clone(), |p| p.collision_key());
+        if let Some((first, first_size, first_sha)) = seen.get(&key) {
+            if (*first_size, *first_sha) != (size, sha) {
+                findings.push(Finding::new(
+                    &origin,
+                    FindingKind::OutputDuplicate {
+                        file: name.clone(),
+                        first: first.clone(),
+                    },
+                ));
             }
             continue;
         }
-        let (_, sha) = hash_reader(&mut entry).map_err(read_err)?;
+        seen.insert(key, (name.clone(), size, sha));
+        match record {
+            Some(buf) if name == MANIFEST => manifest_bytes = Some(buf),
+            Some(buf) => sums = Sums::Text(String::from_utf8_lossy(&buf).into_owned()),
+            None => {}
+        }
         have.insert(name, sha);
     }
     let bytes = manifest_bytes.ok_or_else(|| OutputError::NoManifest {
         path: path.to_path_buf(),
     })?;
     let manifest = parse_manifest(&bytes, path)?;
-    let origin = Origin::input(path);
+    compare(&origin, &manifest, &sums, &have, &mut findings);
     Ok(OutputCheck {
         path: path.to_path_buf(),
         files: have.len(),
-        findings: compare(&origin, &manifest, sums_text.as_deref(), &have),
+        findings,
     })
 }
 
-/// Every regular file below `root`, as (relative `/`-path, absolute path), sorted.
-pub fn files_below(root: &Path) -> io::Result<Vec<(String, PathBuf)>> {
-    fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>) -> io::Result<()> {
+/// A bundle entry's bytes could not be read: damage inside the bundle (a bad CRC, corrupt
+/// data) is a zip error, anything else a read error.
+fn entry_err(path: &Path, e: io::Error) -> OutputError {
+    match e.downcast::<crate::formats::FormatError>() {
+        Ok(crate::formats::FormatError::Zip(source)) => OutputError::Zip {
+            path: path.to_path_buf(),
+            source,
+        },
+        Ok(other) => OutputError::Read {
+            path: path.to_path_buf(),
+            source: other.into_io(),
+        },
+        Err(source) => OutputError::Read {
+            path: path.to_path_buf(),
+            source,
+        },
+    }
+}
+
+/// What a built folder holds: its regular files (relative `/`-path, path, identity) and
+/// whatever is neither a regular file nor a folder (relative path, what it is), each sorted.
+#[derive(Debug, Default)]
+pub struct Listing {
+    pub files: Vec<(String, PathBuf, Listed)>,
+    pub odd: Vec<(String, &'static str)>,
+}
+
+/// Lists `root` without following any link (a link to a folder is not walked into).
+pub fn listing(root: &Path) -> io::Result<Listing> {
+    fn walk(root: &Path, dir: &Path, out: &mut Listing) -> io::Result<()> {
         for entry in std::fs::read_dir(dir)? {
             let entry = entry?;
             let path = entry.path();
-            let kind = entry.file_type()?;
-            if kind.is_dir() {
+            let meta = std::fs::symlink_metadata(&path)?;
+            let rel = path
+                .strip_prefix(root)
+                .map_err(io::Error::other)?
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join("/");
+            if meta.is_dir() {
                 walk(root, &path, out)?;
-            } else if kind.is_file() {
-                let rel = path
-                    .strip_prefix(root)
-                    .map_err(io::Error::other)?
-                    .components()
-                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                    .collect::<Vec<_>>()
-                    .join("/");
-                out.push((rel, path));
+            } else if meta.is_file() {
+                out.files.push((rel, path, Listed::of(&meta)));
+            } else {
+                let kind = crate::formats::open::not_regular(&meta).unwrap_or("special file");
+                out.odd.push((rel, kind));
             }
         }
         Ok(())
     }
-    let mut out = Vec::new();
+    let mut out = Listing::default();
     walk(root, root, &mut out)?;
-    out.sort();
+    out.files.sort_by(|a, b| a.0.cmp(&b.0));
+    out.odd.sort();
     Ok(out)
+}
+
+/// Every regular file below `root` (slipway's own output), as (relative `/`-path, path,
+/// identity), sorted; anything else there is an error.
+pub fn files_below(root: &Path) -> io::Result<Vec<(String, PathBuf, Listed)>> {
+    let listing = listing(root)?;
+    if let Some((rel, kind)) = listing.odd.first() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("{rel} is a {kind}, not a file slipway wrote"),
+        ));
+    }
+    Ok(listing.files)
 }
 
 /// SHA-256 of everything `r` yields.

@@ -414,3 +414,64 @@ fn a_file_over_4_gib_is_read_from_its_extents() {
     }
     assert_eq!(&tail, b"tail");
 }
+
+/// Issue 19, point 4: directories whose records all lie in one big extent — 1,500 ISO 9660
+/// directories with overlapping 32 MiB extents in a 36 MB sparse image, 800 UDF directory
+/// file entries sharing one extent — read gigabytes of directory records before. Now the
+/// second directory that shares bytes with another is refused, in `extract`, `inspect` and
+/// `build --media`, within seconds.
+#[test]
+fn regression_disc_directories_sharing_one_extent_are_refused_in_time() {
+    use crate::fixtures::disc_hostile::{iso_shared_directories, udf_shared_directories};
+    let tmp = tempfile::tempdir().unwrap();
+    let iso = tmp.path().join("shared.iso");
+    let len = iso_shared_directories(&iso, 1_500, 32 << 20).unwrap();
+    assert!(len > 35_000_000 && len < 40_000_000, "{len}");
+    let udf = tmp.path().join("shared-udf.iso");
+    udf_shared_directories(&udf, 800, 8 << 20).unwrap();
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/sharepoint-2007");
+    for image in [&iso, &udf] {
+        let out = tmp.path().join("out");
+        let runs: [(&str, Vec<&std::ffi::OsStr>); 3] = [
+            (
+                "extract",
+                vec![
+                    "extract".as_ref(),
+                    image.as_os_str(),
+                    "-o".as_ref(),
+                    out.as_os_str(),
+                ],
+            ),
+            ("inspect", vec!["inspect".as_ref(), image.as_os_str()]),
+            (
+                "build --media",
+                vec![
+                    "build".as_ref(),
+                    sample.as_os_str(),
+                    "-o".as_ref(),
+                    out.as_os_str(),
+                    "--product".as_ref(),
+                    "sharepoint-2007".as_ref(),
+                    "--media".as_ref(),
+                    image.as_os_str(),
+                ],
+            ),
+        ];
+        for (what, args) in runs {
+            let started = Instant::now();
+            let res = slipway(&args);
+            let took = started.elapsed();
+            let stderr = String::from_utf8_lossy(&res.stderr);
+            // inspect reports a damaged input as a finding (1), the others stop (2).
+            let want = if what == "inspect" { 1 } else { 2 };
+            assert_eq!(code(&res), want, "{what} {}: {stderr}", image.display());
+            assert!(
+                stderr.contains("lies in the bytes of directory"),
+                "{what} {}: {stderr}",
+                image.display()
+            );
+            assert!(took < Duration::from_secs(10), "{what}: {took:?}");
+            assert!(crate::support::absent_or_empty(&out), "{what} wrote");
+        }
+    }
+}

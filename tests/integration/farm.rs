@@ -829,3 +829,49 @@ fn pwsh_parses_every_generated_script() {
         }
     }
 }
+
+/// Issue 19, point 5: `farm check` of 24,000 servers (a farm file under the 1 MiB limit)
+/// took minutes and over 1 GiB (every pair of servers compared, each server holding the set
+/// of all servers before it). Now it ends within seconds, in an order that keeps every rule:
+/// lower ranks first, each cluster's SCR target before its nodes, passive before active.
+#[test]
+fn regression_farm_check_of_24000_servers_is_fast() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = crate::fixtures::hostile::big_farm(24_000);
+    assert!(text.len() < 1 << 20, "{} bytes", text.len());
+    let file = tmp.path().join("big.toml");
+    fs::write(&file, &text).unwrap();
+    let started = std::time::Instant::now();
+    let res = slipway([
+        "farm".as_ref(),
+        "check".as_ref(),
+        file.as_os_str(),
+        "--json".as_ref(),
+    ]);
+    let took = started.elapsed();
+    assert_eq!(code(&res), 0, "{}", String::from_utf8_lossy(&res.stderr));
+    assert!(took < std::time::Duration::from_secs(10), "took {took:?}");
+    let doc = parse_json(&res);
+    let servers = doc["servers"].as_array().unwrap();
+    assert_eq!(servers.len(), 24_000);
+    let place = |name: &str| servers.iter().position(|s| s["name"] == name).unwrap();
+    let mailbox_first = servers.iter().position(|s| s["role"] == "mailbox").unwrap();
+    assert!(
+        servers[mailbox_first..]
+            .iter()
+            .all(|s| s["role"] == "mailbox"),
+        "hub transport (rank 1) before every mailbox server (rank 2)"
+    );
+    for c in [0, 333, 666] {
+        let i = c * 36;
+        let (active, passive, scr) = (
+            place(&format!("a{i}")),
+            place(&format!("p{}", i + 1)),
+            place(&format!("r{}", i + 2)),
+        );
+        assert!(
+            scr < passive && passive < active,
+            "cluster c{c}: {scr} {passive} {active}"
+        );
+    }
+}

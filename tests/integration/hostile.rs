@@ -578,9 +578,10 @@ fn regression_interrupts_are_honoured_within_a_second() {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
-    // Big enough to take many seconds once the budgets are lifted.
-    let bomb = tmp.path().join("overlap.zip");
-    fs::write(&bomb, hostile::overlapping_bomb(400, 256 << 20)).unwrap();
+    // Big enough to take many seconds once the budgets are lifted (members of their own:
+    // overlapping ones are refused before anything is inflated).
+    let bomb = tmp.path().join("big.zip");
+    fs::write(&bomb, hostile::many_big_members(16, 256 << 20)).unwrap();
     let lifted = ["--max-ratio", "1000000000", "--max-size", "1T"];
     for (name, mut args) in every_command(&bomb, &tmp.path().join("out")) {
         args.extend(lifted.iter().map(Into::into));
@@ -613,5 +614,60 @@ fn regression_interrupts_are_honoured_within_a_second() {
             absent_or_empty(&tmp.path().join("out")),
             "{name} left output"
         );
+    }
+}
+
+/// Issue 19, point 3 (downloads): an input is opened through the one opener — a link named
+/// as an input is refused in every command (never followed), and a link in a folder of
+/// downloads is not a download.
+#[cfg(unix)]
+#[test]
+fn regression_inputs_are_never_opened_through_a_link() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("samples/sharepoint-2007/wss-kb975002-fullfile-x86-glb.exe");
+    let link = tmp.path().join("linked.exe");
+    std::os::unix::fs::symlink(&sample, &link).unwrap();
+    every_command_refuses(&link, &[2], Duration::from_secs(20));
+    let res = slipway(["inspect".as_ref(), link.as_os_str()]);
+    assert!(
+        String::from_utf8_lossy(&res.stderr).contains("symbolic link"),
+        "{}",
+        String::from_utf8_lossy(&res.stderr)
+    );
+    let folder = tmp.path().join("downloads");
+    fs::create_dir(&folder).unwrap();
+    std::os::unix::fs::symlink(&sample, folder.join("wss-kb975002-fullfile-x86-glb.exe")).unwrap();
+    let res = slipway(["verify".as_ref(), folder.as_os_str()]);
+    let stderr = String::from_utf8_lossy(&res.stderr);
+    assert_eq!(code(&res), 2, "{stderr}");
+    assert!(stderr.contains("no package"), "{stderr}");
+}
+
+/// Issue 19, point 7: `--language-pack DE-DE=` (nothing, or only blanks, after '=') names
+/// no media and is refused as a usage error, in one line.
+#[test]
+fn regression_language_pack_without_a_path_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/sharepoint-2007");
+    let out = tmp.path().join("out");
+    for value in ["DE-DE=", "de-de= ", "de-de=\t"] {
+        let res = slipway([
+            "build".as_ref(),
+            sample.as_os_str(),
+            "-o".as_ref(),
+            out.as_os_str(),
+            "--product".as_ref(),
+            "sharepoint-2007".as_ref(),
+            "--language-pack".as_ref(),
+            std::ffi::OsStr::new(value),
+        ]);
+        let stderr = String::from_utf8_lossy(&res.stderr);
+        assert_eq!(code(&res), 2, "{value:?}: {stderr}");
+        assert!(
+            stderr.contains("expected a folder or disc image"),
+            "{value:?}: {stderr}"
+        );
+        assert!(!out.exists());
     }
 }

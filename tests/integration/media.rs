@@ -633,3 +633,200 @@ fn a_wss_setup_controller_in_moss_media_updates_is_left_out() {
             .any(|f| { f["code"] == "quirk-applied" && f["origin"][1] == "Updates/wsssetup.dll" })
     );
 }
+
+/// The file the copy hook swaps, how, and the outside file a link points at.
+#[cfg(unix)]
+static SWAP: std::sync::Mutex<Option<(PathBuf, &'static str, PathBuf)>> =
+    std::sync::Mutex::new(None);
+
+/// Called by the media stage between the listing and the copy of each file: replaces the
+/// chosen one by a link to a file outside the medium, a FIFO, or another file.
+#[cfg(unix)]
+fn swap_hook(path: &Path) {
+    let guard = SWAP
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let Some((target, how, outside)) = guard.as_ref() else {
+        return;
+    };
+    if path != target {
+        return;
+    }
+    match *how {
+        "link" => {
+            std::fs::remove_file(path).unwrap();
+            std::os::unix::fs::symlink(outside, path).unwrap();
+        }
+        "fifo" => {
+            std::fs::remove_file(path).unwrap();
+            let made = std::process::Command::new("mkfifo").arg(path).status();
+            assert!(made.is_ok_and(|s| s.success()), "mkfifo");
+        }
+        // Written beside it and renamed over it: a new inode (a file removed first could
+        // give its inode number to the next one).
+        _ => {
+            let new = path.with_extension("new");
+            std::fs::copy(outside, &new).unwrap();
+            std::fs::rename(&new, path).unwrap();
+        }
+    }
+}
+
+/// Issue 19, point 3: a media file is listed, then copied by path; a file swapped for a link
+/// between the two put an outside file into every role folder, a FIFO blocked the build
+/// forever. The media stage's test hook swaps `Files/Setup/setup.xml` in that window (for a
+/// link to an outside file of the same size, a FIFO, another file of the same size): each
+/// build is refused (exit 2) at once, and nothing is written.
+#[cfg(unix)]
+#[test]
+fn regression_media_file_swapped_between_listing_and_copy_is_refused() {
+    use clap::Parser as _;
+    let tmp = tempfile::tempdir().unwrap();
+    slipway::media_copy_hook(Some(swap_hook));
+    for how in ["link", "fifo", "file"] {
+        let media = tmp.path().join(format!("media-{how}"));
+        write_set(&sample_media(), "media/sharepoint-2007", &media);
+        let target = media.join("Files/Setup/setup.xml");
+        let len = std::fs::metadata(&target).unwrap().len() as usize;
+        let outside = tmp.path().join(format!("outside-{how}.xml"));
+        std::fs::write(&outside, "X".repeat(len)).unwrap();
+        *SWAP.lock().unwrap() = Some((target.clone(), how, outside));
+        let out = tmp.path().join(format!("out-{how}"));
+        let args: Vec<std::ffi::OsString> = vec![
+            "slipway".into(),
+            "--no-progress".into(),
+            "build".into(),
+            samples().join("sharepoint-2007").into(),
+            "--product".into(),
+            "sharepoint-2007".into(),
+            "--media".into(),
+            media.clone().into(),
+            "-o".into(),
+            out.clone().into(),
+        ];
+        // In a thread: a build that blocks on the FIFO fails the test instead of hanging it.
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let status = slipway::app::run(slipway::cli::Cli::parse_from(args));
+            let _ = tx.send(status.code());
+        });
+        let status = rx
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .unwrap_or_else(|_| panic!("{how}: the build did not end"));
+        assert_eq!(status, 2, "{how}");
+        assert!(absent_or_empty(&out), "{how}: something was written");
+        // The swap really happened (the test is not vacuous).
+        let meta = std::fs::symlink_metadata(&target).unwrap();
+        match how {
+            "link" => assert!(meta.file_type().is_symlink()),
+            "fifo" => {
+                use std::os::unix::fs::FileTypeExt as _;
+                assert!(meta.file_type().is_fifo());
+            }
+            _ => assert!(meta.is_file()),
+        }
+    }
+    *SWAP.lock().unwrap() = None;
+    slipway::media_copy_hook(None);
+}
+
+/// Issue 19, point 7: `--media` at OUT (or OUT inside the media) walked into its own staging
+/// 64 levels deep before it was refused; media inside OUT would be replaced by the build.
+/// Each is refused up front, in one line, nothing written.
+#[test]
+fn regression_media_and_out_that_overlap_are_refused_up_front() {
+    let tmp = tempfile::tempdir().unwrap();
+    let media = tmp.path().join("media");
+    write_set(&sample_media(), "media/sharepoint-2007", &media);
+    let built = tmp.path().join("built");
+    std::fs::create_dir(&built).unwrap();
+    // (media, OUT)
+    let cases = [
+        (media.clone(), media.clone()),
+        (media.clone(), media.join("out")),
+        (built.join("app-ca"), built.clone()),
+    ];
+    for (m, out) in cases {
+        std::fs::create_dir_all(&m).unwrap();
+        let before = out.exists().then(|| files_below(&out));
+        let started = std::time::Instant::now();
+        let res = build_media(
+            &samples().join("sharepoint-2007"),
+            "sharepoint-2007",
+            &m,
+            &out,
+            &[],
+        );
+        let stderr = String::from_utf8_lossy(&res.stderr);
+        assert_eq!(code(&res), 2, "{}: {stderr}", out.display());
+        assert_eq!(error_code(&res), "media-at-output", "{stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        let after = out.exists().then(|| files_below(&out));
+        assert_eq!(before, after, "{}: something was written", out.display());
+    }
+}
+
+/// Issue 19, point 7: a setup.exe with no version resource, or whose ProductName names two
+/// products, was taken as the product's media. Refused now (exit 2), unless
+/// `--media-unconfirmed` is given: then built, with the media-unconfirmed warning.
+#[test]
+fn regression_unconfirmable_media_need_media_unconfirmed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let setups = [
+        (
+            "bare",
+            crate::fixtures::pe::PeBuilder::new(Arch::X86).build(),
+        ),
+        (
+            "two",
+            setup_exe(
+                Arch::X86,
+                "Microsoft Office SharePoint Server 2007 and Microsoft Exchange Server 2007",
+                "12.0.4518.1016",
+                0x0409,
+            ),
+        ),
+    ];
+    for (label, setup) in setups {
+        let media = tmp.path().join(format!("media-{label}"));
+        write_set(&sample_media(), "media/sharepoint-2007", &media);
+        std::fs::write(media.join("setup.exe"), setup).unwrap();
+        let out = tmp.path().join(format!("out-{label}"));
+        let res = build_media(
+            &samples().join("sharepoint-2007"),
+            "sharepoint-2007",
+            &media,
+            &out,
+            &[],
+        );
+        let stderr = String::from_utf8_lossy(&res.stderr);
+        assert_eq!(code(&res), 2, "{label}: {stderr}");
+        assert_eq!(error_code(&res), "media-not-confirmed", "{label}: {stderr}");
+        assert!(stderr.contains("--media-unconfirmed"), "{label}: {stderr}");
+        assert!(absent_or_empty(&out), "{label}");
+        let res = build_media(
+            &samples().join("sharepoint-2007"),
+            "sharepoint-2007",
+            &media,
+            &out,
+            &["--media-unconfirmed".as_ref()],
+        );
+        assert_eq!(
+            code(&res),
+            0,
+            "{label}: {}",
+            String::from_utf8_lossy(&res.stderr)
+        );
+        let doc = json(&res);
+        assert_eq!(doc["manifest"]["media"][0]["identity"]["confirmed"], false);
+        assert!(
+            doc["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| f["code"] == "media-unconfirmed"),
+            "{label}"
+        );
+    }
+}

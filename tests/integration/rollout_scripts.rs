@@ -209,6 +209,42 @@ fn hostile_downloads(product: &str, dir: &Path, tag: &str) {
     }
 }
 
+/// The command lines `RUNBOOK.md` shows (each step's `command` or `check` code span), as a
+/// CommonMark reader gets them: inside a code span nothing is unescaped, only the one space
+/// padding each side is dropped (CommonMark 6.1).
+fn runbook_commands(md: &str) -> Vec<String> {
+    md.lines()
+        .filter_map(|l| {
+            l.strip_prefix("  - command (Windows PowerShell): ")
+                .or_else(|| l.strip_prefix("  - check (must be true): "))
+        })
+        .map(|span| {
+            let fence = span.len() - span.trim_start_matches('`').len();
+            let inner = &span[fence..span.len() - fence];
+            inner
+                .strip_prefix(' ')
+                .and_then(|i| i.strip_suffix(' '))
+                .unwrap_or(inner)
+                .to_owned()
+        })
+        .collect()
+}
+
+/// The command lines `report.html` shows (`<code>` elements), as a browser reads them.
+fn html_commands(html: &str) -> Vec<String> {
+    html.split("<code>")
+        .skip(1)
+        .filter_map(|rest| rest.split_once("</code>").map(|(c, _)| c))
+        .map(|c| {
+            c.replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&quot;", "\"")
+                .replace("&#39;", "'")
+                .replace("&amp;", "&")
+        })
+        .collect()
+}
+
 #[test]
 fn hostile_file_names_stay_one_argument_in_every_command_line() {
     let tmp = tempfile::tempdir().unwrap();
@@ -237,6 +273,9 @@ fn hostile_file_names_stay_one_argument_in_every_command_line() {
             let out = tmp.path().join(format!("{product}-{i}-out"));
             build_with(product, &downloads, farm, &out);
             let rollout = read_json(&out.join("rollout.json"));
+            let runbook = fs::read_to_string(out.join("RUNBOOK.md")).unwrap();
+            let shown_md = runbook_commands(&runbook);
+            let shown_html = html_commands(&fs::read_to_string(out.join("report.html")).unwrap());
             let mut seen = 0;
             for s in rollout["sequence"].as_array().unwrap() {
                 let (Some(c), Some(file)) = (s["command"].as_str(), s["file"].as_str()) else {
@@ -249,13 +288,28 @@ fn hostile_file_names_stay_one_argument_in_every_command_line() {
                     "{product} {tag:?}: {path} is not one word of {words:?}"
                 );
                 assert!(file.contains(tag), "{file} lost {tag:?}");
+                // The same line, character for character, where a person copies it from.
+                assert!(
+                    shown_md.iter().any(|m| m == c),
+                    "RUNBOOK.md: {c} not in {shown_md:?}"
+                );
+                assert!(
+                    shown_html.iter().any(|h| h == c),
+                    "report.html: {c} not shown"
+                );
                 seen += 1;
             }
             assert!(seen > 0, "{product} {tag:?}: no command names a file");
             for f in scripts(&out) {
                 assert_parses(&f);
             }
-            let runbook = fs::read_to_string(out.join("RUNBOOK.md")).unwrap();
+            // Every line shown to a person is PowerShell (the catalog's own lines may be
+            // several statements; those naming a file were checked above to be one command).
+            for shown in shown_md.iter().chain(&shown_html) {
+                if let Some(e) = first_error(&parse(shown), shown) {
+                    panic!("{product} {tag:?}: {shown}: {e}");
+                }
+            }
             assert!(!runbook.contains("%TEMP%"), "cmd.exe syntax in the runbook");
         }
     }

@@ -248,6 +248,13 @@ impl Volume for IsoVolume {
             }
             .into());
         }
+        entries.directory(
+            path,
+            &[Piece::Data {
+                offset: dir.offset,
+                len: dir.size,
+            }],
+        )?;
         // Bounded by MAX_DIR_BYTES just above.
         let len = dir.size as usize;
         let data = self.image.read_vec(dir.offset, len, "ISO 9660 directory")?;

@@ -32,8 +32,13 @@
 //! and no file may claim more bytes than the whole image. Directories nest at most
 //! [`MAX_DEPTH`] levels, an image lists at most [`MAX_ENTRIES`] directory entries, one
 //! directory holds at most [`MAX_DIR_BYTES`] of records, a file has at most [`MAX_EXTENTS`]
-//! extents, and a directory met twice (a loop) is refused. Nothing of a file is held in
-//! memory: its bytes stream through a [`Window`](crate::formats::window::Window) per extent.
+//! extents, and a directory met twice (a loop) is refused. Directories never share bytes: a
+//! directory whose records lie (even partly) where another directory's do is refused, and
+//! the directories of an image hold at most as many bytes in all as the image itself — so
+//! listing any image reads each of its bytes as directory data at most once, in time
+//! proportional to its size (without these rules, 1,500 ISO 9660 directories pointing into
+//! one 32 MiB extent of a 36 MB image read 48 GiB). Nothing of a file is held in memory: its
+//! bytes stream through a [`Window`](crate::formats::window::Window) per extent.
 //!
 //! No crate was taken for this: `isomage` 2.1.0 overflows its stack on a damaged image (no
 //! depth bound), reads a fragmented UDF file as one contiguous run, cannot read data embedded
@@ -46,7 +51,7 @@ mod image;
 mod iso9660;
 mod udf;
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::hash::Hash;
 use std::io;
 
@@ -126,6 +131,12 @@ pub enum DiscError {
     TooManyExtents { path: String, limit: usize },
     #[error("directory {path:?} is met twice (a loop in the directory structure)")]
     DirectoryLoop { path: String },
+    #[error(
+        "directory {path:?} lies in the bytes of directory {other:?} (directories never share their records)"
+    )]
+    DirectoriesOverlap { path: String, other: String },
+    #[error("the directories hold more than {limit} bytes in all, more than the whole image")]
+    DirectoryBytes { limit: u64 },
 }
 
 impl DiscError {
@@ -189,7 +200,8 @@ trait Volume {
     type Dir: Copy + Eq + Hash;
     fn image(&mut self) -> &mut Image;
     fn root(&self) -> Self::Dir;
-    /// The entries of `dir` (at `path`), each counted against `entries`.
+    /// The entries of `dir` (at `path`), each counted against `entries`, whose directory
+    /// bytes are charged to it before they are read.
     fn children(
         &mut self,
         dir: Self::Dir,
@@ -198,15 +210,84 @@ trait Volume {
     ) -> Result<Vec<Child<Self::Dir>>, Fail>;
 }
 
-/// The count of directory entries read from an image, against [`MAX_ENTRIES`].
-#[derive(Debug, Default)]
-struct Entries(u64);
+/// What listing an image has read: directory entries (against [`MAX_ENTRIES`]), and the
+/// directories' bytes — where they lie, and how many in all (against the image's length).
+#[derive(Debug)]
+struct Entries {
+    count: u64,
+    /// Bytes of directory data taken, recorded or not.
+    dir_bytes: u64,
+    /// The image's length: the most bytes of directory data an image can hold.
+    image_len: u64,
+    /// Every directory extent read: start → (end, the directory's path).
+    extents: BTreeMap<u64, (u64, String)>,
+}
 
 impl Entries {
+    fn new(image_len: u64) -> Entries {
+        Entries {
+            count: 0,
+            dir_bytes: 0,
+            image_len,
+            extents: BTreeMap::new(),
+        }
+    }
+
     fn count(&mut self) -> Result<(), DiscError> {
-        self.0 += 1;
-        if self.0 > MAX_ENTRIES {
+        self.count += 1;
+        if self.count > MAX_ENTRIES {
             return Err(DiscError::TooManyEntries { limit: MAX_ENTRIES });
+        }
+        Ok(())
+    }
+
+    /// Charges the bytes of the directory at `path`, about to be read from `pieces`: its
+    /// recorded extents must not overlap any directory's read before, and all directories
+    /// together hold at most the image's length. Each directory is a file of records of its
+    /// own; a mastering tool has no reason to record two in the same bytes, and an image
+    /// that does is built to make a reader read them again and again (the directory-loop
+    /// rule above catches only extents that start at the same place). O(log d) for d
+    /// directories.
+    fn directory(&mut self, path: &str, pieces: &[Piece]) -> Result<(), DiscError> {
+        for piece in pieces {
+            let charge = |entries: &mut Entries| {
+                entries.dir_bytes = entries.dir_bytes.saturating_add(piece.len());
+                if entries.dir_bytes > entries.image_len {
+                    return Err(DiscError::DirectoryBytes {
+                        limit: entries.image_len,
+                    });
+                }
+                Ok(())
+            };
+            let Piece::Data { offset, len } = *piece else {
+                charge(self)?;
+                continue;
+            };
+            if len == 0 {
+                continue;
+            }
+            let end = offset.saturating_add(len);
+            // The extent starting at or before `offset`, and the first one after it.
+            let before = self.extents.range(..=offset).next_back();
+            let after = self.extents.range(offset..).next();
+            let clash = before
+                .filter(|(_, (e, _))| *e > offset)
+                .or(after.filter(|(s, _)| **s < end));
+            if let Some((_, (_, other))) = clash {
+                let name = |p: &str| {
+                    if p.is_empty() {
+                        "/".to_owned()
+                    } else {
+                        p.to_owned()
+                    }
+                };
+                return Err(DiscError::DirectoriesOverlap {
+                    path: name(path),
+                    other: name(other),
+                });
+            }
+            charge(self)?;
+            self.extents.insert(offset, (end, path.to_owned()));
         }
         Ok(())
     }
@@ -324,7 +405,7 @@ fn walk<V: Volume>(
 ) -> Result<(), ReadError> {
     let root = volume.root();
     let mut seen = HashSet::from([root]);
-    let mut entries = Entries::default();
+    let mut entries = Entries::new(volume.image().len());
     walk_dir(volume, root, "", 0, &mut seen, &mut entries, origin, sink)
 }
 
@@ -383,4 +464,42 @@ fn walk_dir<V: Volume>(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The directory budget: extents that touch are fine, extents that share a byte are not
+    /// (whichever comes first), and unrecorded bytes count against the image's length.
+    #[test]
+    fn directories_never_share_bytes_nor_outgrow_the_image() {
+        let data = |offset, len| Piece::Data { offset, len };
+        // (extents already read, the next directory's pieces, refused)
+        type Case<'a> = (&'a [(u64, u64)], Vec<Piece>, bool);
+        let cases: [Case<'_>; 8] = [
+            (&[], vec![data(0, 2048)], false),
+            (&[(0, 2048)], vec![data(2048, 2048)], false),
+            (&[(2048, 2048)], vec![data(0, 2048)], false),
+            (&[(0, 2048)], vec![data(2047, 10)], true),
+            (&[(4096, 2048)], vec![data(0, 4097)], true),
+            (&[(0, 8192)], vec![data(2048, 2048)], true),
+            (&[(0, 2048)], vec![data(0, 0)], false),
+            (&[], vec![Piece::Zeros { len: 9000 }, data(0, 2048)], true),
+        ];
+        for (before, next, refused) in cases {
+            let mut entries = Entries::new(10_000);
+            for &(offset, len) in before {
+                entries.directory("a", &[data(offset, len)]).unwrap();
+            }
+            let got = entries.directory("b", &next);
+            assert_eq!(got.is_err(), refused, "{before:?} then {next:?}: {got:?}");
+            if let Err(e) = got {
+                assert!(matches!(
+                    e,
+                    DiscError::DirectoriesOverlap { .. } | DiscError::DirectoryBytes { .. }
+                ));
+            }
+        }
+    }
 }

@@ -493,6 +493,7 @@ impl Volume for UdfVolume {
         else {
             return Ok(Vec::new());
         };
+        entries.directory(path, &pieces)?;
         // Bounded by MAX_DIR_BYTES above.
         let mut data = Vec::with_capacity(size as usize);
         let mut first = None;
