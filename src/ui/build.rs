@@ -2,8 +2,8 @@
 //! programs (`--json`: the install manifest and the outcome).
 
 use super::Printer;
-use super::json::{BuildDoc, SCHEMA_VERSION};
 use super::inspect::finding_json;
+use super::json::{BuildDoc, SCHEMA_VERSION};
 use super::table;
 use crate::config::BuildRequest;
 use crate::findings::{Finding, Severity};

@@ -2,7 +2,9 @@
 
 use std::path::Path;
 
-use super::json::{ExtractDoc, ExtractInputJson, ExtractMemberJson, ExtractNoteJson, SCHEMA_VERSION};
+use super::json::{
+    ExtractDoc, ExtractInputJson, ExtractMemberJson, ExtractNoteJson, SCHEMA_VERSION,
+};
 use super::{Printer, human_size};
 use crate::error::Diagnostic;
 use crate::extract::Error;

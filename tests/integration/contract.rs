@@ -227,7 +227,13 @@ fn the_command_of_a_command_line_is_found() {
         json_command(&args("--catalog x.json catalog check --json f.json")),
         Some("catalog check".into())
     );
-    assert_eq!(json_command(&args("farm --json check f.toml")), Some("farm check".into()));
-    assert_eq!(json_command(&args("verify a.exe --json")), Some("verify".into()));
+    assert_eq!(
+        json_command(&args("farm --json check f.toml")),
+        Some("farm check".into())
+    );
+    assert_eq!(
+        json_command(&args("verify a.exe --json")),
+        Some("verify".into())
+    );
     assert_eq!(json_command(&args("verify a.exe")), None);
 }

@@ -533,19 +533,19 @@ fn bad_farm_files_each_give_their_line_and_nothing_is_written() {
         // JSON: the code; and `farm check` names the same line.
         let res = crate::support::run(
             std::process::Command::new(env!("CARGO_BIN_EXE_slipway"))
-            .current_dir(root())
-            .args([
-                "build",
-                "--json",
-                &format!("samples/{product}"),
-                "--product",
-                product,
-                "-o",
-            ])
-            .arg(&out)
-            .arg("--farm")
-            .arg(&farm)
-            .args(crate::support::sample_baseline(product)),
+                .current_dir(root())
+                .args([
+                    "build",
+                    "--json",
+                    &format!("samples/{product}"),
+                    "--product",
+                    product,
+                    "-o",
+                ])
+                .arg(&out)
+                .arg("--farm")
+                .arg(&farm)
+                .args(crate::support::sample_baseline(product)),
         );
         assert_eq!(parse_json(&res)["error"]["code"], want_code);
         if want_code != "farm-language-not-built" && want_code != "farm-product-mismatch" {
