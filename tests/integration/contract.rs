@@ -237,3 +237,13 @@ fn the_command_of_a_command_line_is_found() {
     );
     assert_eq!(json_command(&args("verify a.exe")), None);
 }
+
+#[test]
+#[should_panic(expected = "does not match its schema")]
+fn a_run_whose_document_breaks_the_contract_fails_its_test() {
+    let args = ["catalog", "list", "--json"].map(str::to_owned);
+    check_run(
+        &args,
+        br#"{"schema_version": 1, "command": "catalog list", "ok": true}"#,
+    );
+}
