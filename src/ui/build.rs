@@ -1,10 +1,9 @@
 //! What `build` tells people (the plan per role, what was left out, findings, a summary) and
 //! programs (`--json`: the install manifest and the outcome).
 
-use serde_json::{Value, json};
-
 use super::Printer;
 use super::inspect::finding_json;
+use super::json::{BuildDoc, SCHEMA_VERSION};
 use super::table;
 use crate::config::BuildRequest;
 use crate::findings::{Finding, Severity};
@@ -25,21 +24,23 @@ fn outcome_name(o: &Outcome) -> &'static str {
 }
 
 /// The `--json` document of `build`.
-pub fn build_json(req: &BuildRequest, b: &Built<'_>) -> Value {
-    let findings = all_findings(b);
-    json!({
-        "command": "build",
-        "ok": matches!(b.outcome, Outcome::Built | Outcome::DryRun),
-        "outcome": outcome_name(&b.outcome),
-        "output": req.output.display().to_string(),
-        "bundle": req.bundle.as_ref().map(|p| p.display().to_string()),
-        "manifest": b.manifest,
-        "findings": findings.iter().map(|f| finding_json(f)).collect::<Vec<_>>(),
-        "errors": b.inspection.failed.iter().map(|(p, e)| json!({
-            "path": p.display().to_string(),
-            "error": super::error_json(e),
-        })).collect::<Vec<_>>(),
-    })
+pub fn build_json<'a>(req: &BuildRequest, b: &'a Built<'_>) -> BuildDoc<'a> {
+    BuildDoc {
+        schema_version: SCHEMA_VERSION,
+        command: "build",
+        ok: matches!(b.outcome, Outcome::Built | Outcome::DryRun),
+        outcome: outcome_name(&b.outcome),
+        output: req.output.display().to_string(),
+        bundle: req.bundle.as_ref().map(|p| p.display().to_string()),
+        manifest: b.manifest.as_ref(),
+        findings: all_findings(b).into_iter().map(finding_json).collect(),
+        errors: b
+            .inspection
+            .failed
+            .iter()
+            .map(|(p, e)| super::input_error_json(p, e))
+            .collect(),
+    }
 }
 
 /// Prints a build's result.

@@ -3,8 +3,7 @@
 
 use std::path::Path;
 
-use serde_json::{Value, json};
-
+use super::json::{CatalogCheckDoc, CatalogListDoc, CatalogSummaryJson, SCHEMA_VERSION};
 use super::{Printer, table};
 use crate::catalog::{Catalog, Catalogs, Problem, Source};
 
@@ -30,19 +29,25 @@ fn kind_name(kind: crate::catalog::model::ReleaseKind) -> String {
 }
 
 /// The `--json` document of `catalog list`.
-pub fn list_json(catalogs: &Catalogs) -> Value {
-    json!({
-        "catalogs": catalogs.with_sources().map(|(source, c)| json!({
-            "id": c.id,
-            "title": c.title,
-            "source": source_label(source),
-            "components": c.components.iter().map(|x| x.id.as_str()).collect::<Vec<_>>(),
-            "roles": c.roles.iter().map(|x| x.id.as_str()).collect::<Vec<_>>(),
-            "releases": c.releases.len(),
-            "newest_build": c.newest_build().map(|b| b.to_string()),
-            "latest_release": c.latest_release().map(|r| r.id.as_str()),
-        })).collect::<Vec<_>>(),
-    })
+pub fn list_json(catalogs: &Catalogs) -> CatalogListDoc<'_> {
+    CatalogListDoc {
+        schema_version: SCHEMA_VERSION,
+        command: "catalog list",
+        ok: true,
+        catalogs: catalogs
+            .with_sources()
+            .map(|(source, c)| CatalogSummaryJson {
+                id: &c.id,
+                title: &c.title,
+                source: source_label(source),
+                components: c.components.iter().map(|x| x.id.as_str()).collect(),
+                roles: c.roles.iter().map(|x| x.id.as_str()).collect(),
+                releases: c.releases.len(),
+                newest_build: c.newest_build().map(|b| b.to_string()),
+                latest_release: c.latest_release().map(|r| r.id.as_str()),
+            })
+            .collect(),
+    }
 }
 
 /// Prints `catalog list`.
@@ -74,7 +79,8 @@ pub fn print_list(p: &Printer, catalogs: &Catalogs) {
 /// Prints `catalog show PRODUCT`: a few lines about the product, then its releases.
 pub fn print_show(p: &Printer, catalog: &Catalog, source: Option<&Source>) {
     if p.json_mode() {
-        p.json(&serde_json::to_value(catalog).unwrap_or(Value::Null));
+        // The catalog itself, in its own format (`manifests/catalog.schema.json`).
+        p.json(catalog);
         return;
     }
     p.data_line(format_args!("{} — {}", catalog.id, catalog.title));
@@ -150,12 +156,14 @@ pub fn print_show(p: &Printer, catalog: &Catalog, source: Option<&Source>) {
 }
 
 /// The `--json` document of `catalog check FILE`.
-pub fn check_json(file: &Path, problems: &[Problem]) -> Value {
-    json!({
-        "file": file.display().to_string(),
-        "ok": !crate::catalog::has_errors(problems),
-        "problems": problems,
-    })
+pub fn check_json<'a>(file: &Path, problems: &'a [Problem]) -> CatalogCheckDoc<'a> {
+    CatalogCheckDoc {
+        schema_version: SCHEMA_VERSION,
+        command: "catalog check",
+        file: file.display().to_string(),
+        ok: !crate::catalog::has_errors(problems),
+        problems,
+    }
 }
 
 /// Prints the problems `catalog check` found: one line each on stdout, a summary on stderr.

@@ -1,45 +1,61 @@
 //! What `farm check` tells people (the servers in rollout order on stdout, each mistake on
 //! its own `error:` line on stderr) and programs (`--json`: one document).
 
-use serde_json::{Value, json};
-
+use super::json::{FarmCheckDoc, FarmErrorJson, FarmServerJson, SCHEMA_VERSION};
 use super::{Printer, table};
 use crate::config::FarmChecked;
 use crate::farm::FarmErrors;
 
 /// The `--json` document of `farm check`.
-pub fn farm_json(file: &str, result: &Result<FarmChecked, FarmErrors>) -> Value {
+pub fn farm_json<'a>(
+    file: &'a str,
+    result: &'a Result<FarmChecked, FarmErrors>,
+) -> FarmCheckDoc<'a> {
+    let doc = FarmCheckDoc {
+        schema_version: SCHEMA_VERSION,
+        command: "farm check",
+        ok: result.is_ok(),
+        file,
+        product: None,
+        name: None,
+        servers: None,
+        errors: Vec::new(),
+    };
     match result {
-        Ok(c) => json!({
-            "command": "farm check",
-            "ok": true,
-            "file": file,
-            "product": c.product,
-            "name": c.farm.name,
-            "servers": c.order.iter().map(|&i| {
-                let s = &c.farm.servers[i];
-                json!({
-                    "name": s.name.value,
-                    "role": s.role.value,
-                    "language": s.language.as_ref().map(|l| &l.value),
-                    "cluster": s.cluster.as_ref().map(|l| &l.value),
-                    "active": s.is_active(),
-                    "scr_target_of": s.scr_target_of.as_ref().map(|l| &l.value),
-                    "line": s.line,
+        Ok(c) => FarmCheckDoc {
+            product: Some(&c.product),
+            name: Some(c.farm.name.as_deref()),
+            servers: Some(
+                c.order
+                    .iter()
+                    .map(|&i| {
+                        let s = &c.farm.servers[i];
+                        FarmServerJson {
+                            name: &s.name.value,
+                            role: &s.role.value,
+                            language: s.language.as_ref().map(|l| l.value.as_str()),
+                            cluster: s.cluster.as_ref().map(|l| l.value.as_str()),
+                            active: s.is_active(),
+                            scr_target_of: s.scr_target_of.as_ref().map(|l| l.value.as_str()),
+                            line: s.line,
+                        }
+                    })
+                    .collect(),
+            ),
+            ..doc
+        },
+        Err(e) => FarmCheckDoc {
+            errors: e
+                .0
+                .iter()
+                .map(|x| FarmErrorJson {
+                    code: x.kind.code(),
+                    line: x.line,
+                    message: x.to_string(),
                 })
-            }).collect::<Vec<_>>(),
-            "errors": [],
-        }),
-        Err(e) => json!({
-            "command": "farm check",
-            "ok": false,
-            "file": file,
-            "errors": e.0.iter().map(|x| json!({
-                "code": x.kind.code(),
-                "line": x.line,
-                "message": x.to_string(),
-            })).collect::<Vec<_>>(),
-        }),
+                .collect(),
+            ..doc
+        },
     }
 }
 

@@ -1,107 +1,115 @@
 //! What `inspect` tells people (a tree-indented table on stdout, findings on stderr) and
 //! programs (`--json`).
 
-use serde_json::{Map, Value, json};
-
+use super::json::{
+    InspectDoc, ItemJson, MetadataJson, MsiJson, NamesDoc, PatchJson, PeJson, SCHEMA_VERSION,
+};
 use super::{Printer, table};
 use crate::classify::Class;
-use crate::findings::Finding;
+use crate::findings::{Finding, Severity};
 use crate::identify::inspect::{Inspection, Item};
 use crate::model::manifest::FindingEntry;
 use crate::names::NameFacts;
 
 /// A finding as JSON (the install manifest's form).
-pub fn finding_json(f: &Finding) -> Value {
-    serde_json::to_value(FindingEntry::from(f)).unwrap_or(Value::Null)
+pub fn finding_json(f: &Finding) -> FindingEntry {
+    FindingEntry::from(f)
 }
 
-fn names_json(facts: &NameFacts) -> Map<String, Value> {
-    match serde_json::to_value(facts) {
-        Ok(Value::Object(m)) => m,
-        _ => Map::new(),
+/// One item as JSON: what its name says, then what its bytes say.
+pub fn item_json<'a>(item: &'a Item, class: &Class<'_>) -> ItemJson<'a> {
+    let pe = item.pe.as_ref().map(|pe| {
+        let v = pe.version.as_ref();
+        PeJson {
+            machine: pe.machine,
+            file_version: v.and_then(|v| v.file_version.as_deref()),
+            product_version: v.and_then(|v| v.product_version.as_deref()),
+            product_name: v.and_then(|v| v.product_name.as_deref()),
+            original_filename: v.and_then(|v| v.original_filename.as_deref()),
+            version: v,
+            signed: pe.signature.is_some(),
+        }
+    });
+    let msi = item.package.as_ref().map(|pkg| {
+        let prop = |k: &str| pkg.properties.get(k).map(String::as_str);
+        MsiJson {
+            kind: pkg.kind,
+            product_code: prop("ProductCode"),
+            product_version: prop("ProductVersion"),
+            product_language: prop("ProductLanguage"),
+            manufacturer: prop("Manufacturer"),
+            product_name: prop("ProductName"),
+            summary: &pkg.summary,
+        }
+    });
+    let patch = item
+        .package
+        .as_ref()
+        .and_then(|pkg| pkg.patch.as_ref())
+        .map(|patch| PatchJson {
+            patch_code: patch.patch_code.as_deref(),
+            supersedes: &patch.supersedes,
+            targets: &patch.targets,
+            families: &patch.families,
+            metadata: patch
+                .metadata
+                .iter()
+                .map(|(company, property, value)| MetadataJson {
+                    company: company.as_deref(),
+                    property,
+                    value,
+                })
+                .collect(),
+            kb: patch.kb,
+            build: patch.build,
+        });
+    ItemJson {
+        named: &item.named,
+        origin: item.origin.labels(),
+        depth: item.depth,
+        size: item.size,
+        sha256: item.sha256,
+        content_sha1: item.sha1,
+        format: item.format,
+        build: class.build,
+        pe,
+        msi,
+        patch,
+        signature: item.signature.as_ref(),
+        findings: item.findings.iter().map(finding_json).collect(),
+        checks: None,
     }
 }
 
-pub fn item_json(item: &Item, class: &Class<'_>) -> Value {
-    let mut m = names_json(&item.named);
-    m.insert("origin".into(), json!(item.origin.labels()));
-    m.insert("depth".into(), json!(item.depth));
-    m.insert("size".into(), json!(item.size));
-    m.insert("sha256".into(), json!(item.sha256));
-    // `sha1` is the name's (Microsoft Update catalog names carry one); this is the content's.
-    m.insert("content_sha1".into(), json!(item.sha1));
-    m.insert("format".into(), json!(item.format));
-    m.insert("build".into(), json!(class.build));
-    m.insert(
-        "pe".into(),
-        match &item.pe {
-            Some(pe) => json!({
-                "machine": pe.machine,
-                "file_version": pe.version.as_ref().and_then(|v| v.file_version.clone()),
-                "product_version": pe.version.as_ref().and_then(|v| v.product_version.clone()),
-                "product_name": pe.version.as_ref().and_then(|v| v.product_name.clone()),
-                "original_filename": pe.version.as_ref().and_then(|v| v.original_filename.clone()),
-                "version": pe.version,
-                "signed": pe.signature.is_some(),
-            }),
-            None => Value::Null,
-        },
-    );
-    let (msi, patch) = match &item.package {
-        Some(pkg) => {
-            let prop = |k: &str| pkg.properties.get(k).cloned();
-            let msi = json!({
-                "kind": pkg.kind,
-                "product_code": prop("ProductCode"),
-                "product_version": prop("ProductVersion"),
-                "product_language": prop("ProductLanguage"),
-                "manufacturer": prop("Manufacturer"),
-                "product_name": prop("ProductName"),
-                "summary": pkg.summary,
-            });
-            let patch = match &pkg.patch {
-                Some(patch) => {
-                    let mut v = json!(patch);
-                    v["metadata"] = patch
-                        .metadata
-                        .iter()
-                        .map(|(company, property, value)| {
-                            json!({"company": company, "property": property, "value": value})
-                        })
-                        .collect();
-                    v
-                }
-                None => Value::Null,
-            };
-            (msi, patch)
-        }
-        None => (Value::Null, Value::Null),
-    };
-    m.insert("msi".into(), msi);
-    m.insert("patch".into(), patch);
-    m.insert("signature".into(), json!(item.signature));
-    m.insert(
-        "findings".into(),
-        Value::Array(item.findings.iter().map(finding_json).collect()),
-    );
-    Value::Object(m)
-}
-
 /// The `--json` document of `inspect PATH…`.
-pub fn inspection_json(insp: &Inspection, classes: &[Class<'_>]) -> Value {
-    json!({
-        "items": insp.items.iter().zip(classes).map(|(i, c)| item_json(i, c)).collect::<Vec<_>>(),
-        "findings": insp.findings().map(finding_json).collect::<Vec<_>>(),
-        "errors": insp.failed.iter().map(|(p, e)| json!({
-            "path": p.display().to_string(),
-            "error": super::error_json(e),
-        })).collect::<Vec<_>>(),
-    })
+pub fn inspection_json<'a>(insp: &'a Inspection, classes: &[Class<'_>]) -> InspectDoc<'a> {
+    InspectDoc {
+        schema_version: SCHEMA_VERSION,
+        command: "inspect",
+        ok: insp.failed.is_empty() && !insp.findings().any(|f| f.severity() == Severity::Error),
+        items: insp
+            .items
+            .iter()
+            .zip(classes)
+            .map(|(i, c)| item_json(i, c))
+            .collect(),
+        findings: insp.findings().map(finding_json).collect(),
+        errors: insp
+            .failed
+            .iter()
+            .map(|(p, e)| super::input_error_json(p, e))
+            .collect(),
+    }
 }
 
 /// The `--json` document of `inspect --names`.
-pub fn names_document(facts: &[NameFacts]) -> Value {
-    json!({ "items": facts.iter().map(|f| Value::Object(names_json(f))).collect::<Vec<_>>() })
+pub fn names_document(facts: &[NameFacts]) -> NamesDoc<'_> {
+    NamesDoc {
+        schema_version: SCHEMA_VERSION,
+        command: "inspect",
+        ok: true,
+        items: facts,
+    }
 }
 
 /// The SIG column: the Authenticode verdict, `-` where a format carries no signature.

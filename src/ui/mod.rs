@@ -4,6 +4,7 @@ pub mod build;
 pub mod catalog;
 pub mod farm;
 pub mod inspect;
+pub mod json;
 pub mod progress;
 pub mod report;
 pub mod verify;
@@ -122,10 +123,12 @@ impl Printer {
         let _ = out.flush();
     }
 
-    /// The one JSON document of a `--json` run.
-    pub fn json(&self, value: &serde_json::Value) {
+    /// The one JSON document of a `--json` run (one of the typed documents in [`json`]), its
+    /// keys sorted at every level (as README documents it), pretty-printed.
+    pub fn json(&self, doc: &impl serde::Serialize) {
+        let value = serde_json::to_value(doc).unwrap_or(serde_json::Value::Null);
         let mut out = std::io::stdout().lock();
-        let _ = serde_json::to_writer_pretty(&mut out, value);
+        let _ = serde_json::to_writer_pretty(&mut out, &value);
         let _ = writeln!(out);
     }
 }
@@ -158,12 +161,16 @@ pub fn visible(text: &dyn Display) -> String {
 
 /// The JSON form of an error: its code, its one-line message (every cause said once) and the
 /// Origin chain of the node it is about.
-pub fn error_json(err: &dyn Diagnostic) -> serde_json::Value {
-    serde_json::json!({
-        "code": err.code(),
-        "message": crate::error::line(err),
-        "origin": err.origin().map(crate::model::Origin::labels),
-    })
+pub fn error_json(err: &dyn Diagnostic) -> json::ErrorJson {
+    json::ErrorJson::new(err)
+}
+
+/// An input that could not be read, as the `errors` of a document list it.
+pub fn input_error_json(path: &std::path::Path, err: &dyn Diagnostic) -> json::InputErrorJson {
+    json::InputErrorJson {
+        path: path.display().to_string(),
+        error: error_json(err),
+    }
 }
 
 /// The one way a run that stops as a whole is reported: one `error:` line on stderr and, with
@@ -171,11 +178,12 @@ pub fn error_json(err: &dyn Diagnostic) -> serde_json::Value {
 pub fn fatal(p: &Printer, command: &str, err: &dyn Diagnostic) {
     p.error(crate::error::line(err));
     if p.json_mode() {
-        p.json(&serde_json::json!({
-            "command": command,
-            "ok": false,
-            "error": error_json(err),
-        }));
+        p.json(&json::FatalDoc {
+            schema_version: json::SCHEMA_VERSION,
+            command,
+            ok: false,
+            error: error_json(err),
+        });
     }
 }
 

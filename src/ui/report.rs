@@ -2,17 +2,13 @@
 
 use std::path::Path;
 
-use serde_json::{Value, json};
-
+use super::json::{
+    ExtractDoc, ExtractInputJson, ExtractMemberJson, ExtractNoteJson, SCHEMA_VERSION,
+};
 use super::{Printer, human_size};
 use crate::error::Diagnostic;
 use crate::extract::Error;
 use crate::extract::{Note, Report};
-use crate::model::Origin;
-
-fn origin_json(origin: &Origin) -> Value {
-    json!(origin.labels())
-}
 
 /// The line for an input that failed: the error's own line when it names where it is (its
 /// Origin chain starts at the input), else prefixed with the input.
@@ -23,13 +19,12 @@ pub fn input_error_line(path: &Path, err: &Error) -> String {
     }
 }
 
-fn note_json(note: &Note) -> Value {
+fn note_json(note: &Note) -> ExtractNoteJson<'_> {
     match note {
-        Note::DuplicateIdentical { path, origin } => json!({
-            "code": "duplicate-identical",
-            "path": path,
-            "origin": origin_json(origin),
-        }),
+        Note::DuplicateIdentical { path, origin } => ExtractNoteJson::DuplicateIdentical {
+            path,
+            origin: origin.labels(),
+        },
     }
 }
 
@@ -42,28 +37,37 @@ fn note_text(note: &Note) -> String {
 }
 
 /// The `--json` document of an extract run.
-pub fn extract_json(out: &Path, report: &Report) -> Value {
-    json!({
-        "command": "extract",
-        "output": out.display().to_string(),
-        "ok": report.committed,
-        "inputs": report.inputs.iter().map(|i| json!({
-            "path": i.path.display().to_string(),
-            "format": i.format,
-            "members": i.members,
-            "bytes": i.bytes,
-            "error": i.error.as_ref().map(|e| super::error_json(e)),
-        })).collect::<Vec<_>>(),
-        "members": report.members.iter().map(|m| json!({
-            "path": m.path,
-            "size": m.size,
-            "sha256": m.sha256,
-            "origin": origin_json(&m.origin),
-            "unpacked": m.unpacked,
-            "name_decoding": m.decoding,
-        })).collect::<Vec<_>>(),
-        "notes": report.notes.iter().map(note_json).collect::<Vec<_>>(),
-    })
+pub fn extract_json<'a>(out: &Path, report: &'a Report) -> ExtractDoc<'a> {
+    ExtractDoc {
+        schema_version: SCHEMA_VERSION,
+        command: "extract",
+        output: out.display().to_string(),
+        ok: report.committed,
+        inputs: report
+            .inputs
+            .iter()
+            .map(|i| ExtractInputJson {
+                path: i.path.display().to_string(),
+                format: i.format,
+                members: i.members,
+                bytes: i.bytes,
+                error: i.error.as_ref().map(|e| super::error_json(e)),
+            })
+            .collect(),
+        members: report
+            .members
+            .iter()
+            .map(|m| ExtractMemberJson {
+                path: &m.path,
+                size: m.size,
+                sha256: m.sha256,
+                origin: m.origin.labels(),
+                unpacked: m.unpacked,
+                name_decoding: m.decoding,
+            })
+            .collect(),
+        notes: report.notes.iter().map(note_json).collect(),
+    }
 }
 
 /// Prints an extract report for people (and the JSON document in `--json` mode).
@@ -115,6 +119,7 @@ mod tests {
     use super::*;
     use crate::formats::FormatError;
     use crate::formats::zip::ZipError;
+    use crate::model::Origin;
 
     #[test]
     fn error_line_appends_causes_not_already_said() {

@@ -1,10 +1,9 @@
 //! What `verify` tells people (a ✓/✗ table on stdout, findings on stderr, a summary) and
 //! programs (`--json`).
 
-use serde_json::{Value, json};
-
 use super::Printer;
 use super::inspect::{finding_json, item_json};
+use super::json::{OutputCheckJson, SCHEMA_VERSION, VerifyDoc};
 use super::table;
 use crate::classify::Class;
 use crate::findings::{Finding, Severity};
@@ -34,37 +33,45 @@ fn all_findings<'a>(insp: &'a Inspection, ver: &'a Verification) -> Vec<&'a Find
 }
 
 /// The `--json` document of `verify` (with the re-checked outputs given beside downloads).
-pub fn verification_json(
-    insp: &Inspection,
+pub fn verification_json<'a>(
+    insp: &'a Inspection,
     classes: &[Class<'_>],
-    ver: &Verification,
+    ver: &'a Verification,
     strict: bool,
     outputs: &[OutputCheck],
-) -> Value {
-    let items: Vec<Value> = insp
+) -> VerifyDoc<'a> {
+    let items = insp
         .items
         .iter()
         .zip(classes)
         .zip(&ver.checks)
         .map(|((item, class), checks)| {
             let mut v = item_json(item, class);
-            v["checks"] = json!(checks);
+            v.checks = Some(checks);
             v
         })
         .collect();
-    json!({
-        "command": "verify",
-        "ok": !ver.failed(insp, strict)
+    VerifyDoc {
+        schema_version: SCHEMA_VERSION,
+        command: "verify",
+        ok: !ver.failed(insp, strict)
             && insp.failed.is_empty()
             && outputs.iter().all(|c| c.findings.is_empty()),
-        "outputs": outputs.iter().map(output_check_json).collect::<Vec<_>>(),
-        "items": items,
-        "findings": all_findings(insp, ver).into_iter().map(finding_json).collect::<Vec<_>>(),
-        "errors": insp.failed.iter().map(|(p, e)| json!({
-            "path": p.display().to_string(),
-            "error": super::error_json(e),
-        })).collect::<Vec<_>>(),
-    })
+        outputs: outputs.iter().map(output_check_json).collect(),
+        items: Some(items),
+        findings: Some(
+            all_findings(insp, ver)
+                .into_iter()
+                .map(finding_json)
+                .collect(),
+        ),
+        errors: Some(
+            insp.failed
+                .iter()
+                .map(|(p, e)| super::input_error_json(p, e))
+                .collect(),
+        ),
+    }
 }
 
 /// Prints the result of `verify`.
@@ -149,22 +156,26 @@ pub fn print_verification(
 }
 
 /// One re-checked output as JSON.
-pub fn output_check_json(check: &OutputCheck) -> Value {
-    json!({
-        "path": check.path.display().to_string(),
-        "ok": check.findings.is_empty(),
-        "files": check.files,
-        "findings": check.findings.iter().map(finding_json).collect::<Vec<_>>(),
-    })
+pub fn output_check_json(check: &OutputCheck) -> OutputCheckJson {
+    OutputCheckJson {
+        path: check.path.display().to_string(),
+        ok: check.findings.is_empty(),
+        files: check.files,
+        findings: check.findings.iter().map(finding_json).collect(),
+    }
 }
 
 /// The `--json` document of `verify OUT…` / `verify FILE.zip…` (no downloads among them).
-pub fn outputs_json(checks: &[OutputCheck]) -> Value {
-    json!({
-        "command": "verify",
-        "ok": checks.iter().all(|c| c.findings.is_empty()),
-        "outputs": checks.iter().map(output_check_json).collect::<Vec<_>>(),
-    })
+pub fn outputs_json(checks: &[OutputCheck]) -> VerifyDoc<'static> {
+    VerifyDoc {
+        schema_version: SCHEMA_VERSION,
+        command: "verify",
+        ok: checks.iter().all(|c| c.findings.is_empty()),
+        outputs: checks.iter().map(output_check_json).collect(),
+        items: None,
+        findings: None,
+        errors: None,
+    }
 }
 
 /// Prints the re-check of a built folder or bundle.

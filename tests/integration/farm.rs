@@ -16,8 +16,8 @@ fn root() -> &'static Path {
 
 /// Builds `samples/<product>` with `farm` into `out`; returns (exit code, stderr).
 fn build(product: &str, farm: &Path, out: &Path, extra: &[&str]) -> (i32, String) {
-    let res = std::process::Command::new(env!("CARGO_BIN_EXE_slipway"))
-        .current_dir(root())
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_slipway"));
+    cmd.current_dir(root())
         .env_remove("NO_COLOR")
         .args([
             "build",
@@ -30,9 +30,8 @@ fn build(product: &str, farm: &Path, out: &Path, extra: &[&str]) -> (i32, String
         .arg("--farm")
         .arg(farm)
         .args(crate::support::sample_baseline(product))
-        .args(extra)
-        .output()
-        .unwrap();
+        .args(extra);
+    let res = crate::support::run(&mut cmd);
     (
         code(&res),
         String::from_utf8_lossy(&res.stderr).into_owned(),
@@ -532,22 +531,22 @@ fn bad_farm_files_each_give_their_line_and_nothing_is_written() {
         assert!(lines[0].contains(words), "{want_code}: {err}");
         assert!(absent_or_empty(&out), "{want_code}: nothing written");
         // JSON: the code; and `farm check` names the same line.
-        let res = std::process::Command::new(env!("CARGO_BIN_EXE_slipway"))
-            .current_dir(root())
-            .args([
-                "build",
-                "--json",
-                &format!("samples/{product}"),
-                "--product",
-                product,
-                "-o",
-            ])
-            .arg(&out)
-            .arg("--farm")
-            .arg(&farm)
-            .args(crate::support::sample_baseline(product))
-            .output()
-            .unwrap();
+        let res = crate::support::run(
+            std::process::Command::new(env!("CARGO_BIN_EXE_slipway"))
+                .current_dir(root())
+                .args([
+                    "build",
+                    "--json",
+                    &format!("samples/{product}"),
+                    "--product",
+                    product,
+                    "-o",
+                ])
+                .arg(&out)
+                .arg("--farm")
+                .arg(&farm)
+                .args(crate::support::sample_baseline(product)),
+        );
         assert_eq!(parse_json(&res)["error"]["code"], want_code);
         if want_code != "farm-language-not-built" && want_code != "farm-product-mismatch" {
             let res = slipway([

@@ -11,6 +11,7 @@ mod cab;
 mod cab_corpus;
 mod catalog;
 mod change;
+mod contract;
 mod corpus;
 mod differential;
 mod disc;

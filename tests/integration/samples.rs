@@ -87,7 +87,7 @@ fn snapshot_of_the_sample_extract_output() {
             ])
             .arg(out)
             .args(extra);
-        cmd.output().unwrap()
+        crate::support::run(&mut cmd)
     };
     let res = run(&["--json", "--recursive"], &out);
     assert_eq!(code(&res), 0);

@@ -57,17 +57,40 @@ pub fn tool(test: &str, tool: &str) -> bool {
     ok
 }
 
-/// Runs `slipway ARGS…`.
+/// Runs `slipway ARGS…`; with `--json`, the document it prints is validated against the
+/// command's published schema (`contract`).
 pub fn slipway<I, S>(args: I) -> Output
 where
     I: IntoIterator<Item = S>,
     S: AsRef<std::ffi::OsStr>,
 {
-    Command::new(env!("CARGO_BIN_EXE_slipway"))
-        .args(args)
+    let args: Vec<std::ffi::OsString> = args.into_iter().map(|a| a.as_ref().to_owned()).collect();
+    let out = Command::new(env!("CARGO_BIN_EXE_slipway"))
+        .args(&args)
         .env_remove("NO_COLOR")
         .output()
-        .expect("run slipway")
+        .expect("run slipway");
+    check_json_run(&args, &out);
+    out
+}
+
+/// Runs a prepared slipway command (its own directory, environment) and validates its
+/// `--json` document like [`slipway`].
+pub fn run(cmd: &mut Command) -> Output {
+    let out = cmd.output().expect("run slipway");
+    let args: Vec<&std::ffi::OsStr> = cmd.get_args().collect();
+    check_json_run(&args, &out);
+    out
+}
+
+/// Validates the `--json` document of a run of `args` against its schema (for tests that run
+/// the binary themselves).
+pub fn check_json_run<S: AsRef<std::ffi::OsStr>>(args: &[S], out: &Output) {
+    let args: Vec<String> = args
+        .iter()
+        .map(|a| a.as_ref().to_string_lossy().into_owned())
+        .collect();
+    super::contract::check_run(&args, &out.stdout);
 }
 
 /// The exit code; a signal (e.g. a panic's abort) counts as a failure of the test.
