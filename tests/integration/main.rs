@@ -35,3 +35,4 @@ mod rollout_scripts;
 mod samples;
 mod support;
 mod verify;
+mod windows;
