@@ -75,7 +75,7 @@ pub enum Error {
     #[error("output directory {} is not empty (use --force to replace it)", .0.display())]
     OutputNotEmpty(PathBuf),
     /// Another slipway run holds the output directory's lock.
-    #[error("output directory {} is being written by another slipway run{}; wait for it (or, if none is running, remove {}/{LOCK})", out.display(), pid.map_or_else(String::new, |p| format!(" (process {p})")), out.display())]
+    #[error("output directory {} is being written by another slipway run{}; wait for it (or, if none is running, remove {})", out.display(), pid.map_or_else(String::new, |p| format!(" (process {p})")), out.join(LOCK).display())]
     OutputBusy { out: PathBuf, pid: Option<u32> },
     /// The output directory holds what an interrupted run left behind.
     #[error("output directory {} holds {} left by an interrupted slipway run; remove {} (or use --force)", out.display(), names.join(", "), if names.len() == 1 { "it" } else { "them" })]

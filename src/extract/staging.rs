@@ -28,42 +28,117 @@ pub struct Staging {
     scratch: Option<tempfile::TempDir>,
     created_out: bool,
     force: bool,
+    /// The run's lock on `out`, held until commit or drop.
+    lock: Option<Lock>,
 }
 
-/// Whether the process `pid` is running (on Linux, by `/proc`; elsewhere it is assumed to be).
-fn alive(pid: u32) -> bool {
+/// Whether the run that wrote the lock file `lock` (process `pid`) is still running. Linux:
+/// by `/proc` (assumed running when `/proc` is not mounted).
+#[cfg(target_os = "linux")]
+fn alive(pid: u32, _lock: &Path) -> bool {
     let proc = Path::new("/proc");
     !proc.is_dir() || proc.join(pid.to_string()).exists()
 }
 
+/// Windows has no `/proc`, and a process id alone cannot be checked without `unsafe`: the
+/// holder keeps its lock file open for the whole run, sharing neither write nor delete access
+/// ([`create_lock`]), and Windows closes a process's handles when it ends, however it ends. So
+/// an exclusive open of the lock fails with a sharing violation exactly while the holder runs.
+/// Any other failure counts as running too (the safe side: the message says what to remove).
+#[cfg(windows)]
+fn alive(_pid: u32, lock: &Path) -> bool {
+    use std::os::windows::fs::OpenOptionsExt as _;
+    match fs::OpenOptions::new().read(true).share_mode(0).open(lock) {
+        Ok(_) => false,
+        Err(e) => e.kind() != io::ErrorKind::NotFound,
+    }
+}
+
+/// Elsewhere a holder is assumed to be running (the message says what to remove).
+#[cfg(not(any(target_os = "linux", windows)))]
+fn alive(_pid: u32, _lock: &Path) -> bool {
+    true
+}
+
+/// Creates the lock file (`create_new`). On Windows it is opened sharing read access only, and
+/// kept open for the run: see [`alive`].
+fn create_lock(path: &Path) -> io::Result<fs::File> {
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(windows)]
+    {
+        use std::os::windows::fs::OpenOptionsExt as _;
+        /// `FILE_SHARE_READ` (winnt.h): others may read the process id, not write or delete.
+        const FILE_SHARE_READ: u32 = 0x1;
+        options.share_mode(FILE_SHARE_READ);
+    }
+    options.open(path)
+}
+
+/// A run's lock on its output directory, removed when dropped or released. The file stays
+/// open until then (on Windows that open handle is what tells a live holder from a dead one).
+#[derive(Debug)]
+struct Lock {
+    path: Option<PathBuf>,
+    file: Option<fs::File>,
+}
+
+impl Lock {
+    /// Closes and removes the lock file.
+    fn release(mut self) -> io::Result<()> {
+        self.file = None;
+        match self.path.take() {
+            Some(path) => fs::remove_file(path),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for Lock {
+    fn drop(&mut self) {
+        // Closed first: Windows refuses to delete a file open without delete sharing.
+        self.file = None;
+        if let Some(path) = self.path.take() {
+            let _ = fs::remove_file(path);
+        }
+    }
+}
+
 /// Takes the lock on `out`. A lock left by a run that is no longer running is taken over,
 /// and what that run left behind (its staging, scratch and set-aside folders) removed.
-fn lock(out: &Path) -> Result<(), Error> {
+fn lock(out: &Path) -> Result<Lock, Error> {
     let path = out.join(LOCK);
     let write_err = |source| Error::Write {
         path: path.clone(),
         source,
     };
     for _ in 0..2 {
-        match fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&path)
-        {
-            Ok(mut f) => {
+        match create_lock(&path) {
+            Ok(file) => {
                 use std::io::Write as _;
-                return f
-                    .write_all(std::process::id().to_string().as_bytes())
-                    .map_err(write_err);
+                let mut lock = Lock {
+                    path: Some(path.clone()),
+                    file: Some(file),
+                };
+                if let Some(f) = lock.file.as_mut() {
+                    f.write_all(std::process::id().to_string().as_bytes())
+                        .map_err(write_err)?;
+                }
+                return Ok(lock);
             }
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
                 let holder = fs::read_to_string(&path)
                     .ok()
                     .and_then(|t| t.trim().parse::<u32>().ok());
                 match holder {
-                    Some(pid) if !alive(pid) => {
+                    Some(pid) if !alive(pid, &path) => {
                         remove_leftovers(out);
-                        fs::remove_file(&path).map_err(write_err)?;
+                        match fs::remove_file(&path) {
+                            Err(e) if e.kind() != io::ErrorKind::NotFound => {
+                                return Err(write_err(e));
+                            }
+                            _ => {}
+                        }
                     }
                     _ => {
                         return Err(Error::OutputBusy {
@@ -123,8 +198,7 @@ impl Staging {
             }
             e
         };
-        lock(out).map_err(undo)?;
-        let mut unlock = Unlock(Some(out.join(LOCK)));
+        let lock = lock(out).map_err(undo)?;
         let mut left = Vec::new();
         let mut other = false;
         for entry in fs::read_dir(out).map_err(write_err).map_err(undo)? {
@@ -147,14 +221,14 @@ impl Staging {
             }
         }
         if !left.is_empty() && !force {
-            drop(unlock);
+            drop(lock);
             return Err(undo(Error::OutputLeftovers {
                 out: out.to_path_buf(),
                 names: left,
             }));
         }
         if other && !force {
-            drop(unlock);
+            drop(lock);
             return Err(undo(Error::OutputNotEmpty(out.to_path_buf())));
         }
         // We hold the lock, so no other run is writing here: what is left is dead.
@@ -169,13 +243,13 @@ impl Staging {
             .tempdir_in(out)
             .map_err(write_err)
             .map_err(undo)?;
-        unlock.0 = None;
         Ok(Staging {
             out: out.to_path_buf(),
             dir: Some(dir),
             scratch: Some(scratch),
             created_out,
             force,
+            lock: Some(lock),
         })
     }
 
@@ -272,7 +346,10 @@ impl Staging {
         if let Some(scratch) = self.scratch.take() {
             scratch.close().map_err(|e| write_err(&self.out, e))?;
         }
-        fs::remove_file(self.out.join(LOCK)).map_err(|e| write_err(&self.out, e))
+        self.lock
+            .take()
+            .map_or(Ok(()), Lock::release)
+            .map_err(|e| write_err(&self.out, e))
     }
 }
 
@@ -327,17 +404,6 @@ pub fn ensure_not_input(output: &Path, inputs: &[&Path]) -> Result<(), Error> {
     Ok(())
 }
 
-/// Removes the lock file when dropped (unless disarmed).
-struct Unlock(Option<PathBuf>);
-
-impl Drop for Unlock {
-    fn drop(&mut self) {
-        if let Some(p) = self.0.take() {
-            let _ = fs::remove_file(p);
-        }
-    }
-}
-
 impl Drop for Staging {
     fn drop(&mut self) {
         // Not committed: remove the staging tree and the lock, and the output directory if we
@@ -347,7 +413,7 @@ impl Drop for Staging {
         }
         if let Some(dir) = self.dir.take() {
             let _ = dir.close();
-            let _ = fs::remove_file(self.out.join(LOCK));
+            drop(self.lock.take());
             if self.created_out {
                 let _ = fs::remove_dir(&self.out);
             }

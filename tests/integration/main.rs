@@ -37,3 +37,4 @@ mod samples;
 mod support;
 mod verify;
 mod verify_out;
+mod windows;
