@@ -176,9 +176,11 @@ pub struct BuildArgs {
     /// Build even when verification finds errors (they are recorded in the manifest).
     #[arg(long)]
     pub allow_findings: bool,
-    /// Record the build time in the manifest (otherwise two builds are byte-identical).
-    #[arg(long)]
-    pub timestamp: bool,
+    /// The build time the manifest and the report record (RFC 3339 in UTC,
+    /// `2026-01-15T09:30:00Z`, a date, or `@SECONDS`): two builds of the same inputs with the
+    /// same time are byte-identical. Default: $SOURCE_DATE_EPOCH when set, else now.
+    #[arg(long, value_name = "TIME", value_parser = time_arg)]
+    pub timestamp: Option<i64>,
     /// Every package and patch must be validly signed under a trust anchor (Microsoft's
     /// built-in roots, --trust).
     #[arg(long)]
@@ -223,6 +225,13 @@ fn language_pack_arg(s: &str) -> Result<(Lang, PathBuf), String> {
         return Err("expected a folder or disc image after '='".to_owned());
     }
     Ok((lang, PathBuf::from(path)))
+}
+
+fn time_arg(s: &str) -> Result<i64, String> {
+    crate::model::UtcTime::parse_unix(s).ok_or_else(|| {
+        "expected a UTC time like 2026-01-15T09:30:00Z, a date like 2026-01-15, or @SECONDS"
+            .to_owned()
+    })
 }
 
 fn build_arg(s: &str) -> Result<Build, String> {

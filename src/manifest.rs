@@ -2,7 +2,7 @@
 //! and the offline bundle (`--bundle FILE.zip`).
 //!
 //! Everything written here is deterministic: fields in a fixed order, entries sorted, no
-//! timestamps unless asked for, fixed zip entry times.
+//! time but the build time (`--timestamp` pins it), fixed zip entry times.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::{self, File};
@@ -302,9 +302,9 @@ pub fn write_bundle(out: &Path, bundle: &Path) -> io::Result<()> {
     Ok(())
 }
 
-/// `YYYY-MM-DDTHH:MM:SSZ` for a time in seconds since 1970 (UTC), for `--timestamp`.
-pub fn rfc3339(secs: u64) -> String {
-    crate::model::UtcTime::from_unix(i64::try_from(secs).unwrap_or(i64::MAX)).to_string()
+/// `YYYY-MM-DDTHH:MM:SSZ` for a time in seconds since 1970 (UTC): the build time.
+pub fn rfc3339(secs: i64) -> String {
+    crate::model::UtcTime::from_unix(secs).to_string()
 }
 
 #[cfg(test)]

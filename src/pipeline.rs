@@ -233,7 +233,7 @@ pub fn build<'r>(
         plan,
         &findings,
         manifest::media_entries(&built.media, &settled.handled, req.catalog()),
-        req.timestamp.map(manifest::rfc3339),
+        Some(manifest::rfc3339(req.timestamp)),
     );
     built.outcome = if plan_refused && !req.allow_findings {
         Outcome::Refused

@@ -1,8 +1,8 @@
 //! docs: the documents `build` writes beside the sources, into the staging root before the
 //! install manifest and `SHA256SUMS` (which list them): `report.html` always (the change
 //! request, [`html`]); with a farm file `rollout.json`, `RUNBOOK.md` ([`runbook`]),
-//! `verify.ps1` and `scripts/<server>.ps1` ([`ps1`]). Deterministic: the same inputs give the
-//! same bytes (no time unless `--timestamp` put one in the manifest).
+//! `verify.ps1` and `scripts/<server>.ps1` ([`ps1`]). Deterministic: the same inputs and build
+//! time (the manifest's `created`, which `--timestamp` pins) give the same bytes.
 
 pub mod html;
 pub mod ps1;

@@ -57,17 +57,26 @@ pub fn tool(test: &str, tool: &str) -> bool {
     ok
 }
 
+/// The build time every test's builds record (`$SOURCE_DATE_EPOCH`, 2010-01-01T00:00:00Z):
+/// two builds of the same inputs are byte-identical, and snapshots stay put.
+pub const BUILD_TIME: &str = "1262304000";
+
+/// The slipway binary as a command, with the build time pinned ([`BUILD_TIME`]) and colours
+/// left to the flags.
+pub fn slipway_cmd() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_slipway"));
+    cmd.env("SOURCE_DATE_EPOCH", BUILD_TIME)
+        .env_remove("NO_COLOR");
+    cmd
+}
+
 /// Runs `slipway ARGS…`.
 pub fn slipway<I, S>(args: I) -> Output
 where
     I: IntoIterator<Item = S>,
     S: AsRef<std::ffi::OsStr>,
 {
-    Command::new(env!("CARGO_BIN_EXE_slipway"))
-        .args(args)
-        .env_remove("NO_COLOR")
-        .output()
-        .expect("run slipway")
+    slipway_cmd().args(args).output().expect("run slipway")
 }
 
 /// The exit code; a signal (e.g. a panic's abort) counts as a failure of the test.
