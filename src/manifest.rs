@@ -55,6 +55,18 @@ impl InputLabels {
         InputLabels(map)
     }
 
+    /// A message with every input named as the manifest names it: a finding's message may
+    /// name another input (the patch that supersedes it) by the path it was given as.
+    fn message(&self, text: &str) -> String {
+        let mut given: Vec<(&String, &String)> =
+            self.0.iter().filter(|(g, label)| g != label).collect();
+        // Longer paths first, so that no path is replaced inside a longer one.
+        given.sort_by_key(|(g, _)| std::cmp::Reverse(g.len()));
+        given.into_iter().fold(text.to_owned(), |t, (g, label)| {
+            t.replace(g.as_str(), label)
+        })
+    }
+
     /// An Origin chain's labels with its input relabelled.
     fn chain(&self, origin: &crate::model::Origin) -> Vec<String> {
         let mut labels = origin.labels();
@@ -190,9 +202,13 @@ pub fn install_manifest(
         superseded,
         findings: findings
             .iter()
-            .map(|f| FindingEntry {
-                origin: labels.chain(&f.origin),
-                ..FindingEntry::from(f)
+            .map(|f| {
+                let entry = FindingEntry::from(f);
+                FindingEntry {
+                    origin: labels.chain(&f.origin),
+                    message: labels.message(&entry.message),
+                    ..entry
+                }
             })
             .collect(),
         documents: Vec::new(),

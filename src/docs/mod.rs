@@ -67,7 +67,11 @@ pub fn facts<'a>(
     baseline: Option<Build>,
     rollout: Option<&'a Rollout>,
 ) -> Facts<'a> {
-    let inputs: Vec<usize> = (0..items.len()).filter(|&i| items[i].depth == 0).collect();
+    // The downloads, as the manifest lists them (the media's own `Updates` patches are not
+    // inputs).
+    let inputs: Vec<usize> = (0..items.len())
+        .filter(|&i| items[i].depth == 0 && !items[i].from_media)
+        .collect();
     let input_signatures = inputs
         .iter()
         .map(|&i| items[i].signature.as_ref())
