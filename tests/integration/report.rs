@@ -309,8 +309,9 @@ fn the_report_is_dated_by_the_build_time() {
             "samples/exchange-2007",
             "--product",
             "exchange-2007",
-            "-o",
         ])
+        .args(crate::support::sample_baseline("exchange-2007"))
+        .arg("-o")
         .arg(&now)
         .output()
         .unwrap();
@@ -345,8 +346,9 @@ fn the_report_is_dated_by_the_build_time() {
             "samples/exchange-2007",
             "--product",
             "exchange-2007",
-            "-o",
         ])
+        .args(crate::support::sample_baseline("exchange-2007"))
+        .arg("-o")
         .arg(tmp.path().join("bad"))
         .output()
         .unwrap();
@@ -453,6 +455,7 @@ fn nothing_a_user_reads_names_an_internal_reference() {
         let res = slipway_cmd()
             .current_dir(root())
             .args(["build", &format!("samples/{product}"), "--product", product])
+            .args(crate::support::sample_baseline(product))
             .arg("--farm")
             .arg(format!("samples/farms/{product}.toml"))
             .arg("-o")
