@@ -282,17 +282,39 @@ pub fn write(root: &Path, doc: &InstallManifest) -> io::Result<()> {
     fs::write(root.join(SUMS), sums_text(&digests))
 }
 
-/// Packs the folder `out` into `bundle` deterministically: entries sorted by path, MS-DOS
-/// time 1980-01-01 00:00, mode 0644, deflate. Written to a temporary file beside `bundle`
-/// and renamed into place.
-pub fn write_bundle(out: &Path, bundle: &Path) -> io::Result<()> {
-    let dir = bundle
+/// A bundle written to a temporary file beside its final name, not yet in place.
+#[derive(Debug)]
+pub struct PendingBundle(tempfile::NamedTempFile);
+
+impl PendingBundle {
+    /// Renames the bundle into place (after OUT is committed). Dropped instead, it is removed.
+    pub fn persist(self, bundle: &Path) -> io::Result<()> {
+        self.0.persist(bundle).map(drop).map_err(|e| e.error)
+    }
+}
+
+/// How much is copied between two looks at the interrupt flag: deflating a mebibyte takes
+/// a few tens of milliseconds, so Ctrl-C is honoured well within a second.
+const BUNDLE_CHUNK: usize = 1 << 20;
+
+/// Packs the folder `dir` (OUT's staging folder) into a temporary file beside `bundle`
+/// deterministically: entries sorted by path, MS-DOS time 1980-01-01 00:00, mode 0644,
+/// deflate. Counts the bytes packed on `progress`; stops at an interrupt
+/// (`ErrorKind::Interrupted`), the temporary file removed.
+pub fn write_bundle(
+    dir: &Path,
+    bundle: &Path,
+    progress: &dyn crate::extract::Progress,
+    interrupt: &std::sync::atomic::AtomicBool,
+) -> io::Result<PendingBundle> {
+    let interrupted = || interrupt.load(std::sync::atomic::Ordering::Relaxed);
+    let parent = bundle
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     let tmp = tempfile::Builder::new()
         .prefix(".slipway-bundle-")
-        .tempfile_in(dir)?;
+        .tempfile_in(parent)?;
     {
         let mut zip = zip::ZipWriter::new(io::BufWriter::new(tmp.as_file()));
         let opts = zip::write::SimpleFileOptions::default()
@@ -300,9 +322,23 @@ pub fn write_bundle(out: &Path, bundle: &Path) -> io::Result<()> {
             .last_modified_time(zip::DateTime::default())
             .unix_permissions(0o644)
             .large_file(true);
-        for (rel, path) in files_below(out)? {
-            zip.start_file(rel, opts).map_err(io::Error::other)?;
-            io::copy(&mut File::open(&path)?, &mut zip)?;
+        let mut buf = vec![0u8; BUNDLE_CHUNK];
+        for (rel, path) in files_below(dir)? {
+            zip.start_file(rel.as_str(), opts)
+                .map_err(io::Error::other)?;
+            let mut file = File::open(&path)?;
+            loop {
+                if interrupted() {
+                    return Err(io::Error::from(io::ErrorKind::Interrupted));
+                }
+                let n = io::Read::read(&mut file, &mut buf)?;
+                if n == 0 {
+                    break;
+                }
+                zip.write_all(&buf[..n])?;
+                progress.bytes(n as u64);
+            }
+            progress.entry();
         }
         zip.finish().map_err(io::Error::other)?.flush()?;
     }
@@ -314,8 +350,7 @@ pub fn write_bundle(out: &Path, bundle: &Path) -> io::Result<()> {
         tmp.as_file()
             .set_permissions(fs::Permissions::from_mode(0o644))?;
     }
-    tmp.persist(bundle).map_err(|e| e.error)?;
-    Ok(())
+    Ok(PendingBundle(tmp))
 }
 
 /// `YYYY-MM-DDTHH:MM:SSZ` for a time in seconds since 1970 (UTC): the build time.

@@ -240,10 +240,32 @@ pub fn build<'r>(
     } else if req.dry_run {
         Outcome::DryRun
     } else {
-        write(req, &stage, &built, &settled, &mut doc)?;
+        write(req, &stage, &built, &settled, &mut doc, progress)?;
+        // The bundle is packed from the staging folder before OUT is committed: an
+        // interrupt or a failure while it is written leaves neither OUT nor a bundle.
+        let pending = match &req.bundle {
+            Some(bundle) => {
+                progress.phase("writing the bundle");
+                let bundle_err = |source| BuildError::Bundle {
+                    path: bundle.clone(),
+                    source,
+                };
+                match manifest::write_bundle(stage.root(), bundle, progress, interrupt) {
+                    Ok(p) => Some((p, bundle)),
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {
+                        return Err(Error::Interrupted.into());
+                    }
+                    Err(e) => return Err(bundle_err(e)),
+                }
+            }
+            None => None,
+        };
+        if interrupt.load(std::sync::atomic::Ordering::Relaxed) {
+            return Err(Error::Interrupted.into());
+        }
         stage.commit()?;
-        if let Some(bundle) = &req.bundle {
-            manifest::write_bundle(&req.output, bundle).map_err(|source| BuildError::Bundle {
+        if let Some((p, bundle)) = pending {
+            p.persist(bundle).map_err(|source| BuildError::Bundle {
                 path: bundle.clone(),
                 source,
             })?;
@@ -263,6 +285,9 @@ fn read(
     progress: &dyn Progress,
     interrupt: &'static AtomicBool,
 ) -> Result<(Vec<Staged>, Inspection), BuildError> {
+    if !req.media.is_empty() {
+        progress.phase("copying the media");
+    }
     let staged = media::stage(
         &req.media,
         &stage.media_dir(),
@@ -279,6 +304,7 @@ fn read(
         trust: &req.trust,
         threads: req.threads,
     };
+    progress.phase("reading the downloads");
     let mut inspection = inspect::walk_with(&req.inputs, &walk, progress, interrupt);
     identify::media::walk_media(&staged, &walk, &mut inspection, progress, interrupt);
     if inspection.interrupted {
@@ -381,10 +407,12 @@ fn write(
     built: &Built<'_>,
     settled: &media::Settled,
     doc: &mut InstallManifest,
+    progress: &dyn Progress,
 ) -> Result<(), BuildError> {
     let Some(plan) = &built.plan else {
         return Ok(());
     };
+    progress.phase("placing the files");
     assemble::place(stage, &built.inspection.items, plan)?;
     assemble::place_packages(stage, &built.inspection.items, plan)?;
     assemble::place_media(stage, plan, &built.media, &settled.handled)?;

@@ -21,6 +21,7 @@ mod farm;
 mod fixtures;
 mod hostile;
 mod inspect;
+mod interrupt;
 mod media;
 mod modern;
 mod mutation;

@@ -582,7 +582,11 @@ fn a_bundle_past_4_gib_round_trips() {
     let ok = slipway(["verify".as_ref(), out.as_os_str()]);
     assert_eq!(code(&ok), 0, "{}", String::from_utf8_lossy(&ok.stderr));
     let bundle = tmp.path().join("big.zip");
-    slipway::manifest::write_bundle(&out, &bundle).unwrap();
+    let never = std::sync::atomic::AtomicBool::new(false);
+    slipway::manifest::write_bundle(&out, &bundle, &slipway::extract::NoProgress, &never)
+        .unwrap()
+        .persist(&bundle)
+        .unwrap();
     let checked = slipway(["verify".as_ref(), "--json".as_ref(), bundle.as_os_str()]);
     assert_eq!(
         code(&checked),

@@ -207,7 +207,11 @@ fn the_sample_farm_report_prints_in_six_pages_summary_first() {
             .unwrap_or_else(|| panic!("page one lacks {heading:?} after {at}:\n{one}"));
         at += found + heading.len();
     }
-    for detail in ["Downloads", "Contents of the role folders", "Rollout, step by step"] {
+    for detail in [
+        "Downloads",
+        "Contents of the role folders",
+        "Rollout, step by step",
+    ] {
         assert!(!one.contains(detail), "{detail:?} on page one:\n{one}");
     }
     // The servers in rollout order, the level after, the KBs.
