@@ -247,9 +247,9 @@ pub fn load(cli: Cli) -> Result<Request, SetupError> {
         }
         Command::Completions { shell } => Request::Print(cli::completions(shell)),
         Command::Man { command } => Request::Print(
-            cli::man_page(command.as_deref())
+            cli::man_page(&command)
                 .map_err(SetupError::Man)?
-                .ok_or_else(|| SetupError::UnknownCommand(command.unwrap_or_default()))?,
+                .ok_or_else(|| SetupError::UnknownCommand(command.join(" ")))?,
         ),
     })
 }
