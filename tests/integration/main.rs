@@ -14,6 +14,7 @@ mod change;
 mod corpus;
 mod differential;
 mod disc;
+mod docs;
 mod extract_cli;
 mod facts;
 mod farm;
