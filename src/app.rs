@@ -134,7 +134,7 @@ fn run_request(printer: &Printer, command: &str, request: Request) -> ExitStatus
             for path in &req.skipped {
                 printer.detail(format_args!("{}: not a package, skipped", path.display()));
             }
-            let verified = with_progress(printer, "unpacked", |p| {
+            let verified = with_progress(printer, "read", |p| {
                 pipeline::verify(&req, req.catalogs.as_slice(), p, &INTERRUPTED)
             });
             match verified {

@@ -54,12 +54,20 @@ pub fn verify<'c>(
     interrupt: &'static AtomicBool,
 ) -> Result<Verified<'c>, OutputError> {
     let mut outputs = Vec::new();
+    let watch = verify::output::Watch {
+        progress,
+        interrupt,
+    };
     for out in &req.outputs {
+        progress.phase("re-hashing the build");
         outputs.push(if out.is_dir() {
-            verify::output::check_folder(out)?
+            verify::output::check_folder(out, watch)?
         } else {
-            verify::output::check_bundle(out)?
+            verify::output::check_bundle(out, watch)?
         });
+    }
+    if !req.outputs.is_empty() && !req.downloads.is_empty() {
+        progress.phase("reading the downloads");
     }
     if req.downloads.is_empty() {
         return Ok(Verified {

@@ -42,6 +42,9 @@ pub enum OutputError {
         #[source]
         source: zip::result::ZipError,
     },
+    /// Ctrl-C or SIGTERM while re-hashing.
+    #[error("interrupted; nothing was verified")]
+    Interrupted,
 }
 
 impl crate::error::Diagnostic for OutputError {
@@ -52,6 +55,55 @@ impl crate::error::Diagnostic for OutputError {
             OutputError::BadManifest { .. } => "bad-manifest",
             OutputError::TooLarge { .. } => "record-too-large",
             OutputError::Zip { .. } => "bad-bundle",
+            OutputError::Interrupted => "interrupted",
+        }
+    }
+
+    fn is_interrupt(&self) -> bool {
+        matches!(self, OutputError::Interrupted)
+    }
+}
+
+/// What re-hashing reports to and listens to: the bytes read, each file, and Ctrl-C.
+#[derive(Clone, Copy)]
+pub struct Watch<'a> {
+    pub progress: &'a dyn crate::extract::Progress,
+    pub interrupt: &'a std::sync::atomic::AtomicBool,
+}
+
+impl Watch<'_> {
+    /// SHA-256 of everything `r` yields, counting the bytes and stopping at an interrupt
+    /// (between two blocks of 256 KiB, well within a second).
+    fn hash(&self, name: &str, r: &mut dyn Read) -> Result<Sha256, io::Error> {
+        self.progress.input(Path::new(name));
+        let mut hasher = sha2::Sha256::new();
+        let mut buf = vec![0u8; 256 * 1024];
+        loop {
+            if self.interrupt.load(std::sync::atomic::Ordering::Relaxed) {
+                return Err(io::ErrorKind::Interrupted.into());
+            }
+            let n = r.read(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buf[..n]);
+            self.progress.bytes(n as u64);
+        }
+        self.progress.entry();
+        Ok(Sha256(hasher.finalize().into()))
+    }
+}
+
+/// An I/O error while hashing, or the interrupt.
+fn hashing(path: &Path) -> impl FnOnce(io::Error) -> OutputError + '_ {
+    move |source| {
+        if source.kind() == io::ErrorKind::Interrupted {
+            OutputError::Interrupted
+        } else {
+            OutputError::Read {
+                path: path.to_path_buf(),
+                source,
+            }
         }
     }
 }
@@ -176,7 +228,7 @@ fn parse_manifest(bytes: &[u8], path: &Path) -> Result<InstallManifest, OutputEr
 }
 
 /// Re-hashes every file of a built folder against its install manifest and SHA256SUMS.
-pub fn check_folder(dir: &Path) -> Result<OutputCheck, OutputError> {
+pub fn check_folder(dir: &Path, watch: Watch<'_>) -> Result<OutputCheck, OutputError> {
     let read_err = |path: &Path| {
         let path = path.to_path_buf();
         move |source| OutputError::Read { path, source }
@@ -203,7 +255,7 @@ pub fn check_folder(dir: &Path) -> Result<OutputCheck, OutputError> {
     let mut have = BTreeMap::new();
     for (rel, path) in files_below(dir).map_err(read_err(dir))? {
         let mut f = File::open(&path).map_err(read_err(&path))?;
-        let (_, sha) = hash_reader(&mut f).map_err(read_err(&path))?;
+        let sha = watch.hash(&rel, &mut f).map_err(hashing(&path))?;
         have.insert(rel, sha);
     }
     let origin = Origin::input(dir);
@@ -215,7 +267,7 @@ pub fn check_folder(dir: &Path) -> Result<OutputCheck, OutputError> {
 }
 
 /// Re-hashes every entry of a bundle against the install manifest and SHA256SUMS inside it.
-pub fn check_bundle(path: &Path) -> Result<OutputCheck, OutputError> {
+pub fn check_bundle(path: &Path, watch: Watch<'_>) -> Result<OutputCheck, OutputError> {
     let zip_err = |source| OutputError::Zip {
         path: path.to_path_buf(),
         source,
@@ -246,7 +298,7 @@ pub fn check_bundle(path: &Path) -> Result<OutputCheck, OutputError> {
             }
             continue;
         }
-        let (_, sha) = hash_reader(&mut entry).map_err(read_err)?;
+        let sha = watch.hash(&name, &mut entry).map_err(hashing(path))?;
         have.insert(name, sha);
     }
     let bytes = manifest_bytes.ok_or_else(|| OutputError::NoManifest {
@@ -287,22 +339,4 @@ pub fn files_below(root: &Path) -> io::Result<Vec<(String, PathBuf)>> {
     walk(root, root, &mut out)?;
     out.sort();
     Ok(out)
-}
-
-/// SHA-256 of everything `r` yields.
-pub fn hash_reader(r: &mut dyn Read) -> io::Result<(u64, Sha256)> {
-    let mut hasher = sha2::Sha256::new();
-    let mut buf = vec![0u8; 256 * 1024];
-    let mut size = 0u64;
-    loop {
-        let n = match r.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        size += n as u64;
-        hasher.update(&buf[..n]);
-    }
-    Ok((size, Sha256(hasher.finalize().into())))
 }

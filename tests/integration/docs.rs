@@ -87,13 +87,23 @@ fn the_readme_is_the_workflow_with_one_exit_code_table() {
         .collect();
     assert_eq!(table, ["0", "1", "2", "130"]);
     let man = String::from_utf8(slipway(["man"]).stdout).unwrap();
-    let status = man.split("EXIT STATUS").nth(1).expect("man page exit codes");
+    let status = man
+        .split("EXIT STATUS")
+        .nth(1)
+        .expect("man page exit codes");
     for code in &table {
-        assert!(status.contains(&format!("\\fB{code}\\fR")), "man page lacks {code}");
+        assert!(
+            status.contains(&format!("\\fB{code}\\fR")),
+            "man page lacks {code}"
+        );
     }
     // `out/`, where the quick start builds, is not committed.
     let ignore = fs::read_to_string(root().join(".gitignore")).unwrap();
-    assert!(ignore.lines().any(|l| l.trim() == "out/" || l.trim() == "/out/"));
+    assert!(
+        ignore
+            .lines()
+            .any(|l| l.trim() == "out/" || l.trim() == "/out/")
+    );
 }
 
 #[test]

@@ -40,6 +40,88 @@ fn noise(len: usize) -> Vec<u8> {
     out
 }
 
+/// The sample media with a large file that does not compress, copied to `dir/media`: packing
+/// or re-hashing a build of them takes seconds.
+fn big_media(dir: &Path) -> std::path::PathBuf {
+    let media = dir.join("media");
+    copy_tree(&root().join("samples/media/sharepoint-2007"), &media);
+    fs::write(media.join("Files/filler.bin"), noise(192 << 20)).unwrap();
+    media
+}
+
+/// The SharePoint sample with `media`, into `out` (and `bundle`).
+fn build_cmd(media: &Path, out: &Path, bundle: Option<&Path>) -> Command {
+    let mut cmd = slipway_cmd();
+    cmd.current_dir(root())
+        .args([
+            "build",
+            "samples/sharepoint-2007",
+            "--product",
+            "sharepoint-2007",
+            "--media",
+        ])
+        .arg(media)
+        .arg("-o")
+        .arg(out);
+    if let Some(b) = bundle {
+        cmd.arg("--bundle").arg(b);
+    }
+    cmd
+}
+
+/// Sends SIGINT to `child`: it must exit 130 within a second, saying it was interrupted and
+/// printing no result.
+fn interrupt(child: std::process::Child, what: &str) {
+    let sent = Instant::now();
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let res = child.wait_with_output().unwrap();
+    let took = sent.elapsed();
+    let stderr = String::from_utf8_lossy(&res.stderr);
+    assert_eq!(res.status.code(), Some(130), "{what}: {stderr}");
+    assert!(
+        took < Duration::from_secs(1),
+        "{what}: took {took:?} after SIGINT"
+    );
+    assert!(stderr.contains("interrupted"), "{what}: {stderr}");
+    assert!(res.stdout.is_empty(), "{what}");
+    assert!(
+        !stderr.contains("built") && !stderr.contains(" ok"),
+        "{what}: {stderr}"
+    );
+}
+
+/// `verify` of a big build, and of its bundle, honours Ctrl-C within a second while it
+/// re-hashes.
+#[test]
+fn an_interrupt_while_a_build_is_re_hashed_ends_verify_within_a_second() {
+    let test = "an_interrupt_while_a_build_is_re_hashed_ends_verify_within_a_second";
+    if !tool(test, "kill") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let media = big_media(tmp.path());
+    let out = tmp.path().join("out");
+    let bundle = tmp.path().join("source.zip");
+    let res = build_cmd(&media, &out, Some(&bundle)).output().unwrap();
+    assert_eq!(code(&res), 0, "{}", String::from_utf8_lossy(&res.stderr));
+    for target in [&out, &bundle] {
+        // The same target four times: re-hashing takes seconds even on a fast machine.
+        let child = slipway_cmd()
+            .arg("verify")
+            .args([target, target, target, target])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(300));
+        interrupt(child, &format!("verify {}", target.display()));
+    }
+}
+
 /// Ctrl-C while `build --bundle` packs the bundle: exit 130 within a second, no bundle (nor
 /// its temporary file) and no OUT.
 #[test]
@@ -49,27 +131,11 @@ fn an_interrupt_while_the_bundle_is_written_leaves_no_bundle_and_no_out() {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
-    // The sample media with a large file that does not compress: packing it takes seconds.
-    let media = tmp.path().join("media");
-    copy_tree(&root().join("samples/media/sharepoint-2007"), &media);
-    fs::write(media.join("Files/filler.bin"), noise(192 << 20)).unwrap();
+    let media = big_media(tmp.path());
     let bundles = tmp.path().join("bundles");
     fs::create_dir(&bundles).unwrap();
     let out = tmp.path().join("out");
-    let child = slipway_cmd()
-        .current_dir(root())
-        .args([
-            "build",
-            "samples/sharepoint-2007",
-            "--product",
-            "sharepoint-2007",
-            "--media",
-        ])
-        .arg(&media)
-        .arg("--bundle")
-        .arg(bundles.join("source.zip"))
-        .arg("-o")
-        .arg(&out)
+    let child = build_cmd(&media, &out, Some(&bundles.join("source.zip")))
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -95,19 +161,7 @@ fn an_interrupt_while_the_bundle_is_written_leaves_no_bundle_and_no_out() {
         !out.join("install-manifest.json").exists(),
         "OUT committed before the bundle"
     );
-    let sent = Instant::now();
-    let killed = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    let res = child.wait_with_output().unwrap();
-    let took = sent.elapsed();
-    let stderr = String::from_utf8_lossy(&res.stderr);
-    assert_eq!(res.status.code(), Some(130), "{stderr}");
-    assert!(took < Duration::from_secs(1), "took {took:?} after SIGINT");
-    assert!(stderr.contains("interrupted"), "{stderr}");
-    assert!(!stderr.contains("built"), "{stderr}");
+    interrupt(child, "build --bundle");
     assert!(
         absent_or_empty(&bundles),
         "a bundle or its temporary file is left"
