@@ -248,7 +248,7 @@ pub fn build<'r>(
     } else if req.dry_run {
         Outcome::DryRun
     } else {
-        write(req, &stage, &built, &settled, &mut doc, progress)?;
+        write(req, &stage, &built, &settled, &mut doc, progress, interrupt)?;
         // The bundle is packed from the staging folder before OUT is committed: an
         // interrupt or a failure while it is written leaves neither OUT nor a bundle.
         let pending = match &req.bundle {
@@ -416,13 +416,14 @@ fn write(
     settled: &media::Settled,
     doc: &mut InstallManifest,
     progress: &dyn Progress,
+    interrupt: &AtomicBool,
 ) -> Result<(), BuildError> {
     let Some(plan) = &built.plan else {
         return Ok(());
     };
     progress.phase("placing the files");
-    assemble::place(stage, &built.inspection.items, plan)?;
-    assemble::place_packages(stage, &built.inspection.items, plan)?;
+    assemble::place(stage, &built.inspection.items, plan, progress, interrupt)?;
+    assemble::place_packages(stage, &built.inspection.items, plan, progress, interrupt)?;
     assemble::place_media(stage, plan, &built.media, &settled.handled)?;
     let written = |source| Error::Write {
         path: stage.root().to_path_buf(),
