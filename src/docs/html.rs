@@ -128,6 +128,23 @@ fn nw(v: &str) -> String {
     format!("<span class=\"nw\">{}</span>", esc(v))
 }
 
+/// Prose with its hyphenated words kept whole: a browser may break a line after any `-`, so
+/// each word holding one (`--catalog`, `sts-x-none.msp`) does not wrap.
+fn prose(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for (i, word) in text.split(' ').enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        if word.contains('-') {
+            out.push_str(&nw(word));
+        } else {
+            out.push_str(&esc(word));
+        }
+    }
+    out
+}
+
 /// The common name of an RFC 4514 subject (`CN=Microsoft Corporation,O=…`), else the whole.
 fn common_name(subject: &str) -> &str {
     subject
@@ -374,6 +391,10 @@ mod tests {
             "Microsoft Corporation"
         );
         assert_eq!(common_name("O=Nobody"), "O=Nobody");
+        assert_eq!(
+            prose("add it with --catalog <x>"),
+            "add it with <span class=\"nw\">--catalog</span> &lt;x&gt;"
+        );
     }
 
     #[test]

@@ -6,7 +6,8 @@
 use std::fmt::Write as _;
 
 use super::{
-    Refs, Update, common_name, esc, group_by_server, kind_name, nw, opt, release_sources, table,
+    Refs, Update, common_name, esc, group_by_server, kind_name, nw, opt, prose, release_sources,
+    table,
 };
 use crate::catalog::rollout::Action;
 use crate::docs::Facts;
@@ -197,14 +198,14 @@ fn findings(s: &mut String, f: &Facts<'_>) {
                 "<details><summary><span class=\"{sev}\">{sev}</span> <code>{}</code> ×{}: {}</summary>\n<ul>",
                 esc(code),
                 list.len(),
-                esc(&list[0].message)
+                prose(&list[0].message)
             );
             for x in &list {
                 let _ = writeln!(
                     s,
                     "<li>{} <span class=\"meta\">— {}</span></li>",
                     esc(&x.origin.join(" › ")),
-                    esc(&x.message)
+                    prose(&x.message)
                 );
             }
             s.push_str("</ul></details>\n");

@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use super::{Refs, Update, esc, group_by_server, kind_name, nw, release_sources, table};
+use super::{Refs, Update, esc, group_by_server, kind_name, nw, prose, release_sources, table};
 use crate::authenticode::Status;
 use crate::catalog::model::ReleaseKind;
 use crate::catalog::rollout::{Action, Servers};
@@ -410,7 +410,7 @@ fn decisions(s: &mut String, f: &Facts<'_>) {
             s,
             "<li><span class=\"{sev}\">{sev}</span> <code>{}</code> ×{n}: {}{}</li>",
             esc(code),
-            esc(first),
+            prose(first),
             if n > 1 {
                 " <span class=\"meta\">(each one in the details)</span>"
             } else {
