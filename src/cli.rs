@@ -81,7 +81,7 @@ pub enum Command {
     /// From a folder of downloads to ready-to-use installation sources: per role
     /// `OUT/<role>/Updates/` with exactly the patches it needs, in order, plus
     /// `install-manifest.json` and `SHA256SUMS`; optionally an offline bundle.
-    Build(BuildArgs),
+    Build(Box<BuildArgs>),
     /// What the catalogs know: list the products, show one's releases, check a catalog file.
     #[command(subcommand)]
     Catalog(CatalogCommand),

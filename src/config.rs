@@ -231,7 +231,7 @@ pub fn load(cli: Cli) -> Result<Request, SetupError> {
             threads: threads_or_cpus(g.threads),
         }),
         Command::Verify(a) => Request::Verify(verify(a, &g)?),
-        Command::Build(a) => Request::Build(Box::new(build(a, &g)?)),
+        Command::Build(a) => Request::Build(Box::new(build(*a, &g)?)),
         Command::Catalog(CatalogCommand::List) => {
             Request::CatalogList(Catalogs::load(&g.catalogs)?)
         }

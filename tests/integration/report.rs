@@ -179,7 +179,7 @@ fn the_sample_farm_report_prints_in_six_pages_summary_first() {
     let manifest: Value =
         serde_json::from_slice(&fs::read(out.join("install-manifest.json")).unwrap()).unwrap();
     let pages = printed_pages(&page, tmp.path());
-    println!("{test}: {} page(s)", pages.len());
+    eprintln!("{test}: {} page(s)", pages.len());
     assert!(
         (1..=6).contains(&pages.len()),
         "{} pages:\n{}",
