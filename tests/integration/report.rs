@@ -387,7 +387,15 @@ fn internal_references(text: &str) -> Vec<String> {
     }
     for (i, _) in lower.match_indices("issue") {
         let next = lower[i + 5..].trim_start_matches('s').trim_start();
-        if next.starts_with(|c: char| c.is_ascii_digit() || c == '#') {
+        // A public repository's issue, cited with the repository (`GitHub owner/name issue
+        // #7`), is a public document; slipway's own issue numbers are not.
+        let from = lower[..i]
+            .char_indices()
+            .rev()
+            .nth(60)
+            .map_or(0, |(j, _)| j);
+        let public = lower[from..i].contains("github") && lower[from..i].contains('/');
+        if !public && next.starts_with(|c: char| c.is_ascii_digit() || c == '#') {
             found.push(context(text, i));
         }
     }
@@ -427,6 +435,7 @@ fn the_reference_finder_finds_what_it_should() {
         assert!(!internal_references(bad).is_empty(), "{bad}");
     }
     for good in [
+        "Third-party: GitHub brianlala/AutoSPSourceBuilder issue #7 (2016-09-21)",
         "find the blocking issue in Upgrade.log",
         "seeded randomly",
         "the issues of 2009",
