@@ -137,7 +137,7 @@ fn run_request(printer: &Printer, command: &str, request: Request) -> ExitStatus
             for path in &req.skipped {
                 printer.detail(format_args!("{}: not a package, skipped", path.display()));
             }
-            let verified = with_progress(printer, "unpacked", |p| {
+            let verified = with_progress(printer, "read", |p| {
                 pipeline::verify(&req, req.catalogs.as_slice(), p, &INTERRUPTED)
             });
             match verified {
@@ -162,7 +162,7 @@ fn run_request(printer: &Printer, command: &str, request: Request) -> ExitStatus
             for path in &req.skipped {
                 printer.detail(format_args!("{}: not a package, skipped", path.display()));
             }
-            let result = with_progress(printer, "unpacked", |p| {
+            let result = with_progress(printer, "processed", |p| {
                 pipeline::build(&req, p, &INTERRUPTED)
             });
             match result {

@@ -132,7 +132,13 @@ fn link(src: &Path, dest: &Path) -> Result<(), Error> {
 
 /// Places every role's files below the stage's root and removes the pool. Returns nothing
 /// else: the digests were computed while the bytes were pooled and are in `items`.
-pub fn place(stage: &Stage, items: &[Item], plan: &Plan) -> Result<(), Error> {
+pub fn place(
+    stage: &Stage,
+    items: &[Item],
+    plan: &Plan,
+    progress: &dyn crate::extract::Progress,
+    interrupt: &std::sync::atomic::AtomicBool,
+) -> Result<(), Error> {
     let root = stage.root();
     let mut first: BTreeMap<usize, PathBuf> = BTreeMap::new();
     for role in &plan.roles {
@@ -150,7 +156,8 @@ pub fn place(stage: &Stage, items: &[Item], plan: &Plan) -> Result<(), Error> {
                     if src.starts_with(stage.pool()) || src.starts_with(stage.media_dir()) {
                         fs::rename(src, &dest).map_err(write_err(&dest))?;
                     } else {
-                        copy_input(&items[p.item], src, &dest)?;
+                        progress.input(Path::new(&p.file));
+                        copy_input(&items[p.item], src, &dest, progress, interrupt)?;
                     }
                     first.insert(p.item, dest.clone());
                 }
@@ -162,7 +169,13 @@ pub fn place(stage: &Stage, items: &[Item], plan: &Plan) -> Result<(), Error> {
 
 /// Copies every package existing servers run into OUT's `packages/` (once; the roles share
 /// it), each checked to be the bytes that were verified.
-pub fn place_packages(stage: &Stage, items: &[Item], plan: &Plan) -> Result<(), Error> {
+pub fn place_packages(
+    stage: &Stage,
+    items: &[Item],
+    plan: &Plan,
+    progress: &dyn crate::extract::Progress,
+    interrupt: &std::sync::atomic::AtomicBool,
+) -> Result<(), Error> {
     for p in &plan.packages {
         let item = &items[p.item];
         let Some(src) = item.stored.as_ref() else {
@@ -173,14 +186,23 @@ pub fn place_packages(stage: &Stage, items: &[Item], plan: &Plan) -> Result<(), 
             .split('/')
             .fold(stage.root().to_path_buf(), |d, c| d.join(c));
         fresh(&dest)?;
-        copy_input(item, src, &dest)?;
+        progress.input(Path::new(&p.file));
+        copy_input(item, src, &dest, progress, interrupt)?;
+        progress.entry();
     }
     Ok(())
 }
 
 /// Copies an input (the user's file) into OUT, hashing the bytes as they are copied: a file
-/// that changed since it was read and verified is refused, never placed.
-fn copy_input(item: &Item, src: &Path, dest: &Path) -> Result<(), Error> {
+/// that changed since it was read and verified is refused, never placed. Ctrl-C is looked at
+/// between blocks of 256 KiB.
+fn copy_input(
+    item: &Item,
+    src: &Path,
+    dest: &Path,
+    progress: &dyn crate::extract::Progress,
+    interrupt: &std::sync::atomic::AtomicBool,
+) -> Result<(), Error> {
     use sha2::Digest as _;
     use std::io::{Read, Write};
     let (mut file, _, _) = crate::extract::open_input(src, &item.origin)?;
@@ -196,6 +218,9 @@ fn copy_input(item: &Item, src: &Path, dest: &Path) -> Result<(), Error> {
     let mut size = 0u64;
     let mut buf = vec![0u8; 256 * 1024];
     loop {
+        if interrupt.load(std::sync::atomic::Ordering::Relaxed) {
+            return Err(Error::Interrupted);
+        }
         let n = file.read(&mut buf).map_err(|source| Error::Read {
             origin: item.origin.clone(),
             source,
@@ -206,6 +231,7 @@ fn copy_input(item: &Item, src: &Path, dest: &Path) -> Result<(), Error> {
         hasher.update(&buf[..n]);
         out.write_all(&buf[..n]).map_err(write_err(dest))?;
         size += n as u64;
+        progress.bytes(n as u64);
     }
     out.flush().map_err(write_err(dest))?;
     if size != item.size || crate::model::Sha256(hasher.finalize().into()) != item.sha256 {

@@ -81,7 +81,7 @@ pub enum Command {
     /// From a folder of downloads to ready-to-use installation sources: per role
     /// `OUT/<role>/Updates/` with exactly the patches it needs, in order, plus
     /// `install-manifest.json` and `SHA256SUMS`; optionally an offline bundle.
-    Build(BuildArgs),
+    Build(Box<BuildArgs>),
     /// What the catalogs know: list the products, show one's releases, check a catalog file.
     #[command(subcommand)]
     Catalog(CatalogCommand),
@@ -94,11 +94,12 @@ pub enum Command {
         shell: clap_complete::Shell,
     },
     /// Print a man page (roff): slipway(1), or with COMMAND that command's page
-    /// (`slipway man build` is slipway-build(1)); every page lists the exit codes.
+    /// (`slipway man build` is slipway-build(1), `slipway man farm check` is
+    /// slipway-farm-check(1)); every page lists the exit codes.
     Man {
-        /// extract, inspect, verify, build, catalog, completions or man.
+        /// A command, or a command and its subcommand (`farm check`, `catalog show`).
         #[arg(value_name = "COMMAND")]
-        command: Option<String>,
+        command: Vec<String>,
     },
 }
 
@@ -182,9 +183,11 @@ pub struct BuildArgs {
     /// Build even when verification finds errors (they are recorded in the manifest).
     #[arg(long)]
     pub allow_findings: bool,
-    /// Record the build time in the manifest (otherwise two builds are byte-identical).
-    #[arg(long)]
-    pub timestamp: bool,
+    /// The build time the manifest and the report record (RFC 3339 in UTC,
+    /// `2026-01-15T09:30:00Z`, a date, or `@SECONDS`): two builds of the same inputs with the
+    /// same time are byte-identical. Default: $SOURCE_DATE_EPOCH when set, else now.
+    #[arg(long, value_name = "TIME", value_parser = time_arg)]
+    pub timestamp: Option<i64>,
     /// Every package and patch must be validly signed under a trust anchor (Microsoft's
     /// built-in roots, --trust).
     #[arg(long)]
@@ -230,6 +233,13 @@ fn language_pack_arg(s: &str) -> Result<(Lang, PathBuf), String> {
         return Err("expected a folder or disc image after '='".to_owned());
     }
     Ok((lang, PathBuf::from(path)))
+}
+
+fn time_arg(s: &str) -> Result<i64, String> {
+    crate::model::UtcTime::parse_unix(s).ok_or_else(|| {
+        "expected a UTC time like 2026-01-15T09:30:00Z, a date like 2026-01-15, or @SECONDS"
+            .to_owned()
+    })
 }
 
 fn build_arg(s: &str) -> Result<Build, String> {
@@ -372,18 +382,50 @@ product, role or language, output not empty or in use); nothing was written.
 Interrupted (Ctrl-C or SIGTERM); staging was cleaned up.
 "#;
 
-/// A man page generated from the clap definitions: slipway(1), or a command's
-/// (`slipway-build(1)`), with the exit codes. `None` for a command slipway does not have.
-pub fn man_page(command: Option<&str>) -> std::io::Result<Option<Vec<u8>>> {
-    let mut root = Cli::command();
+/// The command tree the man pages describe: without the `help` subcommands, which have no
+/// page of their own (`--help` is on every page).
+fn man_tree() -> clap::Command {
+    fn no_help(cmd: clap::Command) -> clap::Command {
+        let cmd = cmd.disable_help_subcommand(true);
+        let names: Vec<String> = cmd
+            .get_subcommands()
+            .map(|c| c.get_name().to_owned())
+            .collect();
+        names
+            .iter()
+            .fold(cmd, |cmd, name| cmd.mut_subcommand(name, no_help))
+    }
+    let mut root = no_help(Cli::command());
     root.build();
-    let cmd = match command {
-        None => root,
-        Some(name) => match root.find_subcommand(name) {
-            Some(sub) => sub.clone(),
+    root
+}
+
+/// Every command path that has a man page: `[]` (slipway), `["build"]`, `["farm", "check"]`, …
+pub fn man_pages() -> Vec<Vec<String>> {
+    fn walk(cmd: &clap::Command, path: &mut Vec<String>, out: &mut Vec<Vec<String>>) {
+        out.push(path.clone());
+        for sub in cmd.get_subcommands() {
+            path.push(sub.get_name().to_owned());
+            walk(sub, path, out);
+            path.pop();
+        }
+    }
+    let mut out = Vec::new();
+    walk(&man_tree(), &mut Vec::new(), &mut out);
+    out
+}
+
+/// A man page generated from the clap definitions: slipway(1), or a command's
+/// (`slipway-build(1)`, `slipway-farm-check(1)`), with the exit codes. `None` for a command
+/// slipway does not have.
+pub fn man_page<S: AsRef<str>>(command: &[S]) -> std::io::Result<Option<Vec<u8>>> {
+    let mut cmd = man_tree();
+    for name in command {
+        match cmd.find_subcommand(name.as_ref()) {
+            Some(sub) => cmd = sub.clone(),
             None => return Ok(None),
-        },
-    };
+        }
+    }
     let mut out = Vec::new();
     clap_mangen::Man::new(cmd).render(&mut out)?;
     out.extend_from_slice(EXIT_STATUS.as_bytes());
@@ -401,20 +443,63 @@ mod tests {
 
     #[test]
     fn every_command_has_a_man_page_with_exit_codes() {
-        let names: Vec<String> = Cli::command()
-            .get_subcommands()
-            .map(|c| c.get_name().to_owned())
-            .collect();
-        assert!(names.len() >= 7, "{names:?}");
-        for name in names.iter().map(|n| Some(n.as_str())).chain([None]) {
-            let page = man_page(name).unwrap().expect("a page");
+        let pages = man_pages();
+        assert!(pages.len() >= 12, "{pages:?}");
+        assert!(pages.contains(&vec!["farm".to_owned(), "check".to_owned()]));
+        assert!(pages.contains(&vec!["catalog".to_owned(), "show".to_owned()]));
+        for path in &pages {
+            let page = man_page(path).unwrap().expect("a page");
             let text = String::from_utf8(page).unwrap();
-            assert!(text.contains("EXIT STATUS"), "{name:?}");
-            if let Some(n) = name {
-                assert!(text.contains(&format!("slipway\\-{n}")), "{name:?}: {text}");
+            assert!(text.contains("EXIT STATUS"), "{path:?}");
+            let name = std::iter::once("slipway")
+                .chain(path.iter().map(String::as_str))
+                .collect::<Vec<_>>()
+                .join("-");
+            assert!(text.contains(&format!(".TH {name} 1")), "{path:?}: {text}");
+        }
+        assert!(man_page(&["frobnicate"]).unwrap().is_none());
+        assert!(man_page(&["farm", "frobnicate"]).unwrap().is_none());
+    }
+
+    /// A page names other pages as `name(1)`: each one must be a page slipway has.
+    #[test]
+    fn man_pages_cross_reference_only_pages_that_exist() {
+        let pages = man_pages();
+        let names: Vec<String> = pages
+            .iter()
+            .map(|p| {
+                std::iter::once("slipway")
+                    .chain(p.iter().map(String::as_str))
+                    .collect::<Vec<_>>()
+                    .join("-")
+            })
+            .collect();
+        let mut refs = 0;
+        for path in &pages {
+            let text = String::from_utf8(man_page(path).unwrap().unwrap())
+                .unwrap()
+                .replace("\\-", "-")
+                .replace("\\", "");
+            for (at, _) in text.match_indices("(1)") {
+                let name: String = text[..at]
+                    .chars()
+                    .rev()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .rev()
+                    .collect();
+                if !name.starts_with("slipway") {
+                    continue;
+                }
+                refs += 1;
+                assert!(
+                    names.contains(&name),
+                    "{path:?} names {name}(1), which has no page"
+                );
             }
         }
-        assert!(man_page(Some("frobnicate")).unwrap().is_none());
+        assert!(refs >= pages.len() - 1, "{refs} references");
     }
 
     #[test]

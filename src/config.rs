@@ -101,9 +101,9 @@ pub struct BuildRequest {
     pub dry_run: bool,
     pub force: bool,
     pub allow_findings: bool,
-    /// Seconds since 1970 to record as `created` (`--timestamp`); `None` keeps the output
-    /// byte-identical across runs.
-    pub timestamp: Option<u64>,
+    /// The build time recorded as `created` (seconds since 1970): `--timestamp`,
+    /// `$SOURCE_DATE_EPOCH` or now.
+    pub timestamp: i64,
     /// `--farm`: the farm file, checked against the product's catalog.
     pub farm: Option<Farm>,
 }
@@ -150,6 +150,9 @@ pub enum SetupError {
     /// `man COMMAND` for a command slipway does not have.
     #[error("slipway has no command {0:?}; `slipway man` lists them")]
     UnknownCommand(String),
+    /// `$SOURCE_DATE_EPOCH` is not a number of seconds.
+    #[error("{0} is not a time: expected seconds since 1970")]
+    BadTime(String),
     /// The man page could not be rendered.
     #[error("cannot render the man page")]
     Man(#[source] std::io::Error),
@@ -168,6 +171,7 @@ impl crate::error::Diagnostic for SetupError {
             SetupError::NoPackage(_) => "no-input",
             SetupError::Farm(e) => e.code(),
             SetupError::UnknownCommand(_) => "unknown-command",
+            SetupError::BadTime(_) => "bad-timestamp",
             SetupError::Man(_) => "write-error",
         }
     }
@@ -196,6 +200,7 @@ impl SetupError {
             | SetupError::UnknownProduct { .. }
             | SetupError::NoPackage(_)
             | SetupError::UnknownCommand(_)
+            | SetupError::BadTime(_)
             | SetupError::Man(_) => None,
         }
     }
@@ -228,7 +233,7 @@ pub fn load(cli: Cli, interrupt: &AtomicBool) -> Result<Request, SetupError> {
             threads: threads_or_cpus(g.threads),
         }),
         Command::Verify(a) => Request::Verify(verify(a, &g, interrupt)?),
-        Command::Build(a) => Request::Build(Box::new(build(a, &g, interrupt)?)),
+        Command::Build(a) => Request::Build(Box::new(build(*a, &g, interrupt)?)),
         Command::Catalog(CatalogCommand::List) => {
             Request::CatalogList(Catalogs::load(&g.catalogs)?)
         }
@@ -249,9 +254,9 @@ pub fn load(cli: Cli, interrupt: &AtomicBool) -> Result<Request, SetupError> {
         }
         Command::Completions { shell } => Request::Print(cli::completions(shell)),
         Command::Man { command } => Request::Print(
-            cli::man_page(command.as_deref())
+            cli::man_page(&command)
                 .map_err(SetupError::Man)?
-                .ok_or_else(|| SetupError::UnknownCommand(command.unwrap_or_default()))?,
+                .ok_or_else(|| SetupError::UnknownCommand(command.join(" ")))?,
         ),
     })
 }
@@ -417,11 +422,7 @@ fn build(a: BuildArgs, g: &GlobalArgs, interrupt: &AtomicBool) -> Result<BuildRe
             &a.paths, &skipped,
         )));
     }
-    let timestamp = a.timestamp.then(|| {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs())
-    });
+    let timestamp = build_time(a.timestamp)?;
     Ok(BuildRequest {
         inputs,
         skipped,
@@ -453,6 +454,27 @@ fn build(a: BuildArgs, g: &GlobalArgs, interrupt: &AtomicBool) -> Result<BuildRe
         timestamp,
         farm,
     })
+}
+
+/// The reproducible-builds variable that pins the build time when `--timestamp` is not
+/// given (<https://reproducible-builds.org/specs/source-date-epoch/>).
+const SOURCE_DATE_EPOCH: &str = "SOURCE_DATE_EPOCH";
+
+/// The time a build records: `--timestamp`, else `$SOURCE_DATE_EPOCH` (seconds since 1970; a
+/// malformed value is refused, as the specification asks), else now.
+fn build_time(given: Option<i64>) -> Result<i64, SetupError> {
+    if let Some(t) = given {
+        return Ok(t);
+    }
+    match std::env::var(SOURCE_DATE_EPOCH) {
+        Ok(v) => v
+            .trim()
+            .parse::<i64>()
+            .map_err(|_| SetupError::BadTime(format!("{SOURCE_DATE_EPOCH}={v:?}"))),
+        Err(_) => Ok(std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))),
+    }
 }
 
 /// `farm check FILE [--product P]`: the product (`--product`, else the file's), every

@@ -2,7 +2,7 @@
 //! and the offline bundle (`--bundle FILE.zip`).
 //!
 //! Everything written here is deterministic: fields in a fixed order, entries sorted, no
-//! timestamps unless asked for, fixed zip entry times.
+//! time but the build time (`--timestamp` pins it), fixed zip entry times.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -53,6 +53,18 @@ impl InputLabels {
             map.insert(g.clone(), if unique { name(g) } else { g.clone() });
         }
         InputLabels(map)
+    }
+
+    /// A message with every input named as the manifest names it: a finding's message may
+    /// name another input (the patch that supersedes it) by the path it was given as.
+    fn message(&self, text: &str) -> String {
+        let mut given: Vec<(&String, &String)> =
+            self.0.iter().filter(|(g, label)| g != label).collect();
+        // Longer paths first, so that no path is replaced inside a longer one.
+        given.sort_by_key(|(g, _)| std::cmp::Reverse(g.len()));
+        given.into_iter().fold(text.to_owned(), |t, (g, label)| {
+            t.replace(g.as_str(), label)
+        })
     }
 
     /// An Origin chain's labels with its input relabelled.
@@ -190,9 +202,13 @@ pub fn install_manifest(
         superseded,
         findings: findings
             .iter()
-            .map(|f| FindingEntry {
-                origin: labels.chain(&f.origin),
-                ..FindingEntry::from(f)
+            .map(|f| {
+                let entry = FindingEntry::from(f);
+                FindingEntry {
+                    origin: labels.chain(&f.origin),
+                    message: labels.message(&entry.message),
+                    ..entry
+                }
             })
             .collect(),
         documents: Vec::new(),
@@ -266,17 +282,39 @@ pub fn write(root: &Path, doc: &InstallManifest) -> io::Result<()> {
     fs::write(root.join(SUMS), sums_text(&digests))
 }
 
-/// Packs the folder `out` into `bundle` deterministically: entries sorted by path, MS-DOS
-/// time 1980-01-01 00:00, mode 0644, deflate. Written to a temporary file beside `bundle`
-/// and renamed into place.
-pub fn write_bundle(out: &Path, bundle: &Path) -> io::Result<()> {
-    let dir = bundle
+/// A bundle written to a temporary file beside its final name, not yet in place.
+#[derive(Debug)]
+pub struct PendingBundle(tempfile::NamedTempFile);
+
+impl PendingBundle {
+    /// Renames the bundle into place (after OUT is committed). Dropped instead, it is removed.
+    pub fn persist(self, bundle: &Path) -> io::Result<()> {
+        self.0.persist(bundle).map(drop).map_err(|e| e.error)
+    }
+}
+
+/// How much is copied between two looks at the interrupt flag: deflating a mebibyte takes
+/// a few tens of milliseconds, so Ctrl-C is honoured well within a second.
+const BUNDLE_CHUNK: usize = 1 << 20;
+
+/// Packs the folder `dir` (OUT's staging folder) into a temporary file beside `bundle`
+/// deterministically: entries sorted by path, MS-DOS time 1980-01-01 00:00, mode 0644,
+/// deflate. Counts the bytes packed on `progress`; stops at an interrupt
+/// (`ErrorKind::Interrupted`), the temporary file removed.
+pub fn write_bundle(
+    dir: &Path,
+    bundle: &Path,
+    progress: &dyn crate::extract::Progress,
+    interrupt: &std::sync::atomic::AtomicBool,
+) -> io::Result<PendingBundle> {
+    let interrupted = || interrupt.load(std::sync::atomic::Ordering::Relaxed);
+    let parent = bundle
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     let tmp = tempfile::Builder::new()
         .prefix(".slipway-bundle-")
-        .tempfile_in(dir)?;
+        .tempfile_in(parent)?;
     {
         let mut zip = zip::ZipWriter::new(io::BufWriter::new(tmp.as_file()));
         let opts = zip::write::SimpleFileOptions::default()
@@ -284,12 +322,23 @@ pub fn write_bundle(out: &Path, bundle: &Path) -> io::Result<()> {
             .last_modified_time(zip::DateTime::default())
             .unix_permissions(0o644)
             .large_file(true);
-        for (rel, path, listed) in files_below(out)? {
-            zip.start_file(rel, opts).map_err(io::Error::other)?;
-            io::copy(
-                &mut crate::formats::open::open_regular(&path, Some(&listed))?,
-                &mut zip,
-            )?;
+        let mut buf = vec![0u8; BUNDLE_CHUNK];
+        for (rel, path, listed) in files_below(dir)? {
+            zip.start_file(rel.as_str(), opts)
+                .map_err(io::Error::other)?;
+            let mut file = crate::formats::open::open_regular(&path, Some(&listed))?;
+            loop {
+                if interrupted() {
+                    return Err(io::Error::from(io::ErrorKind::Interrupted));
+                }
+                let n = io::Read::read(&mut file, &mut buf)?;
+                if n == 0 {
+                    break;
+                }
+                zip.write_all(&buf[..n])?;
+                progress.bytes(n as u64);
+            }
+            progress.entry();
         }
         zip.finish().map_err(io::Error::other)?.flush()?;
     }
@@ -301,13 +350,12 @@ pub fn write_bundle(out: &Path, bundle: &Path) -> io::Result<()> {
         tmp.as_file()
             .set_permissions(fs::Permissions::from_mode(0o644))?;
     }
-    tmp.persist(bundle).map_err(|e| e.error)?;
-    Ok(())
+    Ok(PendingBundle(tmp))
 }
 
-/// `YYYY-MM-DDTHH:MM:SSZ` for a time in seconds since 1970 (UTC), for `--timestamp`.
-pub fn rfc3339(secs: u64) -> String {
-    crate::model::UtcTime::from_unix(i64::try_from(secs).unwrap_or(i64::MAX)).to_string()
+/// `YYYY-MM-DDTHH:MM:SSZ` for a time in seconds since 1970 (UTC): the build time.
+pub fn rfc3339(secs: i64) -> String {
+    crate::model::UtcTime::from_unix(secs).to_string()
 }
 
 #[cfg(test)]

@@ -54,13 +54,20 @@ pub fn verify<'c>(
     interrupt: &'static AtomicBool,
 ) -> Result<Verified<'c>, OutputError> {
     let mut outputs = Vec::new();
-    let stop = || interrupt.load(Ordering::Relaxed);
+    let watch = verify::output::Watch {
+        progress,
+        interrupt,
+    };
     for out in &req.outputs {
+        progress.phase("re-hashing the build");
         outputs.push(if out.is_dir() {
-            verify::output::check_folder(out, &stop)?
+            verify::output::check_folder(out, watch)?
         } else {
-            verify::output::check_bundle(out, &stop)?
+            verify::output::check_bundle(out, watch)?
         });
+    }
+    if !req.outputs.is_empty() && !req.downloads.is_empty() {
+        progress.phase("reading the downloads");
     }
     if req.downloads.is_empty() {
         return Ok(Verified {
@@ -245,18 +252,38 @@ pub fn build<'r>(
         plan,
         &findings,
         manifest::media_entries(&built.media, &settled.handled, req.catalog()),
-        req.timestamp.map(manifest::rfc3339),
+        Some(manifest::rfc3339(req.timestamp)),
     );
     built.outcome = if plan_refused && !req.allow_findings {
         Outcome::Refused
     } else if req.dry_run {
         Outcome::DryRun
     } else {
-        write(req, &stage, &built, &settled, &mut doc, &stop)?;
+        write(req, &stage, &built, &settled, &mut doc, progress, interrupt)?;
+        stop()?;
+        // The bundle is packed from the staging folder before OUT is committed: an
+        // interrupt or a failure while it is written leaves neither OUT nor a bundle.
+        let pending = match &req.bundle {
+            Some(bundle) => {
+                progress.phase("writing the bundle");
+                let bundle_err = |source| BuildError::Bundle {
+                    path: bundle.clone(),
+                    source,
+                };
+                match manifest::write_bundle(stage.root(), bundle, progress, interrupt) {
+                    Ok(p) => Some((p, bundle)),
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {
+                        return Err(Error::Interrupted.into());
+                    }
+                    Err(e) => return Err(bundle_err(e)),
+                }
+            }
+            None => None,
+        };
         stop()?;
         stage.commit()?;
-        if let Some(bundle) = &req.bundle {
-            manifest::write_bundle(&req.output, bundle).map_err(|source| BuildError::Bundle {
+        if let Some((p, bundle)) = pending {
+            p.persist(bundle).map_err(|source| BuildError::Bundle {
                 path: bundle.clone(),
                 source,
             })?;
@@ -276,6 +303,9 @@ fn read(
     progress: &dyn Progress,
     interrupt: &'static AtomicBool,
 ) -> Result<(Vec<Staged>, Inspection), BuildError> {
+    if !req.media.is_empty() {
+        progress.phase("copying the media");
+    }
     let staged = media::stage(
         &req.media,
         &stage.media_dir(),
@@ -292,6 +322,7 @@ fn read(
         trust: &req.trust,
         threads: req.threads,
     };
+    progress.phase("reading the downloads");
     let mut inspection = inspect::walk_with(&req.inputs, &walk, progress, interrupt);
     identify::media::walk_media(&staged, &walk, &mut inspection, progress, interrupt);
     if inspection.interrupted {
@@ -394,13 +425,21 @@ fn write(
     built: &Built<'_>,
     settled: &media::Settled,
     doc: &mut InstallManifest,
-    stop: &dyn Fn() -> Result<(), BuildError>,
+    progress: &dyn Progress,
+    interrupt: &AtomicBool,
 ) -> Result<(), BuildError> {
     let Some(plan) = &built.plan else {
         return Ok(());
     };
-    assemble::place(stage, &built.inspection.items, plan)?;
-    assemble::place_packages(stage, &built.inspection.items, plan)?;
+    let stop = || -> Result<(), BuildError> {
+        if interrupt.load(Ordering::Relaxed) {
+            return Err(Error::Interrupted.into());
+        }
+        Ok(())
+    };
+    progress.phase("placing the files");
+    assemble::place(stage, &built.inspection.items, plan, progress, interrupt)?;
+    assemble::place_packages(stage, &built.inspection.items, plan, progress, interrupt)?;
     stop()?;
     assemble::place_media(stage, plan, &built.media, &settled.handled)?;
     stop()?;

@@ -1,17 +1,20 @@
-//! `report.html`: the change-approval document of a build. One self-contained page (inline
-//! CSS, no script, no external asset; prints on A4): product and level before → after, every
-//! input with its SHA-256 and signature verdict, findings by severity, each role's contents in
-//! install order, the rollout with its downtime, the back-out plan and the checks to run
-//! after. Every string from outside goes through [`esc`].
+//! `report.html`: the change request a change advisory board approves. One self-contained page
+//! (inline CSS, no script, no external asset) that prints on A4: page one is the summary a
+//! board decides on ([`summary`]: what changes, why, scope, service impact, risk and
+//! mitigations, back-out, open findings, approvals), then the details ([`details`]). Every
+//! string from outside goes through [`esc`]; sources are cited by number and listed at the end
+//! with their public titles and addresses.
+
+mod details;
+mod summary;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use super::Facts;
-use crate::catalog::rollout::Action;
-use crate::model::Severity;
+use crate::catalog::model::{Release, ReleaseKind};
+use crate::model::Kb;
 use crate::model::manifest::PlacedKind;
-use crate::rollout::Run;
 
 /// HTML text and attribute escaping.
 pub fn esc(s: &str) -> String {
@@ -32,20 +35,73 @@ pub fn esc(s: &str) -> String {
     out
 }
 
-const STYLE: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',Arial,sans-serif;\
-font-size:14px;line-height:1.4;color:#111;margin:2em auto;max-width:1100px;padding:0 1em}\
-h1{font-size:1.6em;margin-bottom:.2em}h2{font-size:1.25em;border-bottom:2px solid #333;\
-margin-top:1.8em}h3{font-size:1.05em;margin-bottom:.3em}\
-table{border-collapse:collapse;width:100%;margin:.5em 0 1em}\
-th,td{border:1px solid #999;padding:3px 6px;text-align:left;vertical-align:top}\
-th{background:#eee}td.hash,code{font-family:Consolas,'Courier New',monospace;font-size:12px;\
-word-break:break-all}.meta{color:#444}.error{color:#a00;font-weight:bold}\
-.warning{color:#8a5a00;font-weight:bold}.info{color:#0a4a8a}.valid{color:#060}\
-.invalid{color:#a00;font-weight:bold}.untrusted,.absent{color:#8a5a00}\
-.down{background:#fff3d6}.sign td{height:2.2em}\
-@media print{body{margin:0;max-width:none;font-size:11px}h2{page-break-after:avoid}\
-tr{page-break-inside:avoid}}";
+/// The page's style. Words never break inside (`overflow-wrap: break-word` only breaks a word
+/// longer than a whole line, and does not narrow table columns below their longest word); codes,
+/// names and hashes never wrap at all. Printed, the summary is page one and the details start
+/// on a new page.
+const STYLE: &str = "@page{size:A4;margin:11mm 10mm}\
+*{box-sizing:border-box}\
+body{font-family:system-ui,-apple-system,'Segoe UI',Arial,sans-serif;font-size:10pt;\
+line-height:1.35;color:#111;margin:1.5em auto;max-width:64em;padding:0 1em;\
+word-break:normal;overflow-wrap:break-word;hyphens:manual}\
+h1{font-size:15pt;margin:0 0 .15em}\
+h2{font-size:11pt;border-bottom:1.5px solid #333;margin:.9em 0 .3em;break-after:avoid}h2 .meta{font-size:.75em;font-weight:normal}\
+h3{font-size:10pt;margin:.8em 0 .2em;break-after:avoid}\
+p{margin:.25em 0}ul,ol{margin:.2em 0;padding-left:1.4em}ol{padding-left:2.2em}li{margin:.1em 0}\
+table{border-collapse:collapse;width:100%;margin:.25em 0 .5em}\
+th,td{border:1px solid #aaa;padding:1px 4px;text-align:left;vertical-align:top}\
+th{background:#eee;font-weight:600}tr{break-inside:avoid}\
+code,.nw{white-space:nowrap}code{font-family:Consolas,'Courier New',monospace;font-size:.92em}\
+code.cmd{white-space:normal}\
+.hash{font-family:Consolas,'Courier New',monospace;font-size:.8em;color:#444;white-space:nowrap}\
+.meta{color:#444}.cite{color:#444;font-size:.8em;white-space:nowrap}\
+.error{color:#a00;font-weight:bold}.warning{color:#8a5a00;font-weight:bold}.info{color:#0a4a8a}\
+.valid{color:#060}.invalid{color:#a00;font-weight:bold}.untrusted,.absent{color:#8a5a00}\
+.down{background:#fff3d6}\
+.grid{display:grid;grid-template-columns:1fr 1fr;column-gap:1.2em}\
+.sign{break-inside:avoid}.sign td{height:1.9em}.sign th{width:20%}\
+details{margin:.15em 0}summary{cursor:pointer}details ul{margin:.1em 0 .3em}\
+.details{break-before:page}\
+@media print{body{margin:0;max-width:none;padding:0;font-size:8pt;line-height:1.25}table{font-size:7.5pt}\
+h1{font-size:13pt}h2{font-size:9.5pt;margin-top:.7em}h3{font-size:8.5pt}ol.sources{font-size:7pt}}";
 
+/// The public documents the page cites, numbered in the order they are first cited.
+#[derive(Debug, Default)]
+pub(super) struct Refs {
+    list: Vec<String>,
+}
+
+impl Refs {
+    /// The number of a source, added if new.
+    fn number(&mut self, source: &str) -> usize {
+        let source = source.trim();
+        match self.list.iter().position(|s| s == source) {
+            Some(i) => i + 1,
+            None => {
+                self.list.push(source.to_owned());
+                self.list.len()
+            }
+        }
+    }
+
+    /// A citation mark (` [1, 3]`) for sources, empty for none.
+    fn cite<S: AsRef<str>>(&mut self, sources: &[S]) -> String {
+        let mut numbers: Vec<usize> = sources
+            .iter()
+            .filter(|s| !s.as_ref().trim().is_empty())
+            .map(|s| self.number(s.as_ref()))
+            .collect();
+        numbers.sort_unstable();
+        numbers.dedup();
+        if numbers.is_empty() {
+            return String::new();
+        }
+        let list: Vec<String> = numbers.iter().map(ToString::to_string).collect();
+        format!(" <span class=\"cite\">[{}]</span>", list.join(", "))
+    }
+}
+
+/// A table: header cells (escaped here) and rows of cells (already HTML).
 fn table(s: &mut String, head: &[&str], rows: &[Vec<String>]) {
     s.push_str("<table><thead><tr>");
     for h in head {
@@ -62,8 +118,31 @@ fn table(s: &mut String, head: &[&str], rows: &[Vec<String>]) {
     s.push_str("</tbody></table>\n");
 }
 
+/// A value or `-`, escaped.
 fn opt(v: Option<String>) -> String {
     v.map_or_else(|| "-".to_owned(), |v| esc(&v))
+}
+
+/// A name that must not wrap (a file, a code).
+fn nw(v: &str) -> String {
+    format!("<span class=\"nw\">{}</span>", esc(v))
+}
+
+/// Prose with its hyphenated words kept whole: a browser may break a line after any `-`, so
+/// each word holding one (`--catalog`, `sts-x-none.msp`) does not wrap.
+fn prose(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for (i, word) in text.split(' ').enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        if word.contains('-') {
+            out.push_str(&nw(word));
+        } else {
+            out.push_str(&esc(word));
+        }
+    }
+    out
 }
 
 /// The common name of an RFC 4514 subject (`CN=Microsoft Corporation,O=…`), else the whole.
@@ -74,9 +153,176 @@ fn common_name(subject: &str) -> &str {
         .unwrap_or(subject)
 }
 
+/// `2026-12-07T14:03:00Z` as `2026-12-07 14:03 UTC`; anything else as it is.
+fn when(created: &str) -> String {
+    match created.strip_suffix('Z').and_then(|c| c.split_once('T')) {
+        Some((date, time)) if time.len() >= 5 => format!("{date} {} UTC", &time[..5]),
+        _ => created.to_owned(),
+    }
+}
+
+/// What a kind of release is called in prose.
+fn kind_name(kind: ReleaseKind) -> &'static str {
+    match kind {
+        ReleaseKind::Rtm => "release to manufacturing",
+        ReleaseKind::ServicePack => "service pack",
+        ReleaseKind::CumulativeUpdate => "cumulative update",
+        ReleaseKind::PublicUpdate => "public update",
+        ReleaseKind::UpdateRollup => "update rollup",
+        ReleaseKind::SecurityUpdate => "security update",
+        ReleaseKind::Hotfix => "hotfix",
+        ReleaseKind::LanguagePack => "language pack",
+        ReleaseKind::Tool => "tool",
+    }
+}
+
+/// The sources a release's notes name (`Source: …`, `Sources: …`).
+fn release_sources(r: &Release) -> Vec<&str> {
+    r.notes
+        .iter()
+        .filter_map(|n| {
+            n.strip_prefix("Sources: ")
+                .or_else(|| n.strip_prefix("Source: "))
+        })
+        .collect()
+}
+
+/// One update the build places: a KB (or, without one, a file), its build, and the catalog's
+/// release for it.
+#[derive(Debug)]
+struct Update<'a> {
+    kb: Option<Kb>,
+    build: Option<String>,
+    /// The patch families (or file names) placed for it.
+    what: Vec<String>,
+    release: Option<&'a Release>,
+}
+
+/// Every update placed, by KB then build, each with the catalog's release (the one with the
+/// same build when several share the KB).
+fn updates<'a>(f: &Facts<'a>) -> Vec<Update<'a>> {
+    let mut by: BTreeMap<(Option<Kb>, Option<String>), Vec<String>> = BTreeMap::new();
+    for p in f.manifest.roles.iter().flat_map(|r| &r.patches) {
+        if p.kind == PlacedKind::Companion {
+            continue;
+        }
+        let what = p
+            .family
+            .clone()
+            .unwrap_or_else(|| p.file.rsplit('/').next().unwrap_or(&p.file).to_owned());
+        let v = by
+            .entry((p.kb, p.build.map(|b| b.to_string())))
+            .or_default();
+        if !v.contains(&what) {
+            v.push(what);
+        }
+    }
+    by.into_iter()
+        .map(|((kb, build), what)| {
+            let candidates: Vec<&Release> = kb
+                .map(|kb| {
+                    f.catalog
+                        .releases
+                        .iter()
+                        .filter(|r| r.kb == Some(kb) || r.files.iter().any(|x| x.kb == Some(kb)))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let release = candidates
+                .iter()
+                .find(|r| r.build.map(|b| b.to_string()) == build)
+                .or(candidates.first())
+                .copied();
+            Update {
+                kb,
+                build,
+                what,
+                release,
+            }
+        })
+        .collect()
+}
+
+/// Texts about servers grouped: servers whose texts read the same once the server's own name
+/// is replaced by "the server" share one row (`SPAPP01 (3), SPWFE01 (6)`), in the order they
+/// first appear. A text of one server only keeps its server's name.
+#[derive(Debug)]
+struct Grouped {
+    text: String,
+    /// (server, step) in order.
+    at: Vec<(String, u32)>,
+    /// The text as written, for a group of one.
+    own: String,
+}
+
+fn group_by_server<'a>(items: impl Iterator<Item = (&'a str, u32, &'a str)>) -> Vec<Grouped> {
+    let mut out: Vec<Grouped> = Vec::new();
+    for (server, step, text) in items {
+        let shared = capitalised(&replace_word(text, server, "the server"));
+        match out.iter_mut().find(|g| g.text == shared) {
+            Some(g) => g.at.push((server.to_owned(), step)),
+            None => out.push(Grouped {
+                text: shared,
+                at: vec![(server.to_owned(), step)],
+                own: text.to_owned(),
+            }),
+        }
+    }
+    for g in &mut out {
+        if g.at.len() == 1 {
+            g.text = std::mem::take(&mut g.own);
+        }
+    }
+    out
+}
+
+impl Grouped {
+    /// `SPAPP01 (step 3), SPAPP02 (step 4)`.
+    fn where_html(&self) -> String {
+        let parts: Vec<String> = self
+            .at
+            .iter()
+            .map(|(server, step)| format!("{} <span class=\"meta\">({step})</span>", nw(server)))
+            .collect();
+        parts.join(", ")
+    }
+}
+
+/// `text` with every whole-word occurrence of `word` (not inside a longer name) replaced.
+fn replace_word(text: &str, word: &str, by: &str) -> String {
+    if word.is_empty() {
+        return text.to_owned();
+    }
+    let name_char = |c: char| c.is_alphanumeric() || matches!(c, '-' | '_');
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(word) {
+        let before = rest[..at].chars().next_back();
+        let after = rest[at + word.len()..].chars().next();
+        out.push_str(&rest[..at]);
+        if before.is_some_and(name_char) || after.is_some_and(name_char) {
+            out.push_str(word);
+        } else {
+            out.push_str(by);
+        }
+        rest = &rest[at + word.len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(c) => c.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
 /// The report.
 pub fn report(f: &Facts<'_>) -> String {
     let m = f.manifest;
+    let mut refs = Refs::default();
     let mut s =
         String::from("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
     let farm = f.rollout.and_then(|r| r.farm.name.clone());
@@ -92,40 +338,28 @@ pub fn report(f: &Facts<'_>) -> String {
     let _ = writeln!(s, "<h1>{}</h1>", esc(&title));
     let _ = writeln!(
         s,
-        "<p class=\"meta\">Product <code>{}</code> · written by {} {}{} · {} input(s), {} role(s), {} placed file(s){}</p>",
-        esc(&m.product),
+        "<p class=\"meta\">Prepared {} by {} {} from {} download(s) · product <code>{}</code></p>",
+        m.created.as_deref().map_or_else(
+            || "(no date recorded)".to_owned(),
+            |c| format!("<strong>{}</strong>", esc(&when(c)))
+        ),
         esc(&m.tool.name),
         esc(&m.tool.version),
-        m.created
-            .as_ref()
-            .map_or_else(String::new, |c| format!(" on {}", esc(c))),
         m.inputs.len(),
-        m.roles.len(),
-        m.roles.iter().map(|r| r.patches.len()).sum::<usize>(),
-        f.rollout.map_or_else(String::new, |r| format!(
-            ", {} server(s), {} rollout step(s)",
-            r.farm.servers.len(),
-            r.sequence.len()
-        ))
+        esc(&m.product),
     );
-    level(&mut s, f);
-    media(&mut s, f);
-    inputs(&mut s, f);
-    findings(&mut s, f);
-    roles(&mut s, f);
-    rollout(&mut s, f);
-    backout(&mut s, f);
-    checks(&mut s, f);
-    s.push_str("<h2>Approval</h2>\n");
-    table(
-        &mut s,
-        &["", "name", "date", "signature"],
-        &["Requested by", "Reviewed by", "Approved by"]
-            .iter()
-            .map(|r| vec![esc(r), String::new(), String::new(), String::new()])
-            .collect::<Vec<_>>(),
-    );
-    s.push_str("<h2>Sources</h2>\n<ul>\n");
+    let updates = updates(f);
+    s.push_str("<section class=\"summary\">\n");
+    summary::page_one(&mut s, f, &updates, &mut refs);
+    s.push_str("</section>\n<section class=\"details\">\n");
+    details::details(&mut s, f, &updates, &mut refs);
+    sources(&mut s, f, &mut refs);
+    s.push_str("</section>\n</body>\n</html>\n");
+    s
+}
+
+/// The numbered sources: every document cited, then the catalog's other sources.
+fn sources(s: &mut String, f: &Facts<'_>, refs: &mut Refs) {
     let rules = f.catalog.rollout.as_ref();
     for src in f
         .catalog
@@ -133,416 +367,13 @@ pub fn report(f: &Facts<'_>) -> String {
         .iter()
         .chain(rules.map(|r| r.sources.as_slice()).unwrap_or_default())
     {
+        refs.number(src);
+    }
+    s.push_str("<h3>Sources</h3>\n<ol class=\"meta sources\">\n");
+    for src in &refs.list {
         let _ = writeln!(s, "<li>{}</li>", esc(src));
     }
-    s.push_str("</ul>\n</body>\n</html>\n");
-    s
-}
-
-/// Level before → after.
-fn level(s: &mut String, f: &Facts<'_>) {
-    s.push_str("<h2>Level before → after</h2>\n");
-    // (kb, build) → families, for every patch or package placed.
-    let mut after: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
-    for p in f.manifest.roles.iter().flat_map(|r| &r.patches) {
-        if p.kind == PlacedKind::Companion {
-            continue;
-        }
-        let key = (
-            p.kb.map_or_else(|| "-".to_owned(), |k| k.to_string()),
-            p.build.map_or_else(|| "-".to_owned(), |b| b.to_string()),
-        );
-        let what = p
-            .family
-            .clone()
-            .unwrap_or_else(|| p.file.rsplit('/').next().unwrap_or(&p.file).to_owned());
-        let v = after.entry(key).or_default();
-        if !v.contains(&what) {
-            v.push(what);
-        }
-    }
-    let newest = f
-        .manifest
-        .roles
-        .iter()
-        .flat_map(|r| &r.patches)
-        .filter_map(|p| p.build)
-        .max();
-    let media = f
-        .manifest
-        .media
-        .iter()
-        .find(|m| m.kind == "product")
-        .and_then(|m| m.identity.build.map(|b| (b, m.source.clone())));
-    let before = media
-        .map(|(b, src)| format!("{b} (the setup media {src}, before their Updates)"))
-        .or_else(|| {
-            f.baseline
-                .map(|b| format!("{b} (declared installed with --baseline)"))
-        })
-        .or_else(|| {
-            f.requires.iter().map(|r| r.build).max().map(|b| {
-                format!("at least {b} (the build the updates need installed first, as the catalog records)")
-            })
-        })
-        .unwrap_or_else(|| "not known: no --baseline and no requirement in the catalog".to_owned());
-    let _ = writeln!(
-        s,
-        "<p><strong>Before:</strong> {} → <strong>after:</strong> {}</p>",
-        esc(&before),
-        opt(newest.map(|b| b.to_string()))
-    );
-    if !f.requires.is_empty() {
-        let rows: Vec<Vec<String>> = f
-            .requires
-            .iter()
-            .map(|r| vec![esc(&r.input), esc(&r.release), esc(&r.build.to_string())])
-            .collect();
-        table(s, &["input", "release", "needs build installed"], &rows);
-    }
-    let rows: Vec<Vec<String>> = after
-        .iter()
-        .map(|((kb, build), fams)| vec![esc(kb), esc(build), esc(&fams.join(", "))])
-        .collect();
-    table(s, &["KB", "build after", "patch families / files"], &rows);
-}
-
-/// The setup media merged into every role folder (`--media`, `--language-pack`).
-fn media(s: &mut String, f: &Facts<'_>) {
-    if f.manifest.media.is_empty() {
-        return;
-    }
-    s.push_str("<h2>Setup media</h2>\n");
-    s.push_str(
-        "<p>Every role folder is the setup media with the role's updates in its <code>Updates</code> folder: a new server installed from it starts at the level below, not at the media's own.</p>\n",
-    );
-    let rows: Vec<Vec<String>> = f
-        .manifest
-        .media
-        .iter()
-        .map(|m| {
-            let id = &m.identity;
-            vec![
-                esc(&m.source),
-                esc(&m.kind),
-                opt(m.culture.as_ref().map(ToString::to_string)),
-                opt(id.product_name.clone()),
-                opt(id.edition.clone()),
-                opt(id.build.map(|b| b.to_string())),
-                opt(id.arch.map(|a| a.to_string())),
-                opt(id.language.as_ref().map(ToString::to_string)),
-                esc(if id.confirmed {
-                    "by name"
-                } else {
-                    "not confirmed (see findings)"
-                }),
-                m.files.len().to_string(),
-            ]
-        })
-        .collect();
-    table(
-        s,
-        &[
-            "media",
-            "kind",
-            "culture",
-            "setup.exe names",
-            "edition",
-            "build",
-            "arch",
-            "language",
-            "recognised",
-            "files",
-        ],
-        &rows,
-    );
-}
-
-fn inputs(s: &mut String, f: &Facts<'_>) {
-    s.push_str("<h2>Inputs</h2>\n");
-    let rows: Vec<Vec<String>> = f
-        .manifest
-        .inputs
-        .iter()
-        .enumerate()
-        .map(|(i, input)| {
-            let sig = f.input_signatures.get(i).copied().flatten();
-            let verdict = sig.map_or_else(
-                || "-".to_owned(),
-                |v| {
-                    let status = v.status.to_string();
-                    let mut t = format!("<span class=\"{status}\">{status}</span>");
-                    if let Some(signer) = &v.signer {
-                        let _ = write!(t, "<br>{}", esc(common_name(signer)));
-                    }
-                    if let Some(at) = &v.signed_at {
-                        let _ = write!(t, "<br>signed {}", esc(at));
-                    }
-                    t
-                },
-            );
-            vec![
-                esc(&input.path),
-                input.size.to_string(),
-                format!("<code>{}</code>", input.sha256),
-                opt(input.kb.map(|k| k.to_string())),
-                opt(input.build.map(|b| b.to_string())),
-                opt(input.language.as_ref().map(ToString::to_string)),
-                verdict,
-            ]
-        })
-        .collect();
-    table(
-        s,
-        &[
-            "file",
-            "bytes",
-            "SHA-256",
-            "KB",
-            "build",
-            "language",
-            "signature",
-        ],
-        &rows,
-    );
-}
-
-fn findings(s: &mut String, f: &Facts<'_>) {
-    s.push_str("<h2>Findings</h2>\n");
-    if f.manifest.findings.is_empty() {
-        s.push_str("<p>None.</p>\n");
-        return;
-    }
-    for sev in [Severity::Error, Severity::Warning, Severity::Info] {
-        let rows: Vec<Vec<String>> = f
-            .manifest
-            .findings
-            .iter()
-            .filter(|x| x.severity == sev)
-            .map(|x| {
-                vec![
-                    format!("<code>{}</code>", esc(&x.code)),
-                    esc(&x.message),
-                    esc(&x.origin.join(" › ")),
-                ]
-            })
-            .collect();
-        if rows.is_empty() {
-            continue;
-        }
-        let _ = writeln!(s, "<h3 class=\"{sev}\">{sev} ({})</h3>", rows.len());
-        table(s, &["code", "finding", "where"], &rows);
-    }
-}
-
-fn roles(s: &mut String, f: &Facts<'_>) {
-    s.push_str("<h2>Contents per role, in install order</h2>\n");
-    for r in &f.manifest.roles {
-        let _ = writeln!(
-            s,
-            "<h3>{} — {} (rollout rank {})</h3>",
-            esc(&r.name),
-            esc(&r.title),
-            r.rollout_rank
-        );
-        let rows: Vec<Vec<String>> = r
-            .patches
-            .iter()
-            .map(|p| {
-                let kind = match p.kind {
-                    PlacedKind::Patch => "patch",
-                    PlacedKind::Companion => "companion",
-                    PlacedKind::Package => "package",
-                };
-                let sig = f.file_signatures.get(&p.file).map_or_else(
-                    || "-".to_owned(),
-                    |st| format!("<span class=\"{st}\">{st}</span>"),
-                );
-                vec![
-                    opt(p.order.map(|o| o.to_string())),
-                    esc(&p.file),
-                    kind.to_owned(),
-                    opt(p.kb.map(|k| k.to_string())),
-                    opt(p.build.map(|b| b.to_string())),
-                    opt(p.language.as_ref().map(ToString::to_string)),
-                    sig,
-                    format!("<code>{}</code>", p.sha256),
-                ]
-            })
-            .collect();
-        table(
-            s,
-            &[
-                "order",
-                "file",
-                "kind",
-                "KB",
-                "build",
-                "language",
-                "signature",
-                "SHA-256",
-            ],
-            &rows,
-        );
-    }
-}
-
-fn rollout(s: &mut String, f: &Facts<'_>) {
-    s.push_str("<h2>Rollout</h2>\n");
-    let Some(r) = f.rollout else {
-        s.push_str(
-            "<p>No farm file was given (<code>build --farm FARM.toml</code> adds the rollout \
-             server by server, with scripts and downtime). The roles, in rollout order:</p>\n",
-        );
-        let rows: Vec<Vec<String>> = f
-            .manifest
-            .roles
-            .iter()
-            .map(|r| {
-                vec![
-                    r.rollout_rank.to_string(),
-                    esc(&r.name),
-                    esc(&r.title),
-                    esc(&r.steps.join(" ")),
-                ]
-            })
-            .collect();
-        table(
-            s,
-            &["rank", "role", "title", "steps after installing"],
-            &rows,
-        );
-        return;
-    };
-    let rows: Vec<Vec<String>> = r
-        .farm
-        .servers
-        .iter()
-        .enumerate()
-        .map(|(i, sv)| {
-            let mut cluster = sv.cluster.as_ref().map_or_else(String::new, |c| {
-                format!(
-                    "{} ({})",
-                    esc(c),
-                    if sv.active { "active" } else { "passive" }
-                )
-            });
-            if let Some(src) = &sv.scr_target_of {
-                cluster = format!("SCR target of {}", esc(src));
-            }
-            vec![
-                (i + 1).to_string(),
-                esc(&sv.name),
-                esc(&sv.role),
-                cluster,
-                opt(sv.language.clone()),
-            ]
-        })
-        .collect();
-    table(s, &["#", "server", "role", "cluster", "language"], &rows);
-    let rows: Vec<Vec<String>> = r
-        .sequence
-        .iter()
-        .map(|st| {
-            let down = st.downtime.as_ref().map_or_else(String::new, |d| {
-                format!("<span class=\"down\">{}</span>", esc(d))
-            });
-            vec![
-                st.step.to_string(),
-                esc(&st.server),
-                st.action.as_str().to_owned(),
-                format!(
-                    "{}{}",
-                    esc(&st.text),
-                    if st.run == Run::Manual {
-                        " <em>(by hand)</em>"
-                    } else {
-                        ""
-                    }
-                ),
-                st.command
-                    .as_ref()
-                    .map_or_else(String::new, |c| format!("<code>{}</code>", esc(c))),
-                down,
-            ]
-        })
-        .collect();
-    table(
-        s,
-        &["step", "server", "action", "what", "command", "downtime"],
-        &rows,
-    );
-}
-
-fn backout(s: &mut String, f: &Facts<'_>) {
-    s.push_str("<h2>Back-out</h2>\n");
-    let items = f
-        .catalog
-        .rollout
-        .as_ref()
-        .map(|r| r.backout.as_slice())
-        .unwrap_or_default();
-    if items.is_empty() {
-        s.push_str("<p>The catalog of this product gives no back-out procedure.</p>\n");
-        return;
-    }
-    s.push_str("<ul>\n");
-    for b in items {
-        let _ = writeln!(
-            s,
-            "<li>{} <span class=\"meta\">({})</span></li>",
-            esc(&b.text),
-            esc(&b.sources.join("; "))
-        );
-    }
-    s.push_str("</ul>\n");
-}
-
-fn checks(s: &mut String, f: &Facts<'_>) {
-    s.push_str("<h2>Checks after the update</h2>\n<ul>\n");
-    s.push_str(
-        "<li>On the build machine: <code>slipway verify OUT</code> re-hashes every file \
-         against the install manifest and <code>SHA256SUMS</code>.</li>\n",
-    );
-    match f.rollout {
-        Some(r) => {
-            s.push_str(
-                "<li>On each server, before installing: <code>powershell.exe -ExecutionPolicy Bypass -File .\\verify.ps1</code>.</li>\n",
-            );
-            for st in r.sequence.iter().filter(|st| st.action == Action::Verify) {
-                let _ = writeln!(
-                    s,
-                    "<li>Step {} on {}: {}{}</li>",
-                    st.step,
-                    esc(&st.server),
-                    esc(&st.text),
-                    st.command
-                        .as_ref()
-                        .map_or_else(String::new, |c| format!(" <code>{}</code>", esc(c)))
-                );
-            }
-        }
-        None => {
-            let templates = f
-                .catalog
-                .rollout
-                .iter()
-                .flat_map(|r| &r.phases)
-                .flat_map(|p| &p.steps)
-                .filter(|t| t.action == Action::Verify);
-            for t in templates {
-                let _ = writeln!(
-                    s,
-                    "<li>{}{}</li>",
-                    esc(t.text.as_deref().unwrap_or(&t.id)),
-                    t.powershell
-                        .as_ref()
-                        .map_or_else(String::new, |c| format!(" <code>{}</code>", esc(c)))
-                );
-            }
-        }
-    }
-    s.push_str("</ul>\n");
+    s.push_str("</ol>\n");
 }
 
 #[cfg(test)]
@@ -560,5 +391,66 @@ mod tests {
             "Microsoft Corporation"
         );
         assert_eq!(common_name("O=Nobody"), "O=Nobody");
+        assert_eq!(
+            prose("add it with --catalog <x>"),
+            "add it with <span class=\"nw\">--catalog</span> &lt;x&gt;"
+        );
+    }
+
+    #[test]
+    fn server_names_are_replaced_as_whole_words_only() {
+        let t = [
+            (
+                "SP1 restarts; SP10 does not",
+                "SP1",
+                "The server restarts; SP10 does not",
+            ),
+            (
+                "Stop W3SVC on SPAPP01.",
+                "SPAPP01",
+                "Stop W3SVC on the server.",
+            ),
+            (
+                "XSPAPP01 and SPAPP01-B",
+                "SPAPP01",
+                "XSPAPP01 and SPAPP01-B",
+            ),
+            ("", "A", ""),
+        ];
+        for (text, word, want) in t {
+            assert_eq!(capitalised(&replace_word(text, word, "the server")), want);
+        }
+    }
+
+    #[test]
+    fn texts_that_differ_only_by_their_server_are_grouped() {
+        let items = [
+            ("A1", 3, "A1 is down while it restarts."),
+            ("B2", 7, "B2 is down while it restarts."),
+            ("A1", 9, "The farm is out of service."),
+        ];
+        let g = group_by_server(items.into_iter());
+        assert_eq!(g.len(), 2);
+        assert_eq!(g[0].text, "The server is down while it restarts.");
+        assert_eq!(g[0].at, [("A1".to_owned(), 3), ("B2".to_owned(), 7)]);
+        assert_eq!(g[1].at, [("A1".to_owned(), 9)]);
+        // Alone, a text keeps its server's name.
+        let g = group_by_server([("A1", 3, "A1 moves to B2.")].into_iter());
+        assert_eq!(g[0].text, "A1 moves to B2.");
+    }
+
+    #[test]
+    fn sources_are_numbered_once_in_order_of_citation() {
+        let mut r = Refs::default();
+        assert_eq!(r.cite(&["b", "a"]), " <span class=\"cite\">[1, 2]</span>");
+        assert_eq!(r.cite(&["a"]), " <span class=\"cite\">[2]</span>");
+        assert_eq!(r.cite::<&str>(&[]), "");
+        assert_eq!(r.list, ["b", "a"]);
+    }
+
+    #[test]
+    fn build_times_read_as_dates() {
+        assert_eq!(when("2026-12-07T14:03:09Z"), "2026-12-07 14:03 UTC");
+        assert_eq!(when("yesterday"), "yesterday");
     }
 }

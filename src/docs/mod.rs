@@ -1,8 +1,8 @@
 //! docs: the documents `build` writes beside the sources, into the staging root before the
 //! install manifest and `SHA256SUMS` (which list them): `report.html` always (the change
 //! request, [`html`]); with a farm file `rollout.json`, `RUNBOOK.md` ([`runbook`]),
-//! `verify.ps1` and `scripts/<server>.ps1` ([`ps1`]). Deterministic: the same inputs give the
-//! same bytes (no time unless `--timestamp` put one in the manifest).
+//! `verify.ps1` and `scripts/<server>.ps1` ([`ps1`]). Deterministic: the same inputs and build
+//! time (the manifest's `created`, which `--timestamp` pins) give the same bytes.
 
 pub mod html;
 pub mod ps1;
@@ -67,7 +67,11 @@ pub fn facts<'a>(
     baseline: Option<Build>,
     rollout: Option<&'a Rollout>,
 ) -> Facts<'a> {
-    let inputs: Vec<usize> = (0..items.len()).filter(|&i| items[i].depth == 0).collect();
+    // The downloads, as the manifest lists them (the media's own `Updates` patches are not
+    // inputs).
+    let inputs: Vec<usize> = (0..items.len())
+        .filter(|&i| items[i].depth == 0 && !items[i].from_media)
+        .collect();
     let input_signatures = inputs
         .iter()
         .map(|&i| items[i].signature.as_ref())

@@ -49,6 +49,9 @@ pub struct Options {
 /// Told about the run's progress (a terminal progress bar, or nothing); shared by the
 /// threads that walk inputs side by side.
 pub trait Progress: Sync {
+    /// A phase of the run begins (`reading inputs`, `writing the bundle`): what people see,
+    /// in their terms; the byte count starts again.
+    fn phase(&self, _name: &str) {}
     /// An input is being opened.
     fn input(&self, _path: &Path) {}
     /// `n` more bytes were written.

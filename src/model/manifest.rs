@@ -19,7 +19,8 @@ pub const SCHEMA_VERSION: u32 = 1;
 pub struct InstallManifest {
     pub schema_version: u32,
     pub tool: Tool,
-    /// Only with `--timestamp` (RFC 3339, UTC).
+    /// The build time (RFC 3339, UTC): `--timestamp`, else `$SOURCE_DATE_EPOCH`, else when
+    /// the build ran. Optional when read: earlier versions wrote it only with `--timestamp`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created: Option<String>,
     /// The product's catalog id.

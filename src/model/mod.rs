@@ -478,6 +478,46 @@ impl UtcTime {
         }
     }
 
+    /// Seconds since 1970 of a UTC time written as RFC 3339 with `Z`
+    /// (`2026-01-15T09:30:00Z`), a date (`2026-01-15`, midnight UTC) or `@SECONDS`; `None`
+    /// for anything else (another time zone, a date that does not exist).
+    pub fn parse_unix(text: &str) -> Option<i64> {
+        if let Some(secs) = text.strip_prefix('@') {
+            return secs.parse().ok();
+        }
+        let (date, time) = match text.split_once('T') {
+            Some((d, t)) => (d, Some(t.strip_suffix('Z')?)),
+            None => (text, None),
+        };
+        let num = |s: &str, len: usize| -> Option<i64> {
+            (s.len() == len && s.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| s.parse().ok())
+                .flatten()
+        };
+        let mut d = date.split('-');
+        let (y, m, day) = (num(d.next()?, 4)?, num(d.next()?, 2)?, num(d.next()?, 2)?);
+        if d.next().is_some() || !(1..=12).contains(&m) || day < 1 {
+            return None;
+        }
+        let days = UtcTime::days_from_civil(y, m, day);
+        // A day past the month's end lands in the next month.
+        if UtcTime::from_unix(days * 86_400).month != u32::try_from(m).ok()? {
+            return None;
+        }
+        let secs = match time {
+            None => 0,
+            Some(t) => {
+                let mut p = t.split(':');
+                let (h, mi, s) = (num(p.next()?, 2)?, num(p.next()?, 2)?, num(p.next()?, 2)?);
+                if p.next().is_some() || h > 23 || mi > 59 || s > 59 {
+                    return None;
+                }
+                h * 3600 + mi * 60 + s
+            }
+        };
+        Some(days * 86_400 + secs)
+    }
+
     /// Days since 1970-01-01 of a proleptic Gregorian date (civil to days, same algorithm).
     pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
         let y = if m <= 2 { y - 1 } else { y };
@@ -518,6 +558,26 @@ mod tests {
         );
         assert_eq!(UtcTime::days_from_civil(2000, 2, 29) * 86_400, 951_782_400);
         assert_eq!(UtcTime::from_unix(-1).to_string(), "1969-12-31T23:59:59Z");
+    }
+
+    #[test]
+    fn utc_times_are_parsed_strictly() {
+        let t = [
+            ("2009-10-27T12:00:00Z", Some(1_256_644_800)),
+            ("2000-02-29", Some(951_782_400)),
+            ("@1256644800", Some(1_256_644_800)),
+            ("2001-02-29", None),
+            ("2009-10-27T12:00:00", None),
+            ("2009-10-27T12:00:00+01:00", None),
+            ("2009-13-01", None),
+            ("2009-10-27T24:00:00Z", None),
+            ("09-10-27", None),
+            ("yesterday", None),
+            ("", None),
+        ];
+        for (text, want) in t {
+            assert_eq!(UtcTime::parse_unix(text), want, "{text}");
+        }
     }
 
     #[test]

@@ -4,7 +4,8 @@
 //!
 //! Sources of the rules:
 //! - the vendor document ("Deploy software updates for Office SharePoint Server 2007",
-//!   `../shared/seeds/004_64e74247c355aa51.txt`, sections "Packages" and "Patches"): the package
+//!   Microsoft TechNet cc263467, <https://technet.microsoft.com/library/cc263467>, sections
+//!   "Packages" and "Patches"): the package
 //!   pattern `productnamerrr-kby-xnn-fullfile-lang.exe`, `glb` for global packages, regional
 //!   codes for localized ones, `x-none` for global patches, `sts.msp` / `stswwsp1.msp` as global
 //!   patches and `wssmui-<region>.msp` as localized ones;

@@ -8,12 +8,28 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::extract::Progress;
 
-/// A spinner with bytes written, files written and the current input.
+/// A spinner with the phase, bytes and their rate, files and the current item.
 #[derive(Debug)]
 pub struct Bar {
     bar: ProgressBar,
     files: AtomicU64,
     input: Mutex<String>,
+    phase: Mutex<String>,
+}
+
+/// A path as people know it: slipway's own work folders are hidden (their names start with
+/// `.`, like OUT's staging folder and the media copied into it), so only what follows the
+/// last hidden folder is shown — the item as it is in the download or the media.
+pub fn shown(path: &Path) -> String {
+    let parts: Vec<String> = path
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    let from = parts
+        .iter()
+        .rposition(|p| p.starts_with('.') && p != "." && p != "..")
+        .map_or(0, |i| i + 1);
+    parts[from..].join("/")
 }
 
 impl Bar {
@@ -36,6 +52,7 @@ impl Bar {
             bar,
             files: AtomicU64::new(0),
             input: Mutex::new(String::new()),
+            phase: Mutex::new(String::new()),
         }
     }
 
@@ -45,8 +62,14 @@ impl Bar {
 
     fn refresh(&self) {
         let input = self.input.lock().map(|i| i.clone()).unwrap_or_default();
+        let phase = self.phase.lock().map(|p| p.clone()).unwrap_or_default();
         self.bar.set_message(format!(
-            "{} files · {input}",
+            "{}{} files · {input}",
+            if phase.is_empty() {
+                String::new()
+            } else {
+                format!("{phase} · ")
+            },
             self.files.load(Ordering::Relaxed),
         ));
     }
@@ -59,9 +82,22 @@ impl Default for Bar {
 }
 
 impl Progress for Bar {
+    fn phase(&self, name: &str) {
+        if let Ok(mut p) = self.phase.lock() {
+            *p = name.to_owned();
+        }
+        if let Ok(mut i) = self.input.lock() {
+            i.clear();
+        }
+        self.files.store(0, Ordering::Relaxed);
+        // Bytes and their rate count again for the new phase.
+        self.bar.reset();
+        self.refresh();
+    }
+
     fn input(&self, path: &Path) {
         if let Ok(mut i) = self.input.lock() {
-            *i = path.display().to_string();
+            *i = shown(path);
         }
         self.refresh();
     }
@@ -73,5 +109,25 @@ impl Progress for Bar {
     fn entry(&self) {
         self.files.fetch_add(1, Ordering::Relaxed);
         self.refresh();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn items_are_shown_without_slipways_work_folders() {
+        let t = [
+            ("samples/sp/a.exe", "samples/sp/a.exe"),
+            (
+                "/o/.slipway-staging-x1/.media/sp/Updates/a.msp",
+                "sp/Updates/a.msp",
+            ),
+            ("../dl/./b.cab", "../dl/b.cab"),
+        ];
+        for (path, want) in t {
+            assert_eq!(shown(Path::new(path)), want, "{path}");
+        }
     }
 }

@@ -52,8 +52,8 @@ pub enum OutputError {
         #[source]
         source: ZipError,
     },
-    /// Ctrl-C (or SIGTERM) while the bundle's entries were listed.
-    #[error("interrupted")]
+    /// Ctrl-C or SIGTERM while re-hashing or listing.
+    #[error("interrupted; nothing was verified")]
     Interrupted,
 }
 
@@ -71,6 +71,60 @@ impl crate::error::Diagnostic for OutputError {
 
     fn is_interrupt(&self) -> bool {
         matches!(self, OutputError::Interrupted)
+    }
+}
+
+/// What re-hashing reports to and listens to: the bytes read, each file, and Ctrl-C.
+#[derive(Clone, Copy)]
+pub struct Watch<'a> {
+    pub progress: &'a dyn crate::extract::Progress,
+    pub interrupt: &'a std::sync::atomic::AtomicBool,
+}
+
+impl Watch<'_> {
+    /// Whether Ctrl-C (or SIGTERM) asked to stop.
+    pub fn stopped(&self) -> bool {
+        self.interrupt.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Size and SHA-256 of everything `r` yields, counting the bytes and stopping at an
+    /// interrupt (`ErrorKind::Interrupted`, between two blocks of 256 KiB, well within a
+    /// second); a read interrupted by a signal without the flag is retried.
+    fn hash(&self, name: &str, r: &mut dyn Read) -> io::Result<(u64, Sha256)> {
+        self.progress.input(Path::new(name));
+        let mut hasher = sha2::Sha256::new();
+        let mut buf = vec![0u8; 256 * 1024];
+        let mut size = 0u64;
+        loop {
+            if self.stopped() {
+                return Err(io::ErrorKind::Interrupted.into());
+            }
+            let n = match r.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            size += n as u64;
+            hasher.update(&buf[..n]);
+            self.progress.bytes(n as u64);
+        }
+        self.progress.entry();
+        Ok((size, Sha256(hasher.finalize().into())))
+    }
+}
+
+/// An I/O error while hashing `path`, or the interrupt.
+fn hashing(path: &Path) -> impl FnOnce(io::Error) -> OutputError + '_ {
+    move |source| {
+        if source.kind() == io::ErrorKind::Interrupted {
+            OutputError::Interrupted
+        } else {
+            OutputError::Read {
+                path: path.to_path_buf(),
+                source,
+            }
+        }
     }
 }
 
@@ -203,9 +257,9 @@ fn parse_manifest(bytes: &[u8], path: &Path) -> Result<InstallManifest, OutputEr
 }
 
 /// Re-hashes every file of a built folder against its install manifest and SHA256SUMS; what
-/// is not a regular file or folder is a difference, never followed nor read. `interrupt`
-/// (Ctrl-C) is asked between files.
-pub fn check_folder(dir: &Path, interrupt: &dyn Fn() -> bool) -> Result<OutputCheck, OutputError> {
+/// is not a regular file or folder is a difference, never followed nor read. `watch` counts
+/// the bytes and is asked for Ctrl-C between blocks.
+pub fn check_folder(dir: &Path, watch: Watch<'_>) -> Result<OutputCheck, OutputError> {
     let read_err = |path: &Path| {
         let path = path.to_path_buf();
         move |source| OutputError::Read { path, source }
@@ -263,7 +317,7 @@ pub fn check_folder(dir: &Path, interrupt: &dyn Fn() -> bool) -> Result<OutputCh
         None => Sums::Missing,
     };
     for (rel, path, listed) in &listing.files {
-        if interrupt() {
+        if watch.stopped() {
             return Err(OutputError::Interrupted);
         }
         if rel == MANIFEST || rel == SUMS {
@@ -284,7 +338,7 @@ pub fn check_folder(dir: &Path, interrupt: &dyn Fn() -> bool) -> Result<OutputCh
             }
             Err(e) => return Err(read_err(path)(io::Error::from(e))),
         };
-        let (_, sha) = hash_reader(&mut f).map_err(read_err(path))?;
+        let (_, sha) = watch.hash(rel, &mut f).map_err(hashing(path))?;
         have.insert(rel.clone(), sha);
     }
     compare(&origin, &manifest, &sums, &have, &mut findings);
@@ -298,8 +352,8 @@ pub fn check_folder(dir: &Path, interrupt: &dyn Fn() -> bool) -> Result<OutputCh
 /// Re-hashes every entry of a bundle against the install manifest and SHA256SUMS inside it:
 /// every entry of its central directory (a name twice with different bytes is a difference;
 /// entries sharing bytes are refused before anything is inflated), links named as
-/// differences and never read. `interrupt` (Ctrl-C) is asked between entries.
-pub fn check_bundle(path: &Path, interrupt: &dyn Fn() -> bool) -> Result<OutputCheck, OutputError> {
+/// differences and never read. `watch` counts the bytes and is asked for Ctrl-C.
+pub fn check_bundle(path: &Path, watch: Watch<'_>) -> Result<OutputCheck, OutputError> {
     let zip_err = |source| OutputError::Zip {
         path: path.to_path_buf(),
         source,
@@ -309,7 +363,7 @@ pub fn check_bundle(path: &Path, interrupt: &dyn Fn() -> bool) -> Result<OutputC
         source,
     };
     let file = open_regular(path, None).map_err(|e| read_err(io::Error::from(e)))?;
-    let mut archive = match Archive::open(Box::new(file), interrupt) {
+    let mut archive = match Archive::open(Box::new(file), &|| watch.stopped()) {
         Ok(a) => a,
         Err(ReadOrStop::Zip(e)) => return Err(zip_err(e)),
         Err(ReadOrStop::Io(e)) => return Err(read_err(e)),
@@ -324,7 +378,7 @@ pub fn check_bundle(path: &Path, interrupt: &dyn Fn() -> bool) -> Result<OutputC
     let mut manifest_bytes = None;
     let mut sums = Sums::Missing;
     for index in 0..archive.entries().len() {
-        if interrupt() {
+        if watch.stopped() {
             return Err(OutputError::Interrupted);
         }
         let entry = archive.entries()[index].clone();
@@ -353,7 +407,13 @@ pub fn check_bundle(path: &Path, interrupt: &dyn Fn() -> bool) -> Result<OutputC
             let sha = Sha256(sha2::Sha256::digest(&buf).into());
             (buf.len() as u64, sha, Some(buf))
         } else {
-            let (size, sha) = hash_reader(&mut data).map_err(|e| entry_err(path, e))?;
+            let (size, sha) = watch.hash(&name, &mut data).map_err(|e| {
+                if e.kind() == io::ErrorKind::Interrupted && watch.stopped() {
+                    OutputError::Interrupted
+                } else {
+                    entry_err(path, e)
+                }
+            })?;
             (size, sha, None)
         };
         drop(data);
@@ -460,22 +520,4 @@ pub fn files_below(root: &Path) -> io::Result<Vec<(String, PathBuf, Listed)>> {
         ));
     }
     Ok(listing.files)
-}
-
-/// SHA-256 of everything `r` yields.
-pub fn hash_reader(r: &mut dyn Read) -> io::Result<(u64, Sha256)> {
-    let mut hasher = sha2::Sha256::new();
-    let mut buf = vec![0u8; 256 * 1024];
-    let mut size = 0u64;
-    loop {
-        let n = match r.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        size += n as u64;
-        hasher.update(&buf[..n]);
-    }
-    Ok((size, Sha256(hasher.finalize().into())))
 }

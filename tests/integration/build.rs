@@ -328,12 +328,12 @@ fn every_listed_file_exists_with_its_hash_and_sums_check() {
 fn the_manifest_validates_against_its_schema() {
     let d = Downloads::new();
     let out = d.dir.path().join("out");
-    assert_eq!(d.build(&out, &["--timestamp"]).0, 0);
+    assert_eq!(d.build(&out, &["--timestamp", "2026-01-15T09:30:00Z"]).0, 0);
     let schema: Value = serde_json::from_str(slipway::manifest::MANIFEST_SCHEMA).unwrap();
     let m = manifest(&out);
     let problems = slipway::catalog::schema::validate(&schema, &m);
     assert!(problems.is_empty(), "{problems:#?}");
-    assert!(m["created"].is_string());
+    assert_eq!(m["created"], "2026-01-15T09:30:00Z");
     // A broken manifest does not validate (the validator really runs).
     let mut bad = m.clone();
     bad["roles"][0]["patches"][0]["sha256"] = json!("xyz");
@@ -614,7 +614,7 @@ fn every_sample_set_builds_reproducibly_and_verifies() {
     ] {
         let tmp = tempfile::tempdir().unwrap();
         let run = |out: &Path| {
-            std::process::Command::new(env!("CARGO_BIN_EXE_slipway"))
+            crate::support::slipway_cmd()
                 .current_dir(root)
                 .env_remove("NO_COLOR")
                 .args([

@@ -298,7 +298,7 @@ fn regression_force_with_a_relative_output_keeps_the_new_content() {
     write(tmp.path(), "p.zip", &zip(&[("new.txt", b"new")]));
     fs::create_dir(tmp.path().join("rel-out")).unwrap();
     fs::write(tmp.path().join("rel-out/old.txt"), b"old").unwrap();
-    let res = std::process::Command::new(env!("CARGO_BIN_EXE_slipway"))
+    let res = crate::support::slipway_cmd()
         .current_dir(tmp.path())
         .args(["extract", "p.zip", "-o", "rel-out", "--force"])
         .output()

@@ -16,7 +16,7 @@ fn root() -> &'static Path {
 
 /// Builds `samples/<product>` with `farm` into `out`; returns (exit code, stderr).
 fn build(product: &str, farm: &Path, out: &Path, extra: &[&str]) -> (i32, String) {
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_slipway"));
+    let mut cmd = crate::support::slipway_cmd();
     cmd.current_dir(root())
         .env_remove("NO_COLOR")
         .args([
@@ -531,9 +531,9 @@ fn bad_farm_files_each_give_their_line_and_nothing_is_written() {
         assert!(lines[0].contains(words), "{want_code}: {err}");
         assert!(absent_or_empty(&out), "{want_code}: nothing written");
         // JSON: the code; and `farm check` names the same line.
+        let mut cmd = crate::support::slipway_cmd();
         let res = crate::support::run(
-            std::process::Command::new(env!("CARGO_BIN_EXE_slipway"))
-                .current_dir(root())
+            cmd.current_dir(root())
                 .args([
                     "build",
                     "--json",
@@ -633,7 +633,7 @@ fn hostile_names_stay_text_in_every_document() {
     )
     .unwrap();
     let out = tmp.path().join("out");
-    let res = std::process::Command::new(env!("CARGO_BIN_EXE_slipway"))
+    let res = crate::support::slipway_cmd()
         .args([
             "build",
             "--allow-findings",

@@ -439,7 +439,7 @@ fn regression_racing_runs_never_mix_their_output() {
     for round in 0..5 {
         let out = tmp.path().join(format!("out{round}"));
         let spawn = |input: &Path| {
-            Command::new(env!("CARGO_BIN_EXE_slipway"))
+            crate::support::slipway_cmd()
                 .args(["extract".as_ref(), input.as_os_str(), "-o".as_ref()])
                 .arg(&out)
                 .stdout(Stdio::null())
@@ -585,7 +585,7 @@ fn regression_interrupts_are_honoured_within_a_second() {
     let lifted = ["--max-ratio", "1000000000", "--max-size", "1T"];
     for (name, mut args) in every_command(&bomb, &tmp.path().join("out")) {
         args.extend(lifted.iter().map(Into::into));
-        let child = Command::new(env!("CARGO_BIN_EXE_slipway"))
+        let child = crate::support::slipway_cmd()
             .args(&args)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

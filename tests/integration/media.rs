@@ -432,7 +432,7 @@ fn language_pack_media_go_under_language_packs_in_every_role() {
     assert_eq!(lp["identity"]["language"], "de-de");
     // The change request names the media and starts the level from them.
     let report = std::fs::read_to_string(out.join("report.html")).unwrap();
-    assert!(report.contains("<h2>Setup media</h2>"), "no media section");
+    assert!(report.contains("<h3>Setup media</h3>"), "no media section");
     assert!(
         report.contains("12.0.4518.1016 (the setup media sharepoint-2007"),
         "{report}"
@@ -582,7 +582,11 @@ fn a_bundle_past_4_gib_round_trips() {
     let ok = slipway(["verify".as_ref(), out.as_os_str()]);
     assert_eq!(code(&ok), 0, "{}", String::from_utf8_lossy(&ok.stderr));
     let bundle = tmp.path().join("big.zip");
-    slipway::manifest::write_bundle(&out, &bundle).unwrap();
+    let never = std::sync::atomic::AtomicBool::new(false);
+    slipway::manifest::write_bundle(&out, &bundle, &slipway::extract::NoProgress, &never)
+        .unwrap()
+        .persist(&bundle)
+        .unwrap();
     let checked = slipway(["verify".as_ref(), "--json".as_ref(), bundle.as_os_str()]);
     assert_eq!(
         code(&checked),

@@ -293,11 +293,22 @@ fn hostile_file_names_stay_one_argument_in_every_command_line() {
                     shown_md.iter().any(|m| m == c),
                     "RUNBOOK.md: {c} not in {shown_md:?}"
                 );
-                assert!(
-                    shown_html.iter().any(|h| h == c),
-                    "report.html: {c} not shown"
-                );
                 seen += 1;
+            }
+            // The report shows fewer commands (it groups a step done on several servers and
+            // leaves every command to RUNBOOK.md and the scripts); each one it does show that
+            // names a hostile file is one of rollout.json's lines, character for character.
+            let commands: Vec<&str> = rollout["sequence"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter_map(|s| s["command"].as_str())
+                .collect();
+            for h in shown_html.iter().filter(|h| h.contains(tag)) {
+                assert!(
+                    commands.contains(&h.as_str()),
+                    "report.html: {h} is no command of rollout.json"
+                );
             }
             assert!(seen > 0, "{product} {tag:?}: no command names a file");
             for f in scripts(&out) {

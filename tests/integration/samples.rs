@@ -77,7 +77,7 @@ fn snapshot_of_the_sample_extract_output() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
     let run = |extra: &[&str], out: &Path| {
-        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_slipway"));
+        let mut cmd = crate::support::slipway_cmd();
         cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
             .env_remove("NO_COLOR")
             .args([
@@ -109,7 +109,7 @@ fn snapshot_of_the_sample_extract_output() {
 /// `inspect` of the sample, and `inspect --names` of typical names, locked as people see them.
 #[test]
 fn snapshot_of_the_sample_inspect_output() {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_slipway"))
+    let out = crate::support::slipway_cmd()
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .args([
             "inspect",
@@ -336,7 +336,7 @@ fn snapshot_of_the_sample_sets() {
             _ => &[],
         };
         for command in ["inspect", "verify"] {
-            let out = std::process::Command::new(env!("CARGO_BIN_EXE_slipway"))
+            let out = crate::support::slipway_cmd()
                 .current_dir(env!("CARGO_MANIFEST_DIR"))
                 .env_remove("NO_COLOR")
                 .arg(command)

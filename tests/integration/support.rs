@@ -57,19 +57,28 @@ pub fn tool(test: &str, tool: &str) -> bool {
     ok
 }
 
-/// Runs `slipway ARGS…`; with `--json`, the document it prints is validated against the
-/// command's published schema (`contract`).
+/// The build time every test's builds record (`$SOURCE_DATE_EPOCH`, 2010-01-01T00:00:00Z):
+/// two builds of the same inputs are byte-identical, and snapshots stay put.
+pub const BUILD_TIME: &str = "1262304000";
+
+/// The slipway binary as a command, with the build time pinned ([`BUILD_TIME`]) and colours
+/// left to the flags.
+pub fn slipway_cmd() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_slipway"));
+    cmd.env("SOURCE_DATE_EPOCH", BUILD_TIME)
+        .env_remove("NO_COLOR");
+    cmd
+}
+
+/// Runs `slipway ARGS…` (see [`slipway_cmd`]); with `--json`, the document it prints is
+/// validated against the command's published schema (`contract`).
 pub fn slipway<I, S>(args: I) -> Output
 where
     I: IntoIterator<Item = S>,
     S: AsRef<std::ffi::OsStr>,
 {
     let args: Vec<std::ffi::OsString> = args.into_iter().map(|a| a.as_ref().to_owned()).collect();
-    let out = Command::new(env!("CARGO_BIN_EXE_slipway"))
-        .args(&args)
-        .env_remove("NO_COLOR")
-        .output()
-        .expect("run slipway");
+    let out = slipway_cmd().args(&args).output().expect("run slipway");
     check_json_run(&args, &out);
     out
 }

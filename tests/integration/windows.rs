@@ -25,10 +25,9 @@ fn stderr(out: &Output) -> String {
 
 /// Runs the Linux build in `dir`.
 fn linux_in(dir: &Path, args: &[String]) -> Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_slipway"))
+    crate::support::slipway_cmd()
         .current_dir(dir)
         .args(args)
-        .env_remove("NO_COLOR")
         .output()
         .expect("run slipway")
 }

@@ -190,6 +190,8 @@ impl Wine {
             .env_remove("DISPLAY")
             .env_remove("WAYLAND_DISPLAY")
             .env_remove("NO_COLOR")
+            // The build time both builds record, as the Linux runs (`support::slipway_cmd`).
+            .env("SOURCE_DATE_EPOCH", crate::support::BUILD_TIME)
             .stdin(Stdio::null());
         c
     }
