@@ -72,8 +72,10 @@ pub fn extract_json<'a>(out: &Path, report: &'a Report) -> ExtractDoc<'a> {
 
 /// Prints an extract report for people (and the JSON document in `--json` mode).
 pub fn print_extract(p: &Printer, out: &Path, report: &Report) {
+    use crate::error::Diagnostic as _;
     for input in report.failed_inputs() {
-        if let Some(err) = &input.error {
+        // An input stopped by Ctrl-C is said once, by the summary below.
+        if let Some(err) = input.error.as_ref().filter(|e| !e.is_interrupt()) {
             p.error(crate::error::line(err));
         }
     }

@@ -614,6 +614,13 @@ fn regression_interrupts_are_honoured_within_a_second() {
             absent_or_empty(&tmp.path().join("out")),
             "{name} left output"
         );
+        // One `interrupted` line, as documented (extract printed it twice: once as the
+        // input's error, once as the summary).
+        assert_eq!(
+            stderr.lines().filter(|l| l.contains("interrupted")).count(),
+            1,
+            "{name}: {stderr}"
+        );
     }
 }
 
