@@ -29,6 +29,10 @@ pub enum PathRefusal {
     EmptyComponent,
     #[error("it is longer than {MAX_NAME_BYTES} bytes")]
     TooLong,
+    #[error(
+        "a part of it is {0} characters long; Windows file systems hold at most {MAX_COMPONENT_UNITS}"
+    )]
+    ComponentTooLong(usize),
     #[error("{0:?} ends in a dot or a space, which Windows drops (it would become another name)")]
     TrailingDotOrSpace(String),
     #[error("it contains {0:?}, which Windows does not allow in a file name")]
@@ -37,6 +41,13 @@ pub enum PathRefusal {
 
 /// Longest accepted entry name, in bytes (well above MAX_PATH; stops pathological names).
 pub const MAX_NAME_BYTES: usize = 4096;
+
+/// Longest accepted component, in UTF-16 code units: NTFS, exFAT and UDF hold file names of at
+/// most 255 ("Naming Files, Paths, and Namespaces", learn.microsoft.com/windows/win32/fileio/
+/// naming-a-file: "the maximum length for a path component ... is typically 255 characters").
+/// A longer name cannot be a vendor file, and would fail only when written, naming slipway's
+/// staging folder instead of the entry.
+pub const MAX_COMPONENT_UNITS: usize = 255;
 
 /// A checked relative path: non-empty components, none of them dangerous.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -155,6 +166,10 @@ impl fmt::Debug for SafePath {
 fn check_component(part: &str) -> Result<(), PathRefusal> {
     if part.is_empty() {
         return Err(PathRefusal::EmptyComponent);
+    }
+    let units = part.encode_utf16().count();
+    if units > MAX_COMPONENT_UNITS {
+        return Err(PathRefusal::ComponentTooLong(units));
     }
     if part == ".." {
         return Err(PathRefusal::ParentDir);
@@ -284,6 +299,17 @@ mod tests {
         assert_eq!(refused("a//b"), PathRefusal::EmptyComponent);
         assert_eq!(refused("a/"), PathRefusal::EmptyComponent);
         assert_eq!(refused(&"x".repeat(5000)), PathRefusal::TooLong);
+        // A part longer than Windows file systems hold, counted in UTF-16 units (an astral
+        // character is two); 255 is still a name.
+        assert_eq!(
+            refused(&format!("dir/{}", "x".repeat(256))),
+            PathRefusal::ComponentTooLong(256)
+        );
+        assert_eq!(
+            refused(&"\u{1F600}".repeat(128)),
+            PathRefusal::ComponentTooLong(256)
+        );
+        assert!(SafePath::new(&format!("dir/{}", "x".repeat(255)), false).is_ok());
     }
 
     #[test]

@@ -323,8 +323,9 @@ fn windows_forbidden_names_are_refused_as_on_linux() {
 }
 
 /// Paths longer than Windows' classic 260-character limit are written (the standard
-/// library's `\\?\` paths), byte for byte as on Linux; a component longer than a file system
-/// takes (255) fails the run with a write error (exit 2) and leaves nothing; names that differ
+/// library's `\\?\` paths), byte for byte as on Linux; a component longer than Windows file
+/// systems take (255) is refused by the path checker, naming the entry (exit 2), and leaves
+/// nothing; names that differ
 /// only in case meet in one folder, and different bytes under one name (case aside) fail.
 #[test]
 fn windows_long_paths_and_case_collisions_behave_as_on_linux() {
@@ -375,6 +376,15 @@ fn windows_long_paths_and_case_collisions_behave_as_on_linux() {
             }
         } else {
             assert!(absent_or_empty(&w_out), "{name}: slipway.exe left output");
+        }
+        if name == "component" {
+            for (os, res) in [("Windows", &w), ("Linux", &l)] {
+                let err = stderr(res);
+                assert!(
+                    err.contains("304 characters long") && err.contains(".txt"),
+                    "{os}: {err}"
+                );
+            }
         }
     }
 }
