@@ -261,25 +261,7 @@ pub fn build<'r>(
     } else {
         write(req, &stage, &built, &settled, &mut doc, progress, interrupt)?;
         stop()?;
-        // The bundle is packed from the staging folder before OUT is committed: an
-        // interrupt or a failure while it is written leaves neither OUT nor a bundle.
-        let pending = match &req.bundle {
-            Some(bundle) => {
-                progress.phase("writing the bundle");
-                let bundle_err = |source| BuildError::Bundle {
-                    path: bundle.clone(),
-                    source,
-                };
-                match manifest::write_bundle(stage.root(), bundle, progress, interrupt) {
-                    Ok(p) => Some((p, bundle)),
-                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {
-                        return Err(Error::Interrupted.into());
-                    }
-                    Err(e) => return Err(bundle_err(e)),
-                }
-            }
-            None => None,
-        };
+        let pending = pack_bundle(req, &stage, progress, interrupt)?;
         stop()?;
         stage.commit()?;
         if let Some((p, bundle)) = pending {
@@ -292,6 +274,29 @@ pub fn build<'r>(
     };
     built.manifest = Some(doc);
     Ok(built)
+}
+
+/// Packs the bundle (`--bundle`) from the staging folder, before OUT is committed: an
+/// interrupt or a failure while it is written leaves neither OUT nor a bundle. The packed
+/// file waits beside the bundle's path until OUT is committed.
+fn pack_bundle<'q>(
+    req: &'q BuildRequest,
+    stage: &Stage,
+    progress: &dyn Progress,
+    interrupt: &AtomicBool,
+) -> Result<Option<(manifest::PendingBundle, &'q std::path::PathBuf)>, BuildError> {
+    let Some(bundle) = &req.bundle else {
+        return Ok(None);
+    };
+    progress.phase("writing the bundle");
+    match manifest::write_bundle(stage.root(), bundle, progress, interrupt) {
+        Ok(p) => Ok(Some((p, bundle))),
+        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => Err(Error::Interrupted.into()),
+        Err(source) => Err(BuildError::Bundle {
+            path: bundle.clone(),
+            source,
+        }),
+    }
 }
 
 /// Reading: the media copied into the stage and identified (a medium that is not the
