@@ -138,26 +138,7 @@ pub fn order_until(
     for &i in &out {
         done[i] = true;
     }
-    let stuck: BTreeMap<usize, &Server> = (0..n)
-        .filter(|&i| !done[i])
-        .map(|i| (i, &farm.servers[i]))
-        .collect();
-    let line = stuck
-        .values()
-        .filter_map(|s| s.scr_target_of.as_ref().map(|l| l.line))
-        .min()
-        .unwrap_or(0);
-    Err(FarmError::new(
-        &farm.path,
-        line,
-        FarmErrorKind::OrderCycle {
-            servers: stuck
-                .values()
-                .map(|s| s.name.value.as_str())
-                .collect::<Vec<_>>()
-                .join(", "),
-        },
-    ))
+    Err(cycle(farm, &done))
 }
 
 /// The cluster rules as a graph in adjacency-list form: nodes `0..n` are the servers, the
@@ -268,6 +249,33 @@ impl Graph {
     fn successors(&self, v: usize) -> &[usize] {
         &self.targets[self.start[v]..self.start[v + 1]]
     }
+}
+
+/// The servers no order can place (`done` false), as the `farm-order-cycle` error at the
+/// first SCR line among them.
+fn cycle(farm: &Farm, done: &[bool]) -> FarmError {
+    let stuck: BTreeMap<usize, &Server> = done
+        .iter()
+        .enumerate()
+        .filter(|&(_, &d)| !d)
+        .map(|(i, _)| (i, &farm.servers[i]))
+        .collect();
+    let line = stuck
+        .values()
+        .filter_map(|s| s.scr_target_of.as_ref().map(|l| l.line))
+        .min()
+        .unwrap_or(0);
+    FarmError::new(
+        &farm.path,
+        line,
+        FarmErrorKind::OrderCycle {
+            servers: stuck
+                .values()
+                .map(|s| s.name.value.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+        },
+    )
 }
 
 #[cfg(test)]
@@ -431,26 +439,7 @@ mod tests {
         if out.len() == n {
             return Ok(out);
         }
-        let stuck: BTreeMap<usize, &Server> = (0..n)
-            .filter(|&i| !done[i])
-            .map(|i| (i, &farm.servers[i]))
-            .collect();
-        let line = stuck
-            .values()
-            .filter_map(|s| s.scr_target_of.as_ref().map(|l| l.line))
-            .min()
-            .unwrap_or(0);
-        Err(FarmError::new(
-            &farm.path,
-            line,
-            FarmErrorKind::OrderCycle {
-                servers: stuck
-                    .values()
-                    .map(|s| s.name.value.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            },
-        ))
+        Err(cycle(farm, &done))
     }
 
     /// A catalog with the given cluster rules (`None`: no rollout rules at all).
