@@ -176,19 +176,12 @@ impl Quantum {
         expected: usize,
     ) -> Result<(), CabError> {
         self.fresh = false;
-        // One CFDATA block is one Quantum frame of at most 32 KiB of output: its `cbUncomp`
-        // is the frame's size, so the decoder produces exactly `expected` bytes or fails.
-        if expected > quantum::FRAME_MAX {
-            return Err(CabError::BlockSizeMismatch {
-                block,
-                expected,
-                actual: quantum::FRAME_MAX,
-            });
-        }
-        self.dec
-            .decode_frame(input, expected, out)
-            .map_err(|source| CabError::Quantum { block, source })?;
-        exact_size(block, expected, out.len())
+        // One CFDATA block is one Quantum frame of at most 32 KiB of output.
+        one_frame(block, expected, quantum::FRAME_MAX, out, |out| {
+            self.dec
+                .decode_frame(input, expected, out)
+                .map_err(|source| CabError::Quantum { block, source })
+        })
     }
 }
 
@@ -209,20 +202,33 @@ impl Lzx {
         expected: usize,
     ) -> Result<(), CabError> {
         self.fresh = false;
-        // One CFDATA block is one LZX frame (MS-CAB 2.5; MS-PATCH 2.2.1): its `cbUncomp`
-        // is the frame's size, so the decoder produces exactly `expected` bytes or fails.
-        if expected > lzx::FRAME_MAX {
-            return Err(CabError::BlockSizeMismatch {
-                block,
-                expected,
-                actual: lzx::FRAME_MAX,
-            });
-        }
-        self.dec
-            .decode_frame(input, expected, out)
-            .map_err(|source| CabError::Lzx { block, source })?;
-        exact_size(block, expected, out.len())
+        // One CFDATA block is one LZX frame (MS-CAB 2.5; MS-PATCH 2.2.1).
+        one_frame(block, expected, lzx::FRAME_MAX, out, |out| {
+            self.dec
+                .decode_frame(input, expected, out)
+                .map_err(|source| CabError::Lzx { block, source })
+        })
     }
+}
+
+/// A block that is one frame of a decoder whose frames hold at most `max` bytes: its
+/// `cbUncomp` is the frame's size, so `decode` must produce exactly `expected` bytes.
+fn one_frame(
+    block: u32,
+    expected: usize,
+    max: usize,
+    out: &mut Vec<u8>,
+    decode: impl FnOnce(&mut Vec<u8>) -> Result<(), CabError>,
+) -> Result<(), CabError> {
+    if expected > max {
+        return Err(CabError::BlockSizeMismatch {
+            block,
+            expected,
+            actual: max,
+        });
+    }
+    decode(out)?;
+    exact_size(block, expected, out.len())
 }
 
 /// Every block decodes to exactly its CFDATA `cbUncomp` bytes (MS-CAB 2.5).
