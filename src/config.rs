@@ -221,6 +221,7 @@ pub fn load(cli: Cli, interrupt: &AtomicBool) -> Result<Request, SetupError> {
                 } else {
                     MsiView::Installed
                 },
+                threads: threads_or_cpus(g.threads),
             },
             inputs: a.paths,
             output: a.output,

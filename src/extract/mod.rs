@@ -44,6 +44,9 @@ pub struct Options {
     pub force: bool,
     /// How MSI and MSM members are named (`--msi-streams`: as stored).
     pub msi_view: MsiView,
+    /// Threads to use (`--threads`; 0 or 1: decompression and writing take turns on one
+    /// thread besides the writer).
+    pub threads: usize,
 }
 
 /// Told about the run's progress (a terminal progress bar, or nothing); shared by the
@@ -144,6 +147,7 @@ pub fn run(
         &spent,
         interrupt,
         progress,
+        opts.threads,
     )
     .with_msi_view(opts.msi_view);
     let mut outcomes = Vec::with_capacity(inputs.len());
@@ -219,7 +223,8 @@ pub fn unpack_into(
     interrupt: &'static AtomicBool,
 ) -> Result<Vec<Member>, Error> {
     let spent = Spent::default();
-    let mut walker = Walker::writing(root, scratch, limits, &spent, interrupt, progress);
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let mut walker = Walker::writing(root, scratch, limits, &spent, interrupt, progress, threads);
     let mut visitor = Extracting {
         recursive: false,
         format: None,

@@ -34,6 +34,10 @@ pub(super) struct TreeStore {
     scratch_counter: u64,
     /// Bytes of the members written.
     bytes: u64,
+    /// The member written last (by the last call to `write`), if that call wrote one.
+    last: Option<usize>,
+    /// Members written without hashing, whose digest is that of the member they repeat.
+    copies: HashMap<usize, usize>,
 }
 
 /// The writers as a place for a member's bytes.
@@ -41,9 +45,7 @@ struct ToWriter<'w>(&'w mut Writers);
 
 impl Out for ToWriter<'_> {
     fn buffer(&mut self, want: usize) -> Vec<u8> {
-        let mut chunk = self.0.buffer(want);
-        chunk.resize(want, 0);
-        chunk
+        self.0.buffer(want)
     }
 
     fn put(&mut self, chunk: Vec<u8>) -> Result<(), Error> {
@@ -53,23 +55,27 @@ impl Out for ToWriter<'_> {
 }
 
 impl TreeStore {
-    pub(super) fn new(root: &Path, scratch: &Path) -> TreeStore {
+    pub(super) fn new(root: &Path, scratch: &Path, threads: usize) -> TreeStore {
         TreeStore {
             root: root.to_path_buf(),
             scratch: scratch.to_path_buf(),
             names: Names::new(Some(root.to_path_buf())),
-            writers: Writers::new(),
+            writers: Writers::new(threads),
             members: Vec::new(),
             notes: Vec::new(),
             member_of: HashMap::new(),
             tickets: Vec::new(),
             scratch_counter: 0,
             bytes: 0,
+            last: None,
+            copies: HashMap::new(),
         }
     }
 
     /// Writes one member at `path`; returns its index among the members and its file, or
     /// `None` when it was the same name and bytes as a member already written (a note).
+    /// `again`: its bytes are those of the member handed over just before (the reader says
+    /// so); when that member was written here, its digest is reused instead of recomputed.
     pub(super) fn write(
         &mut self,
         entry: &Entry<'_>,
@@ -77,7 +83,9 @@ impl TreeStore {
         path: &SafePath,
         head: Vec<u8>,
         meter: &Meter<'_>,
+        again: bool,
     ) -> Result<Option<(usize, PathBuf)>, Fail> {
+        let last = self.last.take();
         let origin = entry.origin;
         let rel = self.names.place(path, origin)?;
         let existing = self.names.existing(path, origin)?;
@@ -86,7 +94,14 @@ impl TreeStore {
         } else {
             self.root.join(&rel)
         };
-        let id = self.writers.open(disk_path.clone());
+        // A repeat is not hashed when its digest is known otherwise: the member before was
+        // written here with the same size (a name collision compares digests: hashed).
+        let copy_of = last.filter(|&src| {
+            again
+                && existing.is_none()
+                && self.members.get(src).is_some_and(|m| m.size == entry.size)
+        });
+        let id = self.writers.open(disk_path.clone(), copy_of.is_none());
         let head_len = head.len();
         self.writers.write(head);
         let sent = meter.pump(
@@ -154,6 +169,10 @@ impl TreeStore {
         self.member_of.insert(id, index);
         self.tickets.push(id);
         self.bytes += size;
+        self.last = Some(index);
+        if let Some(src) = copy_of {
+            self.copies.insert(index, src);
+        }
         self.collect_finished()?;
         Ok(Some((index, disk_path)))
     }
@@ -165,6 +184,10 @@ impl TreeStore {
         {
             let written = self.writers.wait(id);
             self.record(id, written)?;
+        }
+        if let Some(&src) = self.copies.get(&index) {
+            let digests = self.complete(src)?;
+            self.members[index].sha256 = digests.sha256;
         }
         let m = &self.members[index];
         Ok(Digests {
@@ -205,6 +228,12 @@ impl TreeStore {
         for (id, written) in results {
             if let Err(e) = self.record(id, written) {
                 first_error.get_or_insert(e);
+            }
+        }
+        // A repeat's digest is its source's (an earlier member, so already filled in).
+        for index in 0..self.members.len() {
+            if let Some(&src) = self.copies.get(&index) {
+                self.members[index].sha256 = self.members[src].sha256;
             }
         }
         // Every member's write must have reported (a writer thread that died would leave its
@@ -249,6 +278,9 @@ impl TreeStore {
         if self.member_of.contains_key(&ticket) {
             let written = self.writers.wait(ticket);
             self.record(ticket, written)?;
+        }
+        if self.copies.contains_key(&member) {
+            return Ok(self.complete(member)?.sha256);
         }
         Ok(self.members[member].sha256)
     }

@@ -120,6 +120,9 @@ pub struct Walker<'a> {
     stopped: Option<Error>,
     /// How an MSI's members are named (every command: the installed layout by default).
     msi_view: MsiView,
+    /// Threads this walk may use (`--threads`): above 1, a cabinet is decompressed on a
+    /// thread of its own while this one hands out the members.
+    threads: usize,
 }
 
 impl std::fmt::Debug for Walker<'_> {
@@ -149,6 +152,7 @@ impl<'a> Walker<'a> {
             next_id: 0,
             stopped: None,
             msi_view: MsiView::default(),
+            threads: 1,
         }
     }
 
@@ -185,7 +189,9 @@ impl<'a> Walker<'a> {
         Walker::with(store, limits, spent, interrupt, progress)
     }
 
-    /// A walk that writes every member into the tree at `root` (extract).
+    /// A walk that writes every member into the tree at `root` (extract), with `threads`
+    /// threads: above 1, cabinets are decompressed on a thread of their own, and members are
+    /// written and hashed on up to `threads` (at most 4) writing and hashing threads each.
     pub(super) fn writing(
         root: &Path,
         scratch: &Path,
@@ -193,9 +199,12 @@ impl<'a> Walker<'a> {
         spent: &'a Spent,
         interrupt: &'static AtomicBool,
         progress: &'a dyn Progress,
+        threads: usize,
     ) -> Walker<'a> {
-        let store = Store::Tree(Box::new(TreeStore::new(root, scratch)));
-        Walker::with(store, limits, spent, interrupt, progress)
+        let store = Store::Tree(Box::new(TreeStore::new(root, scratch, threads)));
+        let mut walker = Walker::with(store, limits, spent, interrupt, progress);
+        walker.threads = threads.max(1);
+        walker
     }
 
     /// The output tree of a writing walk.
@@ -319,6 +328,7 @@ impl<'a> Walker<'a> {
             // Outside the output tree, each container is a namespace of its own.
             names: (!tree).then(|| Names::new(None)),
             deferred: Vec::new(),
+            again: false,
         };
         let msi_view = sink.walker.msi_view;
         let mut result = unpack(
@@ -396,6 +406,8 @@ struct Sink<'w, 'a, 'v> {
     /// Nested containers written into the output tree, unpacked once all their siblings are
     /// there (an MSI reads its external cabinets from beside it).
     deferred: Vec<Deferred>,
+    /// The member being handed over has the bytes of the one before ([`EntrySink::file_again`]).
+    again: bool,
 }
 
 /// A nested container of the output tree waiting for its siblings.
@@ -606,7 +618,7 @@ impl Sink<'_, '_, '_> {
         let Store::Tree(tree) = &mut self.walker.store else {
             return Ok(());
         };
-        let Some((index, disk)) = tree.write(entry, data, &path, head, meter)? else {
+        let Some((index, disk)) = tree.write(entry, data, &path, head, meter, self.again)? else {
             return Ok(());
         };
         let member = Member {
@@ -678,6 +690,13 @@ impl Sink<'_, '_, '_> {
 }
 
 impl EntrySink for Sink<'_, '_, '_> {
+    fn file_again(&mut self, entry: &Entry<'_>, data: &mut dyn Read) -> Result<(), ReadError> {
+        self.again = true;
+        let r = self.file(entry, data);
+        self.again = false;
+        r
+    }
+
     fn file(&mut self, entry: &Entry<'_>, data: &mut dyn Read) -> Result<(), ReadError> {
         self.check_interrupt()?;
         let origin = entry.origin;
@@ -724,6 +743,10 @@ impl EntrySink for Sink<'_, '_, '_> {
             Ok(()) => Ok(()),
             Err(e) => Err(self.stop(e)),
         }
+    }
+
+    fn decode_ahead(&self) -> bool {
+        self.walker.threads > 1
     }
 
     fn check_interrupt(&self) -> Result<(), ReadError> {

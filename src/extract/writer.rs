@@ -1,20 +1,27 @@
-//! Background writers: member bytes are hashed and written on worker threads while the main
+//! Background writers: member bytes are written and hashed on worker threads while the main
 //! thread keeps decompressing.
 //!
 //! Creating, writing and closing files is kernel work that does not depend on the decoder, so
 //! a pool of writer threads overlaps it with decompression (one decoder thread per run, since a
 //! cabinet folder is one sequential stream). Each file goes to one worker, in order; bounded
-//! channels keep memory bounded (at most `QUEUE` jobs per worker in flight).
+//! channels keep memory bounded (at most `QUEUE` jobs per stage in flight).
+//!
+//! Each worker is two threads in a row: one writes a chunk, then hands it to the second, which
+//! hashes it (SHA-256 costs about as much CPU as the read and the write together: on one thread
+//! the hash and the write took turns and the worker, not the decoder, set the pace of a stored
+//! cabinet). A chunk's buffer goes back to the decoder once it is hashed.
 //!
 //! Small files travel in batches: a file whose bytes fit in [`STREAM_AT`] is held until it is
 //! closed and goes to its worker with others in one job of up to [`BATCH_FILES`] files or
 //! [`BATCH_BYTES`] bytes, so 20,000 small files cost a few hundred thread hand-offs (each a
 //! wake-up of a sleeping thread) instead of several per file. A larger file streams chunk by
-//! chunk, after the batch before it.
+//! chunk, after the batch before it. A whole file with the same bytes as the whole file before
+//! it (MSI cabinets list shared files under several names) takes that file's digest: comparing
+//! bytes is several times cheaper than hashing them again.
 
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
-use std::io::{self, Write};
+use std::io::{self, IoSlice, Write};
 use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, Sender, SyncSender, TryRecvError, channel, sync_channel};
 use std::thread::JoinHandle;
@@ -23,8 +30,12 @@ use sha2::Digest;
 
 use crate::model::Sha256;
 
-/// Jobs queued per worker before the decoder waits.
-const QUEUE: usize = 16;
+/// Jobs queued per stage of a worker (writing, hashing) before the stage before it waits.
+const QUEUE: usize = 8;
+/// Buffers at least this large go back to the decoder for reuse; smaller ones are freed (the
+/// allocator reuses their memory well, and a pool of mixed sizes would mostly hand out
+/// buffers too small for the next chunk, each then freed and allocated afresh).
+const RECYCLE_AT: usize = 128 * 1024;
 /// A file up to this size is sent whole, in a batch; a larger one streams.
 const STREAM_AT: usize = 256 * 1024;
 /// A batch is sent once it holds this many files or bytes.
@@ -38,6 +49,7 @@ enum Job {
     Open {
         id: FileId,
         path: PathBuf,
+        hash: bool,
     },
     Data(Vec<u8>),
     Close,
@@ -49,6 +61,8 @@ enum Job {
 struct Whole {
     id: FileId,
     path: PathBuf,
+    /// False when the file's digest is known otherwise (it repeats an earlier file).
+    hash: bool,
     chunks: Vec<Vec<u8>>,
 }
 
@@ -81,6 +95,8 @@ pub(super) enum Written {
 /// The pool of writer threads.
 pub(super) struct Writers {
     workers: Vec<(SyncSender<Job>, JoinHandle<()>)>,
+    /// The hashing threads; they stop once every writing thread has.
+    hashers: Vec<JoinHandle<()>>,
     results: Receiver<(FileId, Written)>,
     spare: Receiver<Vec<u8>>,
     done: HashMap<FileId, Written>,
@@ -100,21 +116,32 @@ impl std::fmt::Debug for Writers {
 }
 
 impl Writers {
-    pub(super) fn new() -> Writers {
-        let n = std::thread::available_parallelism().map_or(1, |n| n.get().clamp(1, 4));
+    /// A pool of `threads` writing threads (at least 1, at most 4), each with a hashing
+    /// thread.
+    pub(super) fn new(threads: usize) -> Writers {
+        let n = threads.clamp(1, 4);
         let (result_tx, results) = channel();
         let (spare_tx, spare) = channel();
-        let workers = (0..n)
+        let (hash_txs, hashers): (Vec<_>, Vec<_>) = (0..n)
             .map(|_| {
                 let (tx, rx) = sync_channel(QUEUE);
                 let result_tx = result_tx.clone();
                 let spare_tx = spare_tx.clone();
-                let handle = std::thread::spawn(move || worker(&rx, &result_tx, &spare_tx));
+                let handle = std::thread::spawn(move || hash_worker(&rx, &result_tx, &spare_tx));
+                (tx, handle)
+            })
+            .unzip();
+        let workers = (0..n)
+            .map(|w| {
+                let (tx, rx) = sync_channel(QUEUE);
+                let hash_txs = hash_txs.clone();
+                let handle = std::thread::spawn(move || write_worker(w, &rx, &hash_txs));
                 (tx, handle)
             })
             .collect();
         Writers {
             workers,
+            hashers,
             results,
             spare,
             done: HashMap::new(),
@@ -125,7 +152,9 @@ impl Writers {
     }
 
     /// Starts a new file at `path` (created, never overwritten); returns its ticket.
-    pub(super) fn open(&mut self, path: PathBuf) -> FileId {
+    /// With `hash` false the file is written but not hashed (its digest reported as zeros):
+    /// the caller knows it from the earlier file it repeats.
+    pub(super) fn open(&mut self, path: PathBuf, hash: bool) -> FileId {
         let id = self.next_id;
         self.next_id += 1;
         // Files of one folder go to one worker: creating entries in the same directory from
@@ -138,6 +167,7 @@ impl Writers {
             whole: Whole {
                 id,
                 path,
+                hash,
                 chunks: Vec::new(),
             },
             bytes: 0,
@@ -145,15 +175,21 @@ impl Writers {
         id
     }
 
-    /// A buffer for the next chunk (recycled from the workers when one is free).
-    pub(super) fn buffer(&mut self, capacity: usize) -> Vec<u8> {
-        match self.spare.try_recv() {
-            Ok(mut b) if b.capacity() >= capacity => {
-                b.clear();
-                b
-            }
-            _ => Vec::with_capacity(capacity),
-        }
+    /// A buffer of `len` bytes for the next chunk (recycled from the workers when one is
+    /// free). Its bytes are whatever it held before: only a fresh buffer is zeroed (recycled
+    /// ones come back at their full length, so zeroing them again would be wasted work).
+    pub(super) fn buffer(&mut self, len: usize) -> Vec<u8> {
+        let spare = if len >= RECYCLE_AT {
+            self.spare.try_recv().ok()
+        } else {
+            None
+        };
+        let mut b = match spare {
+            Some(b) if b.capacity() >= len => b,
+            _ => Vec::with_capacity(len),
+        };
+        b.resize(len, 0);
+        b
     }
 
     /// Appends a chunk to the current file.
@@ -176,8 +212,13 @@ impl Writers {
                 }
                 // Too large to hold: the small files before it go first, then it streams.
                 self.flush(worker);
-                let Whole { id, path, chunks } = whole;
-                self.send(worker, Job::Open { id, path });
+                let Whole {
+                    id,
+                    path,
+                    hash,
+                    chunks,
+                } = whole;
+                self.send(worker, Job::Open { id, path, hash });
                 for c in chunks {
                     self.send(worker, Job::Data(c));
                 }
@@ -277,7 +318,7 @@ impl Writers {
             drop(tx);
             handles.push(handle);
         }
-        for h in handles {
+        for h in handles.into_iter().chain(std::mem::take(&mut self.hashers)) {
             let _ = h.join();
         }
         let mut out: Vec<_> = self.done.drain().collect();
@@ -288,64 +329,178 @@ impl Writers {
     }
 }
 
-fn worker(jobs: &Receiver<Job>, results: &Sender<(FileId, Written)>, spare: &Sender<Vec<u8>>) {
+/// What a writing thread hands to a hashing thread. Several writing threads may feed one
+/// hashing thread, so every message names its file.
+enum Hash {
+    Open {
+        id: FileId,
+        path: PathBuf,
+        hash: bool,
+    },
+    Data {
+        id: FileId,
+        chunk: Vec<u8>,
+    },
+    /// The file is closed; the write error, if one happened.
+    Close {
+        id: FileId,
+        error: Option<io::Error>,
+    },
+    /// Whole files, each with its write error if it had one.
+    Batch(Vec<(Whole, Option<io::Error>)>),
+}
+
+/// Creates, writes and closes files; every chunk then goes on to be hashed. A large file's
+/// chunks all go to one hashing thread (its ticket picks which), so the large files of one
+/// folder, which one writing thread (number `me`) writes, are hashed on every core; batches
+/// of small files all go to the same hashing thread, so a duplicate meets the file before it.
+fn write_worker(me: usize, jobs: &Receiver<Job>, hashers: &[SyncSender<Hash>]) {
+    let mut file: Option<(FileId, Option<File>)> = None;
+    let mut error: Option<io::Error> = None;
+    let pick = |id: FileId| hashers.get(id % hashers.len().max(1));
+    while let Ok(job) = jobs.recv() {
+        let (to, next) = match job {
+            Job::Batch(files) => {
+                let to = me;
+                let files = files
+                    .into_iter()
+                    .map(|whole| {
+                        let e = write_whole(&whole.path, &whole.chunks).err();
+                        (whole, e)
+                    })
+                    .collect();
+                (to, Hash::Batch(files))
+            }
+            Job::Open { id, path, hash } => {
+                match OpenOptions::new().write(true).create_new(true).open(&path) {
+                    Ok(f) => (file, error) = (Some((id, Some(f))), None),
+                    Err(e) => (file, error) = (Some((id, None)), Some(e)),
+                }
+                (id, Hash::Open { id, path, hash })
+            }
+            Job::Data(chunk) => {
+                let Some((id, f)) = file.as_mut() else {
+                    continue;
+                };
+                if let (Some(f), None) = (f.as_mut(), error.as_ref())
+                    && let Err(e) = f.write_all(&chunk)
+                {
+                    error = Some(e);
+                }
+                (*id, Hash::Data { id: *id, chunk })
+            }
+            Job::Close => {
+                let Some((id, f)) = file.take() else {
+                    continue;
+                };
+                drop(f);
+                (
+                    id,
+                    Hash::Close {
+                        id,
+                        error: error.take(),
+                    },
+                )
+            }
+        };
+        // A hashing thread only stops when every sender is gone, or when the results are no
+        // longer wanted: either way nothing is left to do.
+        if pick(to).is_none_or(|h| h.send(next).is_err()) {
+            return;
+        }
+    }
+}
+
+/// Hashes what was written and reports each file; returns the buffers for reuse.
+fn hash_worker(
+    jobs: &Receiver<Hash>,
+    results: &Sender<(FileId, Written)>,
+    spare: &Sender<Vec<u8>>,
+) {
     struct Open {
         id: FileId,
         path: PathBuf,
-        file: Option<File>,
-        hasher: sha2::Sha256,
+        hasher: Option<sha2::Sha256>,
         size: u64,
-        error: Option<io::Error>,
     }
-    let mut current: Option<Open> = None;
+    let mut open: HashMap<FileId, Open> = HashMap::new();
+    // The last whole file and its digest, for a duplicate that follows it.
+    let mut last: Option<(Vec<Vec<u8>>, Sha256)> = None;
+    let recycle = |chunks: Vec<Vec<u8>>| {
+        for mut c in chunks.into_iter().filter(|c| c.capacity() >= RECYCLE_AT) {
+            // Back at full length: the decoder's next `buffer` need not zero it.
+            c.resize(c.capacity(), 0);
+            let _ = spare.send(c);
+        }
+    };
     while let Ok(job) = jobs.recv() {
         match job {
-            Job::Batch(files) => {
-                for Whole { id, path, chunks } in files {
-                    let written = write_whole(&path, &chunks);
-                    let written = match written {
-                        Ok((size, sha256)) => Written::Ok { size, sha256 },
-                        Err(source) => Written::Failed { path, source },
+            Hash::Batch(files) => {
+                for (
+                    Whole {
+                        id,
+                        path,
+                        hash,
+                        chunks,
+                    },
+                    error,
+                ) in files
+                {
+                    let written = match error {
+                        Some(source) => Written::Failed { path, source },
+                        None if !hash => {
+                            let size = chunks.iter().map(|c| c.len() as u64).sum();
+                            recycle(chunks);
+                            Written::Ok {
+                                size,
+                                sha256: Sha256([0; 32]),
+                            }
+                        }
+                        None => {
+                            let sha256 = match &last {
+                                Some((prev, sha)) if same_bytes(prev, &chunks) => *sha,
+                                _ => digest(&chunks),
+                            };
+                            let size = chunks.iter().map(|c| c.len() as u64).sum();
+                            if let Some((prev, _)) = last.replace((chunks, sha256)) {
+                                recycle(prev);
+                            }
+                            Written::Ok { size, sha256 }
+                        }
                     };
                     if results.send((id, written)).is_err() {
                         return;
                     }
                 }
             }
-            Job::Open { id, path } => {
-                let (file, error) =
-                    match OpenOptions::new().write(true).create_new(true).open(&path) {
-                        Ok(f) => (Some(f), None),
-                        Err(e) => (None, Some(e)),
-                    };
-                current = Some(Open {
+            Hash::Open { id, path, hash } => {
+                open.insert(
                     id,
-                    path,
-                    file,
-                    hasher: sha2::Sha256::new(),
-                    size: 0,
-                    error,
-                });
+                    Open {
+                        id,
+                        path,
+                        hasher: hash.then(sha2::Sha256::new),
+                        size: 0,
+                    },
+                );
             }
-            Job::Data(chunk) => {
-                if let Some(open) = current.as_mut() {
-                    open.hasher.update(&chunk);
-                    open.size += chunk.len() as u64;
-                    if let (Some(f), None) = (open.file.as_mut(), open.error.as_ref())
-                        && let Err(e) = f.write_all(&chunk)
-                    {
-                        open.error = Some(e);
+            Hash::Data { id, chunk } => {
+                if let Some(open) = open.get_mut(&id) {
+                    if let Some(h) = open.hasher.as_mut() {
+                        h.update(&chunk);
                     }
+                    open.size += chunk.len() as u64;
                 }
-                let _ = spare.send(chunk);
+                recycle(vec![chunk]);
             }
-            Job::Close => {
-                if let Some(open) = current.take() {
-                    drop(open.file);
-                    let written = match open.error {
+            Hash::Close { id, error } => {
+                if let Some(open) = open.remove(&id) {
+                    let written = match error {
                         None => Written::Ok {
                             size: open.size,
-                            sha256: Sha256(open.hasher.finalize().into()),
+                            sha256: open
+                                .hasher
+                                .map_or(Sha256([0; 32]), |h| Sha256(h.finalize().into())),
                         },
                         Some(source) => Written::Failed {
                             path: open.path,
@@ -361,23 +516,164 @@ fn worker(jobs: &Receiver<Job>, results: &Sender<(FileId, Written)>, spare: &Sen
     }
 }
 
-/// Creates `path` (never overwriting) with `chunks`, hashing them; returns size and SHA-256.
-fn write_whole(path: &std::path::Path, chunks: &[Vec<u8>]) -> io::Result<(u64, Sha256)> {
-    let mut file = OpenOptions::new().write(true).create_new(true).open(path)?;
+/// The SHA-256 of chunks in a row.
+fn digest(chunks: &[Vec<u8>]) -> Sha256 {
     let mut hasher = sha2::Sha256::new();
     for c in chunks {
         hasher.update(c);
     }
-    // One write call: the chunks joined (the first is usually the few bytes sniffed).
-    let joined;
-    let bytes: &[u8] = match chunks {
-        [] => &[],
-        [one] => one,
-        many => {
-            joined = many.concat();
-            &joined
+    Sha256(hasher.finalize().into())
+}
+
+/// Whether two runs of chunks hold the same bytes (however they are cut into chunks).
+fn same_bytes(a: &[Vec<u8>], b: &[Vec<u8>]) -> bool {
+    let len = |x: &[Vec<u8>]| x.iter().map(Vec::len).sum::<usize>();
+    if len(a) != len(b) {
+        return false;
+    }
+    let mut a = a.iter().map(Vec::as_slice).filter(|c| !c.is_empty());
+    let mut b = b.iter().map(Vec::as_slice).filter(|c| !c.is_empty());
+    let (mut x, mut y): (&[u8], &[u8]) = (&[], &[]);
+    loop {
+        if x.is_empty() {
+            x = a.next().unwrap_or_default();
         }
-    };
-    file.write_all(bytes)?;
-    Ok((bytes.len() as u64, Sha256(hasher.finalize().into())))
+        if y.is_empty() {
+            y = b.next().unwrap_or_default();
+        }
+        let n = x.len().min(y.len());
+        if n == 0 {
+            // Equal lengths: both ran out together.
+            return true;
+        }
+        if x[..n] != y[..n] {
+            return false;
+        }
+        x = &x[n..];
+        y = &y[n..];
+    }
+}
+
+/// Creates `path` (never overwriting) with `chunks`, in as few write calls as the kernel
+/// allows (one, usually: the chunks are handed over together, not joined first).
+fn write_whole(path: &std::path::Path, chunks: &[Vec<u8>]) -> io::Result<()> {
+    let mut file = OpenOptions::new().write(true).create_new(true).open(path)?;
+    let mut slices: Vec<IoSlice<'_>> = chunks
+        .iter()
+        .filter(|c| !c.is_empty())
+        .map(|c| IoSlice::new(c))
+        .collect();
+    let mut rest = slices.as_mut_slice();
+    while !rest.is_empty() {
+        match file.write_vectored(rest) {
+            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+            Ok(n) => IoSlice::advance_slices(&mut rest, n),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sha(bytes: &[u8]) -> Sha256 {
+        Sha256(sha2::Sha256::digest(bytes).into())
+    }
+
+    /// Writes `files` (each a list of chunks) through a pool; returns each file's result.
+    fn write_all(dir: &std::path::Path, files: &[Vec<Vec<u8>>]) -> Vec<Written> {
+        let mut w = Writers::new(2);
+        let ids: Vec<FileId> = files
+            .iter()
+            .enumerate()
+            .map(|(i, chunks)| {
+                let id = w.open(dir.join(format!("f{i}")), true);
+                for c in chunks {
+                    let mut b = w.buffer(c.len());
+                    b.copy_from_slice(c);
+                    w.write(b);
+                }
+                w.close();
+                id
+            })
+            .collect();
+        let mut all: HashMap<FileId, Written> = w.finish().into_iter().collect();
+        ids.iter()
+            .map(|id| all.remove(id).expect("a result"))
+            .collect()
+    }
+
+    #[test]
+    fn every_file_is_written_and_hashed_small_large_and_duplicated() {
+        let dir = tempfile::tempdir().unwrap();
+        let big: Vec<u8> = (0..3 * STREAM_AT as u32)
+            .map(|i| (i * 7 % 251) as u8)
+            .collect();
+        let small = b"a small file".to_vec();
+        let files = vec![
+            vec![small[..3].to_vec(), small[3..].to_vec()],
+            // The same bytes cut differently: the duplicate rule compares bytes, not chunks.
+            vec![small.clone()],
+            // Same length, other bytes: never the previous digest.
+            vec![b"a small fild".to_vec()],
+            vec![big[..100].to_vec(), big[100..].to_vec()],
+            vec![],
+            vec![big[..STREAM_AT].to_vec()],
+        ];
+        let results = write_all(dir.path(), &files);
+        for (i, (chunks, written)) in files.iter().zip(results).enumerate() {
+            let bytes = chunks.concat();
+            let Written::Ok { size, sha256 } = written else {
+                panic!("file {i}: {written:?}");
+            };
+            assert_eq!(
+                (size, sha256),
+                (bytes.len() as u64, sha(&bytes)),
+                "file {i}"
+            );
+            assert_eq!(
+                std::fs::read(dir.path().join(format!("f{i}"))).unwrap(),
+                bytes
+            );
+        }
+    }
+
+    #[test]
+    fn a_file_that_exists_is_never_overwritten_and_its_failure_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("f0"), b"keep").unwrap();
+        std::fs::write(dir.path().join("f1"), b"keep").unwrap();
+        let big = vec![1u8; STREAM_AT + 1];
+        let results = write_all(dir.path(), &[vec![b"x".to_vec()], vec![big]]);
+        for (i, r) in results.iter().enumerate() {
+            assert!(
+                matches!(r, Written::Failed { source, .. } if source.kind() == io::ErrorKind::AlreadyExists),
+                "file {i}: {r:?}"
+            );
+            assert_eq!(
+                std::fs::read(dir.path().join(format!("f{i}"))).unwrap(),
+                b"keep"
+            );
+        }
+    }
+
+    #[test]
+    fn same_bytes_compares_content_across_chunk_boundaries() {
+        let v = |parts: &[&[u8]]| parts.iter().map(|p| p.to_vec()).collect::<Vec<_>>();
+        type Chunks<'a> = &'a [&'a [u8]];
+        let table: &[(Chunks<'_>, Chunks<'_>, bool)] = &[
+            (&[b"abc"], &[b"a", b"bc"], true),
+            (&[b"", b"abc", b""], &[b"ab", b"", b"c"], true),
+            (&[], &[b""], true),
+            (&[b"abc"], &[b"abd"], false),
+            (&[b"abc"], &[b"ab"], false),
+            (&[b"ab", b"c"], &[b"a", b"bd"], false),
+        ];
+        for (a, b, want) in table {
+            assert_eq!(same_bytes(&v(a), &v(b)), *want, "{a:?} vs {b:?}");
+        }
+    }
 }

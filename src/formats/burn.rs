@@ -198,6 +198,10 @@ impl EntrySink for UxSink<'_> {
     fn announce(&mut self, origin: &Origin, entries: u64) -> Result<(), ReadError> {
         self.inner.announce(origin, entries)
     }
+
+    fn decode_ahead(&self) -> bool {
+        self.inner.decode_ahead()
+    }
 }
 
 /// A reader that keeps a copy of up to `room` bytes of what passes through it.

@@ -301,6 +301,13 @@ pub struct Entry<'a> {
 pub trait EntrySink {
     /// A regular member; `data` yields its bytes (exactly `entry.size` of them, or an error).
     fn file(&mut self, entry: &Entry<'_>, data: &mut dyn Read) -> Result<(), ReadError>;
+    /// A regular member whose bytes are, by the container's own structure, exactly those of
+    /// the member handed to [`file`](Self::file) just before (a cabinet's members that share
+    /// their folder, offset and size): a sink may reuse what it computed of them (their
+    /// digest) instead of computing it again. `data` still yields every byte.
+    fn file_again(&mut self, entry: &Entry<'_>, data: &mut dyn Read) -> Result<(), ReadError> {
+        self.file(entry, data)
+    }
     /// A directory member (zip, disc image); cabinets have none.
     fn directory(&mut self, entry: &Entry<'_>) -> Result<(), ReadError>;
     /// Asked between members and during long skips; [`ReadError::Stopped`] ends the walk
@@ -313,6 +320,11 @@ pub trait EntrySink {
     /// million-entry table is never read.
     fn announce(&mut self, _origin: &Origin, _entries: u64) -> Result<(), ReadError> {
         Ok(())
+    }
+    /// Whether the reader may decompress on a thread of its own while this one takes the
+    /// members (`--threads` above 1); the members and their order are the same either way.
+    fn decode_ahead(&self) -> bool {
+        false
     }
 }
 
@@ -338,6 +350,19 @@ impl<F: FnMut(&str) -> Option<String>> EntrySink for Renaming<'_, F> {
         }
     }
 
+    fn file_again(&mut self, entry: &Entry<'_>, data: &mut dyn Read) -> Result<(), ReadError> {
+        match (self.rename)(entry.name) {
+            Some(name) => self.inner.file_again(
+                &Entry {
+                    name: &name,
+                    ..*entry
+                },
+                data,
+            ),
+            None => self.inner.file_again(entry, data),
+        }
+    }
+
     fn directory(&mut self, entry: &Entry<'_>) -> Result<(), ReadError> {
         match (self.rename)(entry.name) {
             Some(name) => self.inner.directory(&Entry {
@@ -354,6 +379,10 @@ impl<F: FnMut(&str) -> Option<String>> EntrySink for Renaming<'_, F> {
 
     fn announce(&mut self, origin: &Origin, entries: u64) -> Result<(), ReadError> {
         self.inner.announce(origin, entries)
+    }
+
+    fn decode_ahead(&self) -> bool {
+        self.inner.decode_ahead()
     }
 }
 

@@ -304,7 +304,7 @@ fn members_not_read_to_the_end_are_skipped() {
 }
 
 /// The offsets of the CFFILE entries of a single-cabinet `bytes`, with their names.
-fn cffile_offsets(bytes: &[u8]) -> Vec<usize> {
+pub(crate) fn cffile_offsets(bytes: &[u8]) -> Vec<usize> {
     let coff = u32::from_le_bytes(bytes[16..20].try_into().unwrap()) as usize;
     let count = u16::from_le_bytes(bytes[28..30].try_into().unwrap()) as usize;
     let mut at = coff;

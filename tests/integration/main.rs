@@ -8,6 +8,7 @@ mod architecture;
 mod authenticode;
 mod build;
 mod cab;
+mod cab_ahead;
 mod cab_corpus;
 mod catalog;
 mod change;

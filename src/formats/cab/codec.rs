@@ -89,6 +89,12 @@ impl Codec {
         }
     }
 
+    /// Whether [`decode`](Self::decode) reads the previous block's output from `out` (MSZIP's
+    /// history); the others clear it first.
+    pub(crate) fn reads_previous_output(&self) -> bool {
+        matches!(self, Codec::MsZip(_))
+    }
+
     /// Decodes one block of `input` into `out`, which holds the previous block's output on
     /// entry (MSZIP uses it as history) and exactly `expected` bytes on success.
     pub(crate) fn decode(

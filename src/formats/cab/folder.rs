@@ -2,6 +2,9 @@
 
 use std::io::{self, Read, Seek, SeekFrom};
 
+use std::collections::VecDeque;
+
+use super::ahead::{self, Ahead, Block};
 use super::codec::{BLOCK_MAX, Codec};
 use super::{CabError, Fail, checksum};
 use crate::formats::{FormatError, ReadSeek};
@@ -68,6 +71,21 @@ impl VolumeIo {
     }
 }
 
+/// The decoding thread stopped (it panicked): the block cannot be decoded.
+fn thread_gone() -> Fail {
+    Fail::Io(io::Error::other("the decoding thread stopped"))
+}
+
+/// A CFDATA header, read.
+struct Header {
+    volume: usize,
+    csum: u32,
+    cb_data: u16,
+    cb_uncomp: u16,
+    /// Where the block's data starts in its volume.
+    data_offset: u64,
+}
+
 /// The part of a folder stored in one volume.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Segment {
@@ -100,18 +118,60 @@ pub(crate) struct Buffers {
     out: Vec<u8>,
 }
 
+/// Where a folder's blocks are decoded.
+#[derive(Debug)]
+enum Decoder<'a> {
+    /// On this thread, as each block is needed.
+    Here(Codec),
+    /// On the decoding thread, up to [`ahead::DEPTH`] blocks ahead.
+    Ahead(ReadAhead<'a>),
+}
+
+/// The blocks of a folder sent to the decoding thread and not yet handed out.
+#[derive(Debug)]
+struct ReadAhead<'a> {
+    thread: &'a mut Ahead,
+    /// In folder order: a block being decoded, or the error met reading it (kept until the
+    /// block is needed, so it surfaces where it would have with one thread).
+    queue: VecDeque<Option<Fail>>,
+    /// Decoded bytes of the blocks read so far.
+    read_pos: u64,
+    /// Blocks are read ahead only while `read_pos` is below this (the end of the folder's last
+    /// member): a block no member needs is never read.
+    limit: u64,
+    /// The folder has no more blocks to read (or reading failed).
+    exhausted: bool,
+}
+
+impl ReadAhead<'_> {
+    /// Takes back (and drops) every block still being decoded, so that the thread's next
+    /// answer is for the next block sent.
+    fn drain(&mut self) {
+        for pending in std::mem::take(&mut self.queue) {
+            if pending.is_none()
+                && let Some(d) = self.thread.next()
+            {
+                self.thread.spare_inputs.push(d.input);
+                self.thread.spare_outs.push(d.out);
+            }
+        }
+    }
+}
+
 /// Decodes a folder block by block; `pos` is the folder offset of the next byte handed out.
 #[derive(Debug)]
 pub(crate) struct FolderStream<'a> {
     volumes: &'a mut [VolumeIo],
     folder: &'a Folder,
-    codec: Codec,
+    decoder: Decoder<'a>,
     /// Current segment, next block in it, and that block's offset in the segment's volume.
     segment: usize,
     block_in_segment: u16,
     next_offset: u64,
-    /// Blocks decoded so far (numbering for error messages).
+    /// Blocks handed out so far (numbering for error messages).
     block: u32,
+    /// The number of the block being read (ahead of `block` when decoding ahead).
+    read_no: u32,
     input: Vec<u8>,
     out: Vec<u8>,
     out_pos: usize,
@@ -119,12 +179,34 @@ pub(crate) struct FolderStream<'a> {
 }
 
 impl<'a> FolderStream<'a> {
+    /// A stream over `folder`'s blocks. With `ahead`, a compressed folder is decoded on that
+    /// thread, reading no further than `limit` decoded bytes ahead of need.
     pub(crate) fn new(
         volumes: &'a mut [VolumeIo],
         folder: &'a Folder,
         buffers: Buffers,
+        ahead: Option<&'a mut Ahead>,
+        limit: u64,
     ) -> Result<Self, CabError> {
         let codec = Codec::new(folder.type_compress)?;
+        let decoder = match ahead {
+            // A stored block is read straight into its member; nothing to decode.
+            Some(thread) if !matches!(codec, Codec::Stored) => {
+                if thread.folder(codec) {
+                    Decoder::Ahead(ReadAhead {
+                        thread,
+                        queue: VecDeque::new(),
+                        read_pos: 0,
+                        limit,
+                        exhausted: false,
+                    })
+                } else {
+                    // The thread is gone: decode here (with a new codec; the other went).
+                    Decoder::Here(Codec::new(folder.type_compress)?)
+                }
+            }
+            Some(_) | None => Decoder::Here(codec),
+        };
         let mut input = buffers.input;
         if input.len() < INPUT_MAX {
             input.resize(INPUT_MAX, 0);
@@ -135,11 +217,12 @@ impl<'a> FolderStream<'a> {
         Ok(FolderStream {
             volumes,
             folder,
-            codec,
+            decoder,
             segment: 0,
             block_in_segment: 0,
             next_offset,
             block: 0,
+            read_no: 0,
             input,
             out,
             out_pos: 0,
@@ -147,7 +230,12 @@ impl<'a> FolderStream<'a> {
         })
     }
 
-    pub(crate) fn into_buffers(self) -> Buffers {
+    /// The buffers, for the next folder (blocks still being decoded are taken back first, so
+    /// that the thread's next answer belongs to the next folder).
+    pub(crate) fn into_buffers(mut self) -> Buffers {
+        if let Decoder::Ahead(ra) = &mut self.decoder {
+            ra.drain();
+        }
         Buffers {
             input: self.input,
             out: self.out,
@@ -160,7 +248,19 @@ impl<'a> FolderStream<'a> {
 
     /// Back to the first block of the folder.
     pub(crate) fn restart(&mut self) {
-        self.codec.reset();
+        match &mut self.decoder {
+            Decoder::Here(codec) => codec.reset(),
+            Decoder::Ahead(ra) => {
+                ra.drain();
+                ra.read_pos = 0;
+                // A thread that is gone leaves an error in the queue when the next block is read.
+                ra.exhausted = !ra.thread.reset();
+                if ra.exhausted {
+                    ra.queue.push_back(Some(thread_gone()));
+                }
+            }
+        }
+        self.read_no = 0;
         self.segment = 0;
         self.block_in_segment = 0;
         self.next_offset = self.folder.segments.first().map_or(0, |s| s.data_offset);
@@ -170,9 +270,8 @@ impl<'a> FolderStream<'a> {
         self.pos = 0;
     }
 
-    /// Reads the next CFDATA header and data (appending at `filled`) from the current segment;
-    /// `None` when the folder has no more blocks.
-    fn read_block(&mut self, filled: usize) -> Result<Option<(usize, u16)>, Fail> {
+    /// Reads the next CFDATA header of the folder; `None` when the folder has no more blocks.
+    fn read_header(&mut self) -> Result<Option<Header>, Fail> {
         while self
             .folder
             .segments
@@ -196,54 +295,130 @@ impl<'a> FolderStream<'a> {
             })?;
         let mut head = [0u8; DATA_HEADER];
         vol.read_at(self.next_offset, &mut head)?;
-        let csum = u32::from_le_bytes([head[0], head[1], head[2], head[3]]);
-        let cb_data = u16::from_le_bytes([head[4], head[5]]);
         let cb_uncomp = u16::from_le_bytes([head[6], head[7]]);
-        let data_offset = self.next_offset + DATA_HEADER as u64 + u64::from(vol.data_reserve);
-        let end = filled + usize::from(cb_data);
-        if end > INPUT_MAX {
-            return Err(CabError::BlockTooLarge {
-                block: self.block,
-                compressed: end,
-            }
-            .into());
-        }
         if usize::from(cb_uncomp) > BLOCK_MAX {
             return Err(CabError::UncompressedTooLarge {
-                block: self.block,
+                block: self.read_no,
                 cb_uncomp,
             }
             .into());
         }
-        let data = self
-            .input
-            .get_mut(filled..end)
-            .ok_or(CabError::BlockTooLarge {
-                block: self.block,
-                compressed: end,
+        Ok(Some(Header {
+            volume: seg.volume,
+            csum: u32::from_le_bytes([head[0], head[1], head[2], head[3]]),
+            cb_data: u16::from_le_bytes([head[4], head[5]]),
+            cb_uncomp,
+            data_offset: self.next_offset + DATA_HEADER as u64 + u64::from(vol.data_reserve),
+        }))
+    }
+
+    /// Reads the data of the block whose header is `h` into `data` (`cbData` bytes long) and
+    /// checks its checksum; the next block comes next.
+    fn read_data(&mut self, h: &Header, data: &mut [u8]) -> Result<(), Fail> {
+        let vol = self
+            .volumes
+            .get_mut(h.volume)
+            .ok_or(CabError::DataTruncated {
+                offset: h.data_offset,
             })?;
-        vol.read_at(data_offset, data)?;
+        vol.read_at(h.data_offset, data)?;
         // MS-CAB 2.5: a zero csum means "not computed".
-        if csum != 0 {
-            let computed = checksum::block(data, cb_data, cb_uncomp);
-            if computed != csum {
+        if h.csum != 0 {
+            let computed = checksum::block(data, h.cb_data, h.cb_uncomp);
+            if computed != h.csum {
                 return Err(CabError::BadChecksum {
-                    block: self.block,
-                    stored: csum,
+                    block: self.read_no,
+                    stored: h.csum,
                     computed,
                 }
                 .into());
             }
         }
-        self.next_offset = data_offset + u64::from(cb_data);
+        self.next_offset = h.data_offset + u64::from(h.cb_data);
         self.block_in_segment += 1;
-        Ok(Some((end, cb_uncomp)))
+        Ok(())
+    }
+
+    /// Reads the next CFDATA header and data (appending at `filled`) from the current segment;
+    /// `None` when the folder has no more blocks.
+    fn read_block(&mut self, filled: usize) -> Result<Option<(usize, u16)>, Fail> {
+        let Some(h) = self.read_header()? else {
+            return Ok(None);
+        };
+        let end = filled + usize::from(h.cb_data);
+        if end > INPUT_MAX {
+            return Err(CabError::BlockTooLarge {
+                block: self.read_no,
+                compressed: end,
+            }
+            .into());
+        }
+        let mut input = std::mem::take(&mut self.input);
+        let read = match input.get_mut(filled..end) {
+            Some(data) => self.read_data(&h, data),
+            None => Err(CabError::BlockTooLarge {
+                block: self.read_no,
+                compressed: end,
+            }
+            .into()),
+        };
+        self.input = input;
+        read?;
+        Ok(Some((end, h.cb_uncomp)))
+    }
+
+    /// For a stored folder with nothing decoded waiting: reads the next block straight into
+    /// `buf` when it is whole (not split across volumes) and fits, so its bytes are copied
+    /// once, by the kernel, instead of three times. Returns the bytes read, or `None` when
+    /// the block must take the ordinary way (nothing has been consumed then).
+    fn read_stored_into(&mut self, buf: &mut [u8]) -> Result<Option<usize>, Fail> {
+        if !matches!(self.decoder, Decoder::Here(Codec::Stored)) || !self.available().is_empty() {
+            return Ok(None);
+        }
+        self.read_no = self.block;
+        let (segment, in_segment, offset) = (self.segment, self.block_in_segment, self.next_offset);
+        let Some(h) = self.read_header()? else {
+            return Ok(None);
+        };
+        let n = usize::from(h.cb_data);
+        // A split block (cbUncomp 0), one that runs past the member, or one whose sizes
+        // disagree (damage, reported the ordinary way) goes back to where its header was.
+        if h.cb_uncomp == 0 || n > buf.len() || n != usize::from(h.cb_uncomp) {
+            (self.segment, self.block_in_segment, self.next_offset) = (segment, in_segment, offset);
+            return Ok(None);
+        }
+        self.read_data(&h, &mut buf[..n])?;
+        self.block += 1;
+        self.read_no = self.block;
+        self.out.clear();
+        self.out_pos = 0;
+        self.pos += n as u64;
+        Ok(Some(n))
     }
 
     /// Decodes the next block into `out`; `false` at the end of the folder.
     pub(crate) fn next_block(&mut self) -> Result<bool, Fail> {
-        let Some((mut filled, mut cb_uncomp)) = self.read_block(0)? else {
+        if matches!(self.decoder, Decoder::Ahead(_)) {
+            return self.next_block_ahead();
+        }
+        self.read_no = self.block;
+        let Some((filled, cb_uncomp)) = self.read_whole_block()? else {
             return Ok(false);
+        };
+        let input = self.input.get(..filled).unwrap_or_default();
+        if let Decoder::Here(codec) = &mut self.decoder {
+            codec.decode(self.block, input, &mut self.out, usize::from(cb_uncomp))?;
+        }
+        self.block += 1;
+        self.out_pos = 0;
+        Ok(true)
+    }
+
+    /// Reads the next block (its parts joined when it is split across volumes) into `input`;
+    /// returns its compressed length and `cbUncomp`, or `None` after the folder's last block.
+    fn read_whole_block(&mut self) -> Result<Option<(usize, u16)>, Fail> {
+        let Some((mut filled, mut cb_uncomp)) = self.read_block(0)? else {
+            return Ok(None);
         };
         // MS-CAB 2.5: a block split across volumes has cbUncomp == 0 in the earlier part; its
         // data continues in the first block of the folder's next segment (next volume).
@@ -253,22 +428,88 @@ impl<'a> FolderStream<'a> {
                 .segments
                 .get(self.segment)
                 .is_some_and(|s| self.block_in_segment >= s.blocks);
+            let block = self.read_no;
             if !last_in_segment || self.segment + 1 >= self.folder.segments.len() {
-                return Err(CabError::SplitBlockNotContinued { block: self.block }.into());
+                return Err(CabError::SplitBlockNotContinued { block }.into());
             }
             match self.read_block(filled)? {
                 Some((f, c)) => (filled, cb_uncomp) = (f, c),
-                None => {
-                    return Err(CabError::SplitBlockNotContinued { block: self.block }.into());
+                None => return Err(CabError::SplitBlockNotContinued { block }.into()),
+            }
+        }
+        Ok(Some((filled, cb_uncomp)))
+    }
+
+    /// [`next_block`](Self::next_block) with the decoding thread: reads blocks ahead (up to
+    /// the depth, never past the limit), then takes the oldest one back decoded.
+    fn next_block_ahead(&mut self) -> Result<bool, Fail> {
+        while let Decoder::Ahead(ra) = &self.decoder {
+            let wanted = ra.queue.is_empty() || ra.read_pos < ra.limit;
+            if ra.exhausted || ra.queue.len() >= ahead::DEPTH || !wanted {
+                break;
+            }
+            let read = self.read_whole_block();
+            let Decoder::Ahead(ra) = &mut self.decoder else {
+                break;
+            };
+            match read {
+                Ok(None) => ra.exhausted = true,
+                Err(f) => {
+                    ra.queue.push_back(Some(f));
+                    ra.exhausted = true;
+                }
+                Ok(Some((len, cb_uncomp))) => {
+                    let spare = ra
+                        .thread
+                        .spare_inputs
+                        .pop()
+                        .unwrap_or_else(|| vec![0; INPUT_MAX]);
+                    let input = std::mem::replace(&mut self.input, spare);
+                    let out = ra.thread.spare_outs.pop().unwrap_or_default();
+                    let block = Block {
+                        number: self.read_no,
+                        input,
+                        len,
+                        expected: usize::from(cb_uncomp),
+                        out,
+                    };
+                    if ra.thread.block(block) {
+                        ra.queue.push_back(None);
+                        ra.read_pos += u64::from(cb_uncomp);
+                        self.read_no += 1;
+                    } else {
+                        ra.queue.push_back(Some(thread_gone()));
+                        ra.exhausted = true;
+                    }
                 }
             }
         }
-        let input = self.input.get(..filled).unwrap_or_default();
-        self.codec
-            .decode(self.block, input, &mut self.out, usize::from(cb_uncomp))?;
-        self.block += 1;
-        self.out_pos = 0;
-        Ok(true)
+        let Decoder::Ahead(ra) = &mut self.decoder else {
+            return Ok(false);
+        };
+        match ra.queue.pop_front() {
+            None => Ok(false),
+            Some(Some(fail)) => {
+                ra.drain();
+                Err(fail)
+            }
+            Some(None) => {
+                let Some(decoded) = ra.thread.next() else {
+                    ra.drain();
+                    return Err(thread_gone());
+                };
+                ra.thread.spare_inputs.push(decoded.input);
+                if let Err(e) = decoded.result {
+                    ra.drain();
+                    return Err(e.into());
+                }
+                let old = std::mem::replace(&mut self.out, decoded.out);
+                ra.thread.spare_outs.push(old);
+                self.block += 1;
+                self.out_pos = 0;
+                Ok(true)
+            }
+        }
     }
 
     /// Decoded bytes ready to be handed out.
@@ -307,6 +548,18 @@ impl Read for MemberReader<'_, '_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         if self.remaining == 0 || buf.is_empty() {
             return Ok(0);
+        }
+        let room = buf
+            .len()
+            .min(usize::try_from(self.remaining).unwrap_or(usize::MAX));
+        match self.stream.read_stored_into(&mut buf[..room]) {
+            Ok(Some(n)) => {
+                self.remaining -= n as u64;
+                return Ok(n);
+            }
+            Ok(None) => {}
+            Err(Fail::Cab(e)) => return Err(FormatError::from(e).into_io()),
+            Err(Fail::Io(e)) => return Err(e),
         }
         if self.stream.available().is_empty() {
             match self.stream.next_block() {

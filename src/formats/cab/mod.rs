@@ -10,6 +10,7 @@
 //! Memory is bounded by one compressed block, one decoded block and the LZX or Quantum window
 //! (≤ 2 MiB), whatever the size of the cabinet.
 
+mod ahead;
 mod checksum;
 mod codec;
 mod folder;
@@ -265,12 +266,26 @@ pub fn extract(
     } = set::open_set(reader, origin, volumes)?;
     sink.announce(origin, files.len() as u64)?;
 
+    // How far each folder is needed: blocks are never read ahead past its last member's end.
+    let mut needed = vec![0u64; folders.len()];
+    for f in &files {
+        if let Some(n) = needed.get_mut(f.folder) {
+            *n = (*n).max(u64::from(f.offset) + u64::from(f.size));
+        }
+    }
+    let compressed = |i: usize| folders.get(i).is_some_and(|f| f.type_compress & 0xF != 0);
+    let mut ahead = if sink.decode_ahead() && (0..folders.len()).any(compressed) {
+        ahead::Ahead::start()
+    } else {
+        None
+    };
     let mut buffers = Buffers::default();
     let mut current: Option<(usize, FolderStream<'_>)> = None;
     // The bytes of the last member, kept when the next one is its exact duplicate (same
     // folder, offset and size: MSI cabinets list shared files under several names), so the
     // duplicate does not restart the folder from its first block.
     let mut held: Option<((usize, u32, u32), Vec<u8>)> = None;
+    let mut spare_copy = Vec::new();
     for (index, file) in files.iter().enumerate() {
         sink.check_interrupt()?;
         let base = origins.get(file.volume).unwrap_or(origin);
@@ -308,8 +323,15 @@ pub fn extract(
                 buffers = old.into_buffers();
             }
             // The previous stream borrowed `ios`; it is gone, so the borrow can be renewed.
-            let stream = FolderStream::new(&mut ios, folder, std::mem::take(&mut buffers))
-                .map_err(|e| ReadError::format(&member_origin, e))?;
+            let limit = needed.get(file.folder).copied().unwrap_or(0);
+            let stream = FolderStream::new(
+                &mut ios,
+                folder,
+                std::mem::take(&mut buffers),
+                ahead.as_mut(),
+                limit,
+            )
+            .map_err(|e| ReadError::format(&member_origin, e))?;
             current = Some((file.folder, stream));
         }
         let Some((_, stream)) = current.as_mut() else {
@@ -319,10 +341,13 @@ pub fn extract(
         if let Some((held_key, bytes)) = &held
             && *held_key == key
         {
-            sink.file(&entry, &mut bytes.as_slice())?;
+            sink.file_again(&entry, &mut bytes.as_slice())?;
             continue;
         }
-        held = None;
+        // Its buffer is kept for the next member with duplicates (no fresh pages each time).
+        if let Some((_, bytes)) = held.take() {
+            spare_copy = bytes;
+        }
         let target = u64::from(file.offset);
         if target < stream.pos() {
             stream.restart();
@@ -341,7 +366,9 @@ pub fn extract(
             (next.folder, next.offset, next.size) == key && file.size <= HOLD_MAX
         });
         if duplicate_follows {
-            let mut copy = Vec::new();
+            let mut copy = std::mem::take(&mut spare_copy);
+            copy.clear();
+            copy.reserve(file.size as usize);
             sink.file(
                 &entry,
                 &mut Tee {
