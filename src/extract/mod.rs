@@ -44,8 +44,8 @@ pub struct Options {
     pub force: bool,
     /// How MSI and MSM members are named (`--msi-streams`: as stored).
     pub msi_view: MsiView,
-    /// Threads to use (`--threads`; 0 or 1: decompression and writing take turns on one
-    /// thread besides the writer).
+    /// Threads to use (`--threads`): writing and hashing threads (at most 4 each) and, above
+    /// 2, a thread that decompresses cabinets.
     pub threads: usize,
 }
 

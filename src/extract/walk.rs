@@ -120,7 +120,7 @@ pub struct Walker<'a> {
     stopped: Option<Error>,
     /// How an MSI's members are named (every command: the installed layout by default).
     msi_view: MsiView,
-    /// Threads this walk may use (`--threads`): above 1, a cabinet is decompressed on a
+    /// Threads this walk may use (`--threads`): above 2, a cabinet is decompressed on a
     /// thread of its own while this one hands out the members.
     threads: usize,
 }
@@ -190,8 +190,8 @@ impl<'a> Walker<'a> {
     }
 
     /// A walk that writes every member into the tree at `root` (extract), with `threads`
-    /// threads: above 1, cabinets are decompressed on a thread of their own, and members are
-    /// written and hashed on up to `threads` (at most 4) writing and hashing threads each.
+    /// threads: members are written and hashed on up to `threads` (at most 4) writing and
+    /// hashing threads each, and above 2 cabinets are decompressed on a thread of their own.
     pub(super) fn writing(
         root: &Path,
         scratch: &Path,
@@ -746,7 +746,11 @@ impl EntrySink for Sink<'_, '_, '_> {
     }
 
     fn decode_ahead(&self) -> bool {
-        self.walker.threads > 1
+        // Measured on two cores (BENCHMARKS.md): the writing and hashing threads already keep
+        // the second core busy, and a decoding thread then costs more in hand-offs than it
+        // saves (`--threads 2` on 200 MiB of MSZIP: 412 ms with it, 379 ms without; LZX
+        // about even). It waits for a third thread.
+        self.walker.threads > 2
     }
 
     fn check_interrupt(&self) -> Result<(), ReadError> {

@@ -323,3 +323,57 @@ fn regression_inputs_inside_the_output_are_refused() {
     );
     assert!(pkg.exists(), "the input is untouched");
 }
+
+/// `--threads` changes how the work is spread, never what is written or reported: one
+/// thread, two (writing and hashing threads) and four (a decoding thread too) give the same
+/// files and the same JSON, duplicates (written again, digest reused) and a damaged cabinet
+/// (the same error for the same member) included.
+#[test]
+fn extract_output_is_the_same_whatever_the_threads() {
+    use crate::fixtures::lzx::{BlockKind, LzxFolder, LzxOptions, lzx_cabinet};
+    let tmp = tempfile::tempdir().unwrap();
+    let a = crate::cab::data(11, 300_000, 1);
+    let folder = LzxFolder {
+        options: LzxOptions::new(16).blocks(&[BlockKind::Verbatim], 60_000),
+        files: vec![
+            ("a.bin".into(), a.clone()),
+            ("b.bin".into(), crate::cab::data(12, 90_000, 0)),
+            ("copy.bin".into(), vec![1; 4]),
+        ],
+    };
+    let mut bytes = lzx_cabinet(&[folder]);
+    // "copy.bin" lists the bytes of "a.bin" (same offset and size), as MSI cabinets do.
+    let at = crate::cab::cffile_offsets(&bytes);
+    let field = bytes[at[0]..at[0] + 8].to_vec();
+    bytes[at[2]..at[2] + 8].copy_from_slice(&field);
+    let good = write(tmp.path(), "good.cab", &bytes);
+    let mut damaged = bytes.clone();
+    let n = damaged.len();
+    damaged[n - 100] ^= 0x40;
+    let bad = write(tmp.path(), "bad.cab", &damaged);
+    let mut seen: Vec<(Vec<String>, String, i32)> = Vec::new();
+    for threads in ["1", "2", "4"] {
+        let out = tmp.path().join(format!("out{threads}"));
+        let res = extract(&[&good], &out, &["--json", "--threads", threads]);
+        assert_eq!(code(&res), 0, "{}", stderr(&res));
+        assert_eq!(fs::read(out.join("copy.bin")).unwrap(), a);
+        let doc = json(&res)
+            .to_string()
+            .replace(&format!("out{threads}"), "out");
+        let bad_out = tmp.path().join(format!("bad{threads}"));
+        let res = extract(&[&bad], &bad_out, &["--threads", threads]);
+        assert!(absent_or_empty(&bad_out));
+        seen.push((
+            files_below(&out),
+            doc + &stderr(&res).replace(&format!("bad{threads}"), "bad"),
+            code(&res),
+        ));
+    }
+    assert!(seen.iter().all(|s| *s == seen[0]), "{seen:#?}");
+    assert_eq!(seen[0].2, 2, "the damaged cabinet fails: {}", seen[0].1);
+    assert!(
+        seen[0].1.contains("a.bin") || seen[0].1.contains("b.bin"),
+        "{}",
+        seen[0].1
+    );
+}
