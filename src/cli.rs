@@ -55,9 +55,9 @@ pub struct GlobalArgs {
     /// anchors (for shops that pin their own).
     #[arg(long, global = true)]
     pub no_builtin_trust: bool,
-    /// How many inputs inspect, verify and build read side by side; for extract, up to N
-    /// threads write and hash the files and, above 2, a cabinet is decompressed on a thread of
-    /// its own (0: one per processor).
+    /// How many inputs inspect, verify, build and extract read side by side; within an input,
+    /// extract writes and hashes on up to N threads and, above 2, decompresses a cabinet on a
+    /// thread of its own (0: one per processor).
     #[arg(long, global = true, value_name = "N", default_value_t = 0)]
     pub threads: usize,
 }

@@ -10,7 +10,11 @@ use slipway::formats::cab::{self, NoVolumes};
 use slipway::formats::{Entry, EntrySink, Format, disc, msi, pe, sniff, zip};
 use slipway::model::Origin;
 
-struct Discard;
+/// Discards every member; `ahead`: lets cabinets decode on a thread of their own (the
+/// reading-ahead path of `extract --threads`), chosen by the input's length.
+struct Discard {
+    ahead: bool,
+}
 
 impl EntrySink for Discard {
     fn file(&mut self, entry: &Entry<'_>, data: &mut dyn Read) -> Result<(), Error> {
@@ -23,22 +27,33 @@ impl EntrySink for Discard {
     fn directory(&mut self, _entry: &Entry<'_>) -> Result<(), Error> {
         Ok(())
     }
+
+    fn decode_ahead(&self) -> bool {
+        self.ahead
+    }
 }
 
 fuzz_target!(|data: &[u8]| {
     let origin = Origin::input("fuzz");
+    let ahead = data.len() % 2 == 1;
     // Authenticode: whatever the format, a verdict or an I/O error, never a panic.
     let source = slipway::formats::payload::BytesSource(std::sync::Arc::from(data.to_vec()));
     let _ = slipway::authenticode::check(sniff(data), &source, &Default::default());
     let reader = || Box::new(Cursor::new(data.to_vec()));
     let _ = match sniff(data) {
-        Format::Cab => cab::extract(reader(), &origin, &mut NoVolumes, &mut Discard),
-        Format::Zip => zip::extract(reader(), &origin, &mut Discard),
-        Format::DiscImage => disc::extract(reader(), &origin, &mut Discard),
+        Format::Cab => cab::extract(reader(), &origin, &mut NoVolumes, &mut Discard { ahead }),
+        Format::Zip => zip::extract(reader(), &origin, &mut Discard { ahead }),
+        Format::DiscImage => disc::extract(reader(), &origin, &mut Discard { ahead }),
         Format::CompoundFile => {
             let _ = msi::facts(reader());
             for view in [msi::MsiView::Installed, msi::MsiView::Streams] {
-                let _ = msi::extract(reader(), &origin, &mut NoVolumes, &mut Discard, view);
+                let _ = msi::extract(
+                    reader(),
+                    &origin,
+                    &mut NoVolumes,
+                    &mut Discard { ahead },
+                    view,
+                );
             }
             Ok(())
         }

@@ -9,6 +9,7 @@
 
 pub mod error;
 mod flow;
+mod inputs;
 pub mod limits;
 mod names;
 
@@ -44,8 +45,8 @@ pub struct Options {
     pub force: bool,
     /// How MSI and MSM members are named (`--msi-streams`: as stored).
     pub msi_view: MsiView,
-    /// Threads to use (`--threads`): writing and hashing threads (at most 4 each) and, above
-    /// 2, a thread that decompresses cabinets.
+    /// Threads to use (`--threads`): inputs walked side by side, and within one input writing
+    /// and hashing threads (at most 4 each) and, above 2, a thread that decompresses cabinets.
     pub threads: usize,
 }
 
@@ -139,55 +140,16 @@ pub fn run(
         &inputs.iter().map(PathBuf::as_path).collect::<Vec<_>>(),
     )?;
     let staging = Staging::prepare(out, opts.force)?;
-    let spent = Spent::default();
-    let mut walker = Walker::writing(
-        staging.path(),
-        staging.scratch(),
-        opts.limits,
-        &spent,
-        interrupt,
-        progress,
-        opts.threads,
-    )
-    .with_msi_view(opts.msi_view);
-    let mut outcomes = Vec::with_capacity(inputs.len());
-    let mut interrupted = false;
-    for (input, folder) in inputs.iter().zip(folders) {
-        let before = walker.tree_mut().map_or((0, 0), |t| t.counts());
-        let mut outcome = InputOutcome {
-            path: input.clone(),
-            format: None,
-            members: 0,
-            bytes: 0,
-            error: None,
-        };
-        if interrupted {
-            outcome.error = Some(Error::Interrupted);
-            outcomes.push(outcome);
-            continue;
-        }
-        let mut visitor = Extracting {
-            recursive: opts.recursive,
-            format: None,
-        };
-        let result = walker.input_unhashed(input, folder, &mut visitor);
-        outcome.format = visitor.format;
-        let after = walker.tree_mut().map_or((0, 0), |t| t.counts());
-        outcome.members = after.0 - before.0;
-        outcome.bytes = after.1 - before.1;
-        if let Err(e) = result {
-            interrupted |= matches!(e, Error::Interrupted);
-            outcome.error = Some(e);
-        }
-        outcomes.push(outcome);
-    }
-    // Every write must have ended before the staging folder is committed or removed.
-    let finished = match walker.into_tree() {
-        Some(tree) => tree.finish(),
-        None => Ok((Vec::new(), Vec::new())),
-    };
-    let (mut members, notes) = match finished {
-        Ok(done) => done,
+    let inputs::Walked {
+        outcomes,
+        notes,
+        members,
+    } = inputs::walk(inputs, folders, &staging, opts, progress, interrupt);
+    let interrupted = outcomes
+        .iter()
+        .any(|o| matches!(o.error, Some(Error::Interrupted)));
+    let mut members = match members {
+        Ok(m) => m,
         Err(e) => {
             drop(staging);
             return Err(e);

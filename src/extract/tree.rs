@@ -197,6 +197,11 @@ impl TreeStore {
         })
     }
 
+    /// The notes so far (taken: the next ones start afresh).
+    pub(super) fn take_notes(&mut self) -> Vec<Note> {
+        std::mem::take(&mut self.notes)
+    }
+
     /// Members written so far, and their bytes.
     pub(super) fn counts(&self) -> (usize, u64) {
         (self.members.len(), self.bytes)

@@ -377,3 +377,54 @@ fn extract_output_is_the_same_whatever_the_threads() {
         seen[0].1
     );
 }
+
+/// Several inputs are walked side by side with `--threads` above 1; the report (members,
+/// notes, each input's outcome, in input order) and the files are those of one thread.
+#[test]
+fn several_inputs_side_by_side_report_as_one_after_another() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut inputs = Vec::new();
+    for i in 0..5u8 {
+        let a = crate::cab::data(u64::from(i), 50_000 + usize::from(i) * 1000, 1);
+        let entries: Vec<(String, Vec<u8>)> = vec![
+            (format!("dir/{i}.txt"), a.clone()),
+            // The same name twice with the same bytes: written once, with a note.
+            ("same.txt".into(), vec![i; 10]),
+            ("SAME.txt".into(), vec![i; 10]),
+        ];
+        let refs: Vec<(&str, &[u8])> = entries
+            .iter()
+            .map(|(n, b)| (n.as_str(), b.as_slice()))
+            .collect();
+        inputs.push(write(tmp.path(), &format!("in{i}.zip"), &zip(&refs)));
+    }
+    // One input is not an archive at all: it fails, the others are still read and reported.
+    inputs.push(write(
+        tmp.path(),
+        "not-an-archive.bin",
+        b"plain bytes, no archive",
+    ));
+    let refs: Vec<&Path> = inputs.iter().map(PathBuf::as_path).collect();
+    let mut seen = Vec::new();
+    for threads in ["1", "2", "3"] {
+        let out = tmp.path().join(format!("out{threads}"));
+        let res = extract(&refs, &out, &["--json", "--threads", threads]);
+        assert_eq!(code(&res), 2, "{}", stderr(&res));
+        assert!(absent_or_empty(&out));
+        let doc = json(&res)
+            .to_string()
+            .replace(&format!("out{threads}"), "out");
+        seen.push(doc);
+        // Without the bad input the run succeeds, with the same files whatever the threads.
+        let good = tmp.path().join(format!("good{threads}"));
+        let res = extract(&refs[..5], &good, &["--json", "--threads", threads]);
+        assert_eq!(code(&res), 0, "{}", stderr(&res));
+        let doc = json(&res);
+        assert_eq!(doc["notes"].as_array().map(Vec::len), Some(5), "{doc}");
+        seen.push(doc.to_string().replace(&format!("good{threads}"), "good"));
+        seen.push(files_below(&good).join("\n"));
+    }
+    for (i, s) in seen.iter().enumerate().skip(3) {
+        assert_eq!(s, &seen[i % 3], "--threads changed the outcome");
+    }
+}
