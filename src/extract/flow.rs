@@ -216,6 +216,8 @@ pub(super) struct Hold {
     size: u64,
     pub(super) to: Holder,
     buf: Vec<u8>,
+    /// The digests, known beforehand (a repeat of the member before): nothing is hashed.
+    known: Option<Digests>,
 }
 
 pub(super) enum Holder {
@@ -233,10 +235,26 @@ impl Hold {
             size: 0,
             to,
             buf: Vec::new(),
+            known: None,
+        }
+    }
+
+    /// A hold for bytes whose digests are `known` (they repeat the member before): kept as
+    /// [`Hold::new`] keeps them, not hashed. The size is still counted.
+    pub(super) fn repeating(to: Holder, known: Digests) -> Hold {
+        Hold {
+            known: Some(known),
+            ..Hold::new(to, false)
         }
     }
 
     pub(super) fn digests(&self) -> Digests {
+        if let Some(known) = &self.known {
+            return Digests {
+                size: self.size,
+                ..*known
+            };
+        }
         Digests {
             size: self.size,
             sha256: Sha256(self.sha256.clone().finalize().into()),
@@ -248,7 +266,9 @@ impl Hold {
     }
 
     pub(super) fn take(&mut self, bytes: &[u8]) -> Result<(), Error> {
-        self.sha256.update(bytes);
+        if self.known.is_none() {
+            self.sha256.update(bytes);
+        }
         if let Some(h) = &mut self.sha1 {
             h.update(bytes);
         }

@@ -329,6 +329,7 @@ impl<'a> Walker<'a> {
             names: (!tree).then(|| Names::new(None)),
             deferred: Vec::new(),
             again: false,
+            last_held: None,
         };
         let msi_view = sink.walker.msi_view;
         let mut result = unpack(
@@ -408,6 +409,8 @@ struct Sink<'w, 'a, 'v> {
     deferred: Vec<Deferred>,
     /// The member being handed over has the bytes of the one before ([`EntrySink::file_again`]).
     again: bool,
+    /// The digests of the member held last (and whether they include its SHA-1).
+    last_held: Option<(Digests, bool)>,
 }
 
 /// A nested container of the output tree waiting for its siblings.
@@ -453,12 +456,15 @@ impl Sink<'_, '_, '_> {
     }
 
     /// One member, kept or read through (every store but the output tree).
+    /// `last`: the digests of the member before (and whether they include its SHA-1) when
+    /// this one repeats its bytes.
     fn held(
         &mut self,
         entry: &Entry<'_>,
         data: &mut dyn Read,
         path: SafePath,
         head: Vec<u8>,
+        last: Option<(Digests, bool)>,
     ) -> Result<(), Fail> {
         let origin = entry.origin;
         let format = sniff(&head);
@@ -500,7 +506,14 @@ impl Sink<'_, '_, '_> {
                 }
             }
         };
-        let mut hold = Hold::new(holder, keep);
+        // A repeat of the member before (the reader says so) takes its digests, when they
+        // are all there: SHA-1 is only computed for kept members.
+        let repeat = last.filter(|(d, with_sha1)| d.size == entry.size && (*with_sha1 || !keep));
+        let with_sha1 = keep || repeat.is_some_and(|(_, w)| w);
+        let mut hold = match repeat {
+            Some((known, _)) => Hold::repeating(holder, known),
+            None => Hold::new(holder, keep),
+        };
         hold.take(&head)?;
         let size = self
             .walker
@@ -516,6 +529,7 @@ impl Sink<'_, '_, '_> {
             )));
         }
         let digests = hold.digests();
+        self.last_held = Some((digests, with_sha1));
         // The collision rule, as in the output tree: the same name twice is one file.
         if let Some(names) = &mut self.names {
             let rel = names.place(&path, origin)?;
@@ -698,6 +712,8 @@ impl EntrySink for Sink<'_, '_, '_> {
     }
 
     fn file(&mut self, entry: &Entry<'_>, data: &mut dyn Read) -> Result<(), ReadError> {
+        // Only the member handed over just before can be repeated.
+        let last = self.last_held.take().filter(|_| self.again);
         self.check_interrupt()?;
         let origin = entry.origin;
         let checked = self
@@ -720,7 +736,7 @@ impl EntrySink for Sink<'_, '_, '_> {
         let result = if matches!(self.walker.store, Store::Tree(_)) {
             self.written(entry, data, path, head)
         } else {
-            self.held(entry, data, path, head)
+            self.held(entry, data, path, head, last)
         };
         result.map_err(|f| self.fail(f))
     }

@@ -347,3 +347,45 @@ fn inspect_never_panics_on_any_corpus_file() {
         "the corpus's bad cabinets are reported as damaged"
     );
 }
+
+/// A cabinet that lists one range of bytes under several names (as MSI cabinets do) hands
+/// the later names over as repeats, whose digests are reused instead of computed again: they
+/// must still be the digests of the bytes, SHA-1 included when the member before was not kept
+/// (and so had none).
+#[test]
+fn repeated_members_report_the_digests_of_their_bytes() {
+    use sha1::Digest as _;
+    let tmp = tempfile::tempdir().unwrap();
+    let bytes = b"the same bytes under three names\n".repeat(300);
+    let folders = vec![(
+        cab::CompressionType::MsZip,
+        vec![
+            ("a.txt".to_string(), bytes.clone()),
+            ("b.msp".to_string(), b"x".to_vec()),
+            ("c.msp".to_string(), b"y".to_vec()),
+        ],
+    )];
+    let mut cabinet = crate::cab::build_cab(&folders);
+    // b.msp and c.msp become a.txt's bytes (same folder, offset and size).
+    let at = crate::cab::cffile_offsets(&cabinet);
+    let field = cabinet[at[0]..at[0] + 8].to_vec();
+    for i in [1, 2] {
+        cabinet[at[i]..at[i] + 8].copy_from_slice(&field);
+    }
+    let path = write(tmp.path(), "dup.cab", &cabinet);
+    let (code, doc, stderr) = inspect(&[&path]);
+    assert!(code == 0 || code == 1, "{stderr}");
+    let hex = |d: &[u8]| d.iter().map(|b| format!("{b:02x}")).collect::<String>();
+    let sha256 = hex(&sha2::Sha256::digest(&bytes));
+    let sha1 = hex(&sha1::Sha1::digest(&bytes));
+    let items = doc["items"].as_array().unwrap();
+    for name in ["b.msp", "c.msp"] {
+        let item = items
+            .iter()
+            .find(|i| i["name"] == name)
+            .unwrap_or_else(|| panic!("{name} not reported: {doc}"));
+        assert_eq!(item["sha256"], sha256.as_str(), "{name}");
+        assert_eq!(item["content_sha1"], sha1.as_str(), "{name}");
+        assert_eq!(item["size"], bytes.len(), "{name}");
+    }
+}
