@@ -19,6 +19,9 @@ pub(super) struct Walked {
     pub members: Result<Vec<Member>, Error>,
 }
 
+/// Writing threads of a run, in all lanes together.
+const MAX_WRITERS: usize = 4;
+
 /// One input's result, as a lane finished it.
 type Done = (usize, InputOutcome, Vec<Note>);
 
@@ -35,13 +38,14 @@ pub(super) fn walk(
     interrupt: &'static AtomicBool,
 ) -> Walked {
     let spent = Spent::default();
+    // At most four lanes, and four writing (and hashing) threads in all, so memory stays
+    // bounded whatever `--threads` says: each writing thread holds a few chunks in flight.
     let lanes = if inputs.len() > 1 {
-        opts.threads.clamp(1, inputs.len())
+        opts.threads.clamp(1, inputs.len().min(MAX_WRITERS))
     } else {
         1
     };
-    // The threads are shared out: each lane writes and hashes with its part of them.
-    let per_lane = (opts.threads / lanes).max(1);
+    let per_lane = (opts.threads / lanes).clamp(1, (MAX_WRITERS / lanes).max(1));
     let next = AtomicUsize::new(0);
     let stopped = AtomicBool::new(false);
     let lane = |scratch: &Path| {

@@ -370,7 +370,8 @@ impl<'a> FolderStream<'a> {
     /// For a stored folder with nothing decoded waiting: reads the next block straight into
     /// `buf` when it is whole (not split across volumes) and fits, so its bytes are copied
     /// once, by the kernel, instead of three times. Returns the bytes read, or `None` when
-    /// the block must take the ordinary way (nothing has been consumed then).
+    /// the block is to be handed out the ordinary way: either nothing was consumed, or (a
+    /// block larger than `buf`) it was read as the decoded block waiting to be handed out.
     fn read_stored_into(&mut self, buf: &mut [u8]) -> Result<Option<usize>, Fail> {
         if !matches!(self.decoder, Decoder::Here(Codec::Stored)) || !self.available().is_empty() {
             return Ok(None);
@@ -381,10 +382,27 @@ impl<'a> FolderStream<'a> {
             return Ok(None);
         };
         let n = usize::from(h.cb_data);
-        // A split block (cbUncomp 0), one that runs past the member, or one whose sizes
-        // disagree (damage, reported the ordinary way) goes back to where its header was.
-        if h.cb_uncomp == 0 || n > buf.len() || n != usize::from(h.cb_uncomp) {
+        // A split block (cbUncomp 0) or one whose sizes disagree (damage, reported the
+        // ordinary way) goes back to where its header was.
+        if h.cb_uncomp == 0 || n != usize::from(h.cb_uncomp) {
             (self.segment, self.block_in_segment, self.next_offset) = (segment, in_segment, offset);
+            return Ok(None);
+        }
+        if n > buf.len() {
+            // It runs past the buffer (or the member): it becomes the decoded block, handed
+            // out from there, without reading its header again.
+            let mut out = std::mem::take(&mut self.out);
+            out.resize(n, 0);
+            let read = self.read_data(&h, &mut out);
+            self.out = out;
+            self.out_pos = 0;
+            if let Err(e) = read {
+                self.out.clear();
+                return Err(e);
+            }
+            self.block += 1;
+            self.read_no = self.block;
+            self.out_pos = 0;
             return Ok(None);
         }
         self.read_data(&h, &mut buf[..n])?;
