@@ -16,10 +16,12 @@ use crate::formats::payload::Digests;
 use crate::model::{Origin, Sha1, Sha256};
 
 /// Largest chunk read at once: each chunk is one hand-off to the writing thread and one to the
-/// hashing thread (a thread wake-up each): at 256 KiB the stored cabinet's run made 1,500
-/// context switches and spent 290 ms of CPU, at 1 MiB 400-750 and 260 ms (`perf stat`). The
-/// writer's queues hold a few chunks per thread (see `writer::QUEUE`), so memory stays bounded.
-const CHUNK: usize = 1024 * 1024;
+/// hashing thread (a thread wake-up each). Measured with `perf stat` on this project's
+/// machine: from 256 KiB to 1 MiB the stored cabinet's run went from 290 to 260 ms of CPU,
+/// but vc_red.cab (many files of a few hundred KiB) got slower, the writer getting its first
+/// bytes later; 512 KiB is between. The writer's queues hold a few chunks per thread
+/// (`writer::QUEUE`), so memory stays bounded.
+const CHUNK: usize = 512 * 1024;
 
 /// Smallest read buffer (for members that declare 0 bytes but may lie).
 const MIN_CHUNK: usize = 4096;

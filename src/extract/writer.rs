@@ -31,8 +31,8 @@ use sha2::Digest;
 use crate::model::Sha256;
 
 /// Jobs queued per stage of a worker (writing, hashing) before the stage before it waits:
-/// with chunks of up to 1 MiB, at most about 6 MiB in flight per writing thread.
-const QUEUE: usize = 3;
+/// with chunks (or batches) of about 512 KiB, some 4 MiB in flight per writing thread.
+const QUEUE: usize = 4;
 /// Buffers at least this large go back to the decoder for reuse; smaller ones are freed (the
 /// allocator reuses their memory well, and a pool of mixed sizes would mostly hand out
 /// buffers too small for the next chunk, each then freed and allocated afresh).
