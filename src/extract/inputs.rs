@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use super::staging::Staging;
 use super::walk::{Spent, Walker};
+use super::writer::MAX_THREADS;
 use super::{Error, Extracting, InputOutcome, Member, Note, Options, Progress};
 use crate::safe_path::SafePath;
 
@@ -18,9 +19,6 @@ pub(super) struct Walked {
     pub notes: Vec<Note>,
     pub members: Result<Vec<Member>, Error>,
 }
-
-/// Writing threads of a run, in all lanes together.
-const MAX_WRITERS: usize = 4;
 
 /// One input's result, as a lane finished it.
 type Done = (usize, InputOutcome, Vec<Note>);
@@ -41,11 +39,11 @@ pub(super) fn walk(
     // At most four lanes, and four writing (and hashing) threads in all, so memory stays
     // bounded whatever `--threads` says: each writing thread holds a few chunks in flight.
     let lanes = if inputs.len() > 1 {
-        opts.threads.clamp(1, inputs.len().min(MAX_WRITERS))
+        opts.threads.clamp(1, inputs.len().min(MAX_THREADS))
     } else {
         1
     };
-    let per_lane = (opts.threads / lanes).clamp(1, (MAX_WRITERS / lanes).max(1));
+    let per_lane = (opts.threads / lanes).clamp(1, (MAX_THREADS / lanes).max(1));
     let next = AtomicUsize::new(0);
     let stopped = AtomicBool::new(false);
     let lane = |scratch: &Path| {
@@ -65,37 +63,25 @@ pub(super) fn walk(
     if lanes == 1 {
         results.push(lane(staging.scratch()));
     } else {
-        // Scratch files (members compared with an earlier one of their name) get a folder per
-        // lane, so two lanes never pick the same scratch name.
-        let scratches: Vec<Result<PathBuf, Error>> = (0..lanes)
-            .map(|k| {
-                let dir = staging.scratch().join(format!("lane-{k}"));
-                std::fs::create_dir(&dir)
-                    .map(|()| dir.clone())
-                    .map_err(|source| Error::Write { path: dir, source })
-            })
-            .collect();
         std::thread::scope(|scope| {
-            let handles: Vec<_> = scratches
-                .iter()
-                .map(|scratch| {
-                    scope.spawn(|| match scratch {
-                        Ok(dir) => lane(dir),
-                        Err(e) => (Vec::new(), Err(clone_write_error(e))),
+            let handles: Vec<_> = (0..lanes)
+                .map(|k| {
+                    scope.spawn(move || {
+                        // Scratch files (members compared with an earlier one of their name)
+                        // get a folder per lane, so two lanes never pick the same scratch name.
+                        let dir = staging.scratch().join(format!("lane-{k}"));
+                        match std::fs::create_dir(&dir) {
+                            Ok(()) => lane(&dir),
+                            Err(source) => (Vec::new(), Err(Error::Write { path: dir, source })),
+                        }
                     })
                 })
                 .collect();
             for h in handles {
-                match h.join() {
-                    Ok(r) => results.push(r),
-                    Err(_) => results.push((
-                        Vec::new(),
-                        Err(Error::Write {
-                            path: staging.path().to_path_buf(),
-                            source: std::io::Error::other("an extracting thread stopped"),
-                        }),
-                    )),
-                }
+                results.push(
+                    h.join()
+                        .unwrap_or_else(|_| (Vec::new(), Err(thread_stopped(staging)))),
+                );
             }
         });
     }
@@ -118,10 +104,7 @@ pub(super) fn walk(
     }
     if outcomes.len() < inputs.len() && members.is_ok() {
         // A lane that stopped without its inputs (a thread that died) fails the run.
-        members = Err(Error::Write {
-            path: staging.path().to_path_buf(),
-            source: std::io::Error::other("an extracting thread stopped"),
-        });
+        members = Err(thread_stopped(staging));
     }
     Walked {
         outcomes,
@@ -190,16 +173,10 @@ fn run_lane(
     (done, members)
 }
 
-/// The error of a lane whose scratch folder could not be made (errors are not `Clone`).
-fn clone_write_error(e: &Error) -> Error {
-    match e {
-        Error::Write { path, source } => Error::Write {
-            path: path.clone(),
-            source: std::io::Error::new(source.kind(), source.to_string()),
-        },
-        other => Error::Write {
-            path: PathBuf::new(),
-            source: std::io::Error::other(other.to_string()),
-        },
+/// The error of a run one of whose extracting threads died.
+fn thread_stopped(staging: &Staging) -> Error {
+    Error::Write {
+        path: staging.path().to_path_buf(),
+        source: std::io::Error::other("an extracting thread stopped"),
     }
 }

@@ -175,17 +175,18 @@ pub fn run(
 /// Unpacks one container (a disc image of setup media) into `root`, an empty folder the
 /// caller stages and removes on failure: its members, not nested ones, through the one
 /// walker — the path checker, the collision rule, the budgets, hashing while writing.
-/// `scratch` holds in-flight files. Returns every member written, sorted by path.
+/// `scratch` holds in-flight files; `threads` write and hash them (`--threads`). Returns every
+/// member written, sorted by path.
 pub fn unpack_into(
     input: &Path,
     root: &Path,
     scratch: &Path,
     limits: Limits,
+    threads: usize,
     progress: &dyn Progress,
     interrupt: &'static AtomicBool,
 ) -> Result<Vec<Member>, Error> {
     let spent = Spent::default();
-    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
     let mut walker = Walker::writing(root, scratch, limits, &spent, interrupt, progress, threads);
     let mut visitor = Extracting {
         recursive: false,

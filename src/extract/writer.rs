@@ -15,9 +15,8 @@
 //! closed and goes to its worker with others in one job of up to [`BATCH_FILES`] files or
 //! [`BATCH_BYTES`] bytes, so 20,000 small files cost a few hundred thread hand-offs (each a
 //! wake-up of a sleeping thread) instead of several per file. A larger file streams chunk by
-//! chunk, after the batch before it. A whole file with the same bytes as the whole file before
-//! it (MSI cabinets list shared files under several names) takes that file's digest: comparing
-//! bytes is several times cheaper than hashing them again.
+//! chunk, after the batch before it. A file opened with `hash` false (it repeats an earlier
+//! member, which the reader knows) is written but not hashed.
 
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
@@ -30,6 +29,8 @@ use sha2::Digest;
 
 use crate::model::Sha256;
 
+/// Most writing threads of a pool (each with a hashing thread).
+pub(super) const MAX_THREADS: usize = 4;
 /// Jobs queued per stage of a worker (writing, hashing) before the stage before it waits:
 /// with chunks (or batches) of about 512 KiB, some 4 MiB in flight per writing thread.
 const QUEUE: usize = 4;
@@ -117,10 +118,10 @@ impl std::fmt::Debug for Writers {
 }
 
 impl Writers {
-    /// A pool of `threads` writing threads (at least 1, at most 4), each with a hashing
-    /// thread.
+    /// A pool of `threads` writing threads (at least 1, at most [`MAX_THREADS`]), and as many
+    /// hashing threads.
     pub(super) fn new(threads: usize) -> Writers {
-        let n = threads.clamp(1, 4);
+        let n = threads.clamp(1, MAX_THREADS);
         let (result_tx, results) = channel();
         let (spare_tx, spare) = channel();
         let (hash_txs, hashers): (Vec<_>, Vec<_>) = (0..n)
@@ -133,10 +134,10 @@ impl Writers {
             })
             .unzip();
         let workers = (0..n)
-            .map(|w| {
+            .map(|_| {
                 let (tx, rx) = sync_channel(QUEUE);
                 let hash_txs = hash_txs.clone();
-                let handle = std::thread::spawn(move || write_worker(w, &rx, &hash_txs));
+                let handle = std::thread::spawn(move || write_worker(&rx, &hash_txs));
                 (tx, handle)
             })
             .collect();
@@ -351,18 +352,17 @@ enum Hash {
     Batch(Vec<(Whole, Option<io::Error>)>),
 }
 
-/// Creates, writes and closes files; every chunk then goes on to be hashed. A large file's
-/// chunks all go to one hashing thread (its ticket picks which), so the large files of one
-/// folder, which one writing thread (number `me`) writes, are hashed on every core; batches
-/// of small files all go to the same hashing thread, so a duplicate meets the file before it.
-fn write_worker(me: usize, jobs: &Receiver<Job>, hashers: &[SyncSender<Hash>]) {
+/// Creates, writes and closes files; every chunk then goes on to be hashed. A file's chunks
+/// all go to one hashing thread, which its ticket picks (a batch's first ticket), so the files
+/// of one folder, which one writing thread writes, are hashed on every core.
+fn write_worker(jobs: &Receiver<Job>, hashers: &[SyncSender<Hash>]) {
     let mut file: Option<(FileId, Option<File>)> = None;
     let mut error: Option<io::Error> = None;
     let pick = |id: FileId| hashers.get(id % hashers.len().max(1));
     while let Ok(job) = jobs.recv() {
         let (to, next) = match job {
             Job::Batch(files) => {
-                let to = me;
+                let to = files.first().map_or(0, |w| w.id);
                 let files = files
                     .into_iter()
                     .map(|whole| {
@@ -425,8 +425,6 @@ fn hash_worker(
         size: u64,
     }
     let mut open: HashMap<FileId, Open> = HashMap::new();
-    // The last whole file and its digest, for a duplicate that follows it.
-    let mut last: Option<(Vec<Vec<u8>>, Sha256)> = None;
     let recycle = |chunks: Vec<Vec<u8>>| {
         for mut c in chunks.into_iter().filter(|c| c.capacity() >= RECYCLE_AT) {
             // Back at full length: the decoder's next `buffer` need not zero it.
@@ -449,26 +447,16 @@ fn hash_worker(
                 {
                     let written = match error {
                         Some(source) => Written::Failed { path, source },
-                        None if !hash => {
-                            let size = chunks.iter().map(|c| c.len() as u64).sum();
-                            recycle(chunks);
-                            Written::Ok {
-                                size,
-                                sha256: Sha256([0; 32]),
-                            }
-                        }
-                        None => {
-                            let sha256 = match &last {
-                                Some((prev, sha)) if same_bytes(prev, &chunks) => *sha,
-                                _ => digest(&chunks),
-                            };
-                            let size = chunks.iter().map(|c| c.len() as u64).sum();
-                            if let Some((prev, _)) = last.replace((chunks, sha256)) {
-                                recycle(prev);
-                            }
-                            Written::Ok { size, sha256 }
-                        }
+                        None => Written::Ok {
+                            size: chunks.iter().map(|c| c.len() as u64).sum(),
+                            sha256: if hash {
+                                digest(&chunks)
+                            } else {
+                                Sha256([0; 32])
+                            },
+                        },
                     };
+                    recycle(chunks);
                     if results.send((id, written)).is_err() {
                         return;
                     }
@@ -524,35 +512,6 @@ fn digest(chunks: &[Vec<u8>]) -> Sha256 {
         hasher.update(c);
     }
     Sha256(hasher.finalize().into())
-}
-
-/// Whether two runs of chunks hold the same bytes (however they are cut into chunks).
-fn same_bytes(a: &[Vec<u8>], b: &[Vec<u8>]) -> bool {
-    let len = |x: &[Vec<u8>]| x.iter().map(Vec::len).sum::<usize>();
-    if len(a) != len(b) {
-        return false;
-    }
-    let mut a = a.iter().map(Vec::as_slice).filter(|c| !c.is_empty());
-    let mut b = b.iter().map(Vec::as_slice).filter(|c| !c.is_empty());
-    let (mut x, mut y): (&[u8], &[u8]) = (&[], &[]);
-    loop {
-        if x.is_empty() {
-            x = a.next().unwrap_or_default();
-        }
-        if y.is_empty() {
-            y = b.next().unwrap_or_default();
-        }
-        let n = x.len().min(y.len());
-        if n == 0 {
-            // Equal lengths: both ran out together.
-            return true;
-        }
-        if x[..n] != y[..n] {
-            return false;
-        }
-        x = &x[n..];
-        y = &y[n..];
-    }
 }
 
 /// Creates `path` (never overwriting) with `chunks`, in as few write calls as the kernel
@@ -616,9 +575,9 @@ mod tests {
         let small = b"a small file".to_vec();
         let files = vec![
             vec![small[..3].to_vec(), small[3..].to_vec()],
-            // The same bytes cut differently: the duplicate rule compares bytes, not chunks.
+            // The same bytes cut differently: hashed as bytes, whatever the chunks.
             vec![small.clone()],
-            // Same length, other bytes: never the previous digest.
+            // Same length, other bytes: a digest of its own.
             vec![b"a small fild".to_vec()],
             vec![big[..100].to_vec(), big[100..].to_vec()],
             vec![],
@@ -658,23 +617,6 @@ mod tests {
                 std::fs::read(dir.path().join(format!("f{i}"))).unwrap(),
                 b"keep"
             );
-        }
-    }
-
-    #[test]
-    fn same_bytes_compares_content_across_chunk_boundaries() {
-        let v = |parts: &[&[u8]]| parts.iter().map(|p| p.to_vec()).collect::<Vec<_>>();
-        type Chunks<'a> = &'a [&'a [u8]];
-        let table: &[(Chunks<'_>, Chunks<'_>, bool)] = &[
-            (&[b"abc"], &[b"a", b"bc"], true),
-            (&[b"", b"abc", b""], &[b"ab", b"", b"c"], true),
-            (&[], &[b""], true),
-            (&[b"abc"], &[b"abd"], false),
-            (&[b"abc"], &[b"ab"], false),
-            (&[b"ab", b"c"], &[b"a", b"bd"], false),
-        ];
-        for (a, b, want) in table {
-            assert_eq!(same_bytes(&v(a), &v(b)), *want, "{a:?} vs {b:?}");
         }
     }
 }

@@ -305,7 +305,8 @@ fn stage_one(
                 reason: "neither a folder nor a disc image (ISO 9660, UDF)".to_owned(),
             });
         }
-        let members = extract::unpack_into(path, dest, scratch, limits, progress, interrupt)?;
+        let members =
+            extract::unpack_into(path, dest, scratch, limits, threads, progress, interrupt)?;
         let written = members.iter().map(|m| m.size).sum();
         let files = members
             .into_iter()
