@@ -336,41 +336,37 @@ pub(crate) struct Renaming<'a, F> {
     pub(crate) rename: F,
 }
 
-impl<F: FnMut(&str) -> Option<String>> EntrySink for Renaming<'_, F> {
-    fn file(&mut self, entry: &Entry<'_>, data: &mut dyn Read) -> Result<(), ReadError> {
+impl<F: FnMut(&str) -> Option<String>> Renaming<'_, F> {
+    /// Hands `entry` on to `to` (one of the inner sink's methods) under its new name.
+    fn renamed(
+        &mut self,
+        entry: &Entry<'_>,
+        to: impl FnOnce(&mut dyn EntrySink, &Entry<'_>) -> Result<(), ReadError>,
+    ) -> Result<(), ReadError> {
         match (self.rename)(entry.name) {
-            Some(name) => self.inner.file(
+            Some(name) => to(
+                self.inner,
                 &Entry {
                     name: &name,
                     ..*entry
                 },
-                data,
             ),
-            None => self.inner.file(entry, data),
+            None => to(self.inner, entry),
         }
+    }
+}
+
+impl<F: FnMut(&str) -> Option<String>> EntrySink for Renaming<'_, F> {
+    fn file(&mut self, entry: &Entry<'_>, data: &mut dyn Read) -> Result<(), ReadError> {
+        self.renamed(entry, |inner, e| inner.file(e, data))
     }
 
     fn file_again(&mut self, entry: &Entry<'_>, data: &mut dyn Read) -> Result<(), ReadError> {
-        match (self.rename)(entry.name) {
-            Some(name) => self.inner.file_again(
-                &Entry {
-                    name: &name,
-                    ..*entry
-                },
-                data,
-            ),
-            None => self.inner.file_again(entry, data),
-        }
+        self.renamed(entry, |inner, e| inner.file_again(e, data))
     }
 
     fn directory(&mut self, entry: &Entry<'_>) -> Result<(), ReadError> {
-        match (self.rename)(entry.name) {
-            Some(name) => self.inner.directory(&Entry {
-                name: &name,
-                ..*entry
-            }),
-            None => self.inner.directory(entry),
-        }
+        self.renamed(entry, |inner, e| inner.directory(e))
     }
 
     fn check_interrupt(&self) -> Result<(), ReadError> {

@@ -69,6 +69,11 @@ impl Codec {
         }
     }
 
+    /// Whether a CFFOLDER `typeCompress` means stored (uncompressed) blocks.
+    pub(crate) fn is_stored(type_compress: u16) -> bool {
+        type_compress & TYPE_MASK == TYPE_NONE
+    }
+
     /// Back to the state at the start of the folder.
     pub(crate) fn reset(&mut self) {
         match self {

@@ -102,6 +102,11 @@ pub(crate) struct Folder {
 }
 
 impl Folder {
+    /// Whether its blocks are stored (nothing to decompress).
+    pub(crate) fn is_stored(&self) -> bool {
+        Codec::is_stored(self.type_compress)
+    }
+
     /// The most bytes the folder's blocks can decode to.
     pub(crate) fn max_len(&self) -> u64 {
         self.segments

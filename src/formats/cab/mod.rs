@@ -273,8 +273,7 @@ pub fn extract(
             *n = (*n).max(u64::from(f.offset) + u64::from(f.size));
         }
     }
-    let compressed = |i: usize| folders.get(i).is_some_and(|f| f.type_compress & 0xF != 0);
-    let mut ahead = if sink.decode_ahead() && (0..folders.len()).any(compressed) {
+    let mut ahead = if sink.decode_ahead() && folders.iter().any(|f| !f.is_stored()) {
         ahead::Ahead::start()
     } else {
         None
