@@ -15,7 +15,8 @@
 //! closed and goes to its worker with others in one job of up to [`BATCH_FILES`] files or
 //! [`BATCH_BYTES`] bytes, so 20,000 small files cost a few hundred thread hand-offs (each a
 //! wake-up of a sleeping thread) instead of several per file. A larger file streams chunk by
-//! chunk, after the batch before it. A file opened with `hash` false (it repeats an earlier
+//! chunk, after the batch before it, to the next worker in turn (large files in a row are
+//! written by every worker). A file opened with `hash` false (it repeats an earlier
 //! member, which the reader knows) is written but not hashed.
 
 use std::collections::HashMap;
@@ -32,8 +33,11 @@ use crate::model::Sha256;
 /// Most writing threads of a pool (each with a hashing thread).
 pub(super) const MAX_THREADS: usize = 4;
 /// Jobs queued per stage of a worker (writing, hashing) before the stage before it waits:
-/// with chunks (or batches) of about 512 KiB, some 4 MiB in flight per writing thread.
-const QUEUE: usize = 4;
+/// with chunks (or batches) of about 512 KiB, some 8 MiB in flight per writing thread. Four
+/// were too few on two cores: the reading, writing and hashing threads share them, and with
+/// short queues one stage often waited for another to be scheduled (`perf stat`, extracting
+/// a stored cabinet of 200 MiB: 1.64 processors busy with four, 1.89 with eight).
+const QUEUE: usize = 8;
 /// Buffers at least this large go back to the decoder for reuse; smaller ones are freed (the
 /// allocator reuses their memory well, and a pool of mixed sizes would mostly hand out
 /// buffers too small for the next chunk, each then freed and allocated afresh).
@@ -48,15 +52,17 @@ const BATCH_BYTES: usize = 512 * 1024;
 pub(super) type FileId = usize;
 
 enum Job {
+    /// A file that streams; `hasher`: the hashing thread its chunks go to.
     Open {
         id: FileId,
         path: PathBuf,
         hash: bool,
+        hasher: usize,
     },
     Data(Vec<u8>),
     Close,
-    /// Whole small files, in order.
-    Batch(Vec<Whole>),
+    /// Whole small files, in order, and the hashing thread they go to.
+    Batch(Vec<Whole>, usize),
 }
 
 /// A small file, all its bytes at once.
@@ -106,6 +112,10 @@ pub(super) struct Writers {
     current: Option<Current>,
     /// Per worker.
     batches: Vec<Batch>,
+    /// Streaming files so far, and batches: each picks its threads in turn (two counts, so
+    /// that small files between large ones do not send every large one to the same thread).
+    streams: usize,
+    batches_sent: usize,
 }
 
 impl std::fmt::Debug for Writers {
@@ -150,6 +160,8 @@ impl Writers {
             next_id: 0,
             current: None,
             batches: (0..n).map(|_| Batch::default()).collect(),
+            streams: 0,
+            batches_sent: 0,
         }
     }
 
@@ -159,8 +171,9 @@ impl Writers {
     pub(super) fn open(&mut self, path: PathBuf, hash: bool) -> FileId {
         let id = self.next_id;
         self.next_id += 1;
-        // Files of one folder go to one worker: creating entries in the same directory from
-        // several threads contends on the directory's lock in the kernel.
+        // Small files of one folder go to one worker: creating entries in the same directory
+        // from several threads contends on the directory's lock in the kernel. (A file large
+        // enough to stream changes worker in `write`.)
         let mut h = std::collections::hash_map::DefaultHasher::new();
         std::hash::Hash::hash(&path.parent(), &mut h);
         let w = (std::hash::Hasher::finish(&h) % self.workers.len().max(1) as u64) as usize;
@@ -186,12 +199,16 @@ impl Writers {
         } else {
             None
         };
-        let mut b = match spare {
-            Some(b) if b.capacity() >= len => b,
-            _ => Vec::with_capacity(len),
-        };
-        b.resize(len, 0);
-        b
+        match spare {
+            Some(mut b) if b.capacity() >= len => {
+                b.resize(len, 0);
+                b
+            }
+            // Zeroed by the allocator, which for a large block means fresh pages from the
+            // kernel, already zero: no pass over the buffer before the first read fills it
+            // (resizing an empty one wrote every byte twice).
+            _ => vec![0; len],
+        }
     }
 
     /// Appends a chunk to the current file.
@@ -212,15 +229,29 @@ impl Writers {
                     });
                     return;
                 }
-                // Too large to hold: the small files before it go first, then it streams.
+                // Too large to hold: the small files before it go first, then it streams, on
+                // the next worker in turn (and the next hashing thread): large files in a row
+                // are written by every writing thread, not all by the one of their folder (one
+                // create per large file is no contention; a single writing thread was the
+                // slowest stage of a stored cabinet).
                 self.flush(worker);
+                let worker = in_turn(&mut self.streams, self.workers.len());
                 let Whole {
                     id,
                     path,
                     hash,
                     chunks,
                 } = whole;
-                self.send(worker, Job::Open { id, path, hash });
+                let hasher = worker;
+                self.send(
+                    worker,
+                    Job::Open {
+                        id,
+                        path,
+                        hash,
+                        hasher,
+                    },
+                );
                 for c in chunks {
                     self.send(worker, Job::Data(c));
                 }
@@ -263,7 +294,8 @@ impl Writers {
         {
             let files = std::mem::take(&mut batch.files);
             batch.bytes = 0;
-            self.send(w, Job::Batch(files));
+            let hasher = in_turn(&mut self.batches_sent, self.workers.len());
+            self.send(w, Job::Batch(files, hasher));
         }
     }
 
@@ -331,6 +363,13 @@ impl Writers {
     }
 }
 
+/// The thread (of `n` writing, or hashing, threads) whose turn it is; counts one more turn.
+fn in_turn(count: &mut usize, n: usize) -> usize {
+    let turn = *count % n.max(1);
+    *count = count.wrapping_add(1);
+    turn
+}
+
 /// What a writing thread hands to a hashing thread. Several writing threads may feed one
 /// hashing thread, so every message names its file.
 enum Hash {
@@ -353,16 +392,16 @@ enum Hash {
 }
 
 /// Creates, writes and closes files; every chunk then goes on to be hashed. A file's chunks
-/// all go to one hashing thread, which its ticket picks (a batch's first ticket), so the files
-/// of one folder, which one writing thread writes, are hashed on every core.
+/// all go to one hashing thread, which the pool picked in turn, so the files of one folder,
+/// which one writing thread writes, are hashed on every core.
 fn write_worker(jobs: &Receiver<Job>, hashers: &[SyncSender<Hash>]) {
-    let mut file: Option<(FileId, Option<File>)> = None;
+    // The file streaming: its ticket, its hashing thread, and the file (unless creating it
+    // failed).
+    let mut file: Option<(FileId, usize, Option<File>)> = None;
     let mut error: Option<io::Error> = None;
-    let pick = |id: FileId| hashers.get(id % hashers.len().max(1));
     while let Ok(job) = jobs.recv() {
         let (to, next) = match job {
-            Job::Batch(files) => {
-                let to = files.first().map_or(0, |w| w.id);
+            Job::Batch(files, to) => {
                 let files = files
                     .into_iter()
                     .map(|whole| {
@@ -372,15 +411,20 @@ fn write_worker(jobs: &Receiver<Job>, hashers: &[SyncSender<Hash>]) {
                     .collect();
                 (to, Hash::Batch(files))
             }
-            Job::Open { id, path, hash } => {
+            Job::Open {
+                id,
+                path,
+                hash,
+                hasher,
+            } => {
                 match OpenOptions::new().write(true).create_new(true).open(&path) {
-                    Ok(f) => (file, error) = (Some((id, Some(f))), None),
-                    Err(e) => (file, error) = (Some((id, None)), Some(e)),
+                    Ok(f) => (file, error) = (Some((id, hasher, Some(f))), None),
+                    Err(e) => (file, error) = (Some((id, hasher, None)), Some(e)),
                 }
-                (id, Hash::Open { id, path, hash })
+                (hasher, Hash::Open { id, path, hash })
             }
             Job::Data(chunk) => {
-                let Some((id, f)) = file.as_mut() else {
+                let Some((id, hasher, f)) = file.as_mut() else {
                     continue;
                 };
                 if let (Some(f), None) = (f.as_mut(), error.as_ref())
@@ -388,15 +432,15 @@ fn write_worker(jobs: &Receiver<Job>, hashers: &[SyncSender<Hash>]) {
                 {
                     error = Some(e);
                 }
-                (*id, Hash::Data { id: *id, chunk })
+                (*hasher, Hash::Data { id: *id, chunk })
             }
             Job::Close => {
-                let Some((id, f)) = file.take() else {
+                let Some((id, hasher, f)) = file.take() else {
                     continue;
                 };
                 drop(f);
                 (
-                    id,
+                    hasher,
                     Hash::Close {
                         id,
                         error: error.take(),
@@ -406,7 +450,7 @@ fn write_worker(jobs: &Receiver<Job>, hashers: &[SyncSender<Hash>]) {
         };
         // A hashing thread only stops when every sender is gone, or when the results are no
         // longer wanted: either way nothing is left to do.
-        if pick(to).is_none_or(|h| h.send(next).is_err()) {
+        if hashers.get(to).is_none_or(|h| h.send(next).is_err()) {
             return;
         }
     }
@@ -597,6 +641,50 @@ mod tests {
             assert_eq!(
                 std::fs::read(dir.path().join(format!("f{i}"))).unwrap(),
                 bytes
+            );
+        }
+    }
+
+    /// A stored cabinet's large members all sit in one folder: written by one thread, that
+    /// thread was the slowest stage of the extraction.
+    #[test]
+    fn large_files_of_one_folder_stream_on_every_writing_thread() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut w = Writers::new(2);
+        let mut used = Vec::new();
+        let mut files = Vec::new();
+        for i in 0..4u8 {
+            let bytes = vec![i; STREAM_AT + 1 + usize::from(i)];
+            let id = w.open(dir.path().join(format!("big{i}")), true);
+            let mut b = w.buffer(bytes.len());
+            b.copy_from_slice(&bytes);
+            w.write(b);
+            if let Some(Current::Streaming { worker }) = &w.current {
+                used.push(*worker);
+            }
+            w.close();
+            // A small file of the same folder between them changes nothing.
+            let small = w.open(dir.path().join(format!("small{i}")), true);
+            let mut b = w.buffer(1);
+            b[0] = i;
+            w.write(b);
+            w.close();
+            files.push((id, format!("big{i}"), bytes));
+            files.push((small, format!("small{i}"), vec![i]));
+        }
+        used.sort_unstable();
+        used.dedup();
+        assert_eq!(used, [0, 1], "every writing thread streams large files");
+        let mut all: HashMap<FileId, Written> = w.finish().into_iter().collect();
+        for (id, name, bytes) in files {
+            let Some(Written::Ok { size, sha256 }) = all.remove(&id) else {
+                panic!("{name}: no result");
+            };
+            assert_eq!((size, sha256), (bytes.len() as u64, sha(&bytes)), "{name}");
+            assert_eq!(
+                std::fs::read(dir.path().join(&name)).unwrap(),
+                bytes,
+                "{name}"
             );
         }
     }
