@@ -222,6 +222,8 @@ pub fn load(cli: Cli, interrupt: &AtomicBool) -> Result<Request, SetupError> {
                     MsiView::Installed
                 },
                 threads: threads_or_cpus(g.threads),
+                // The digests are printed with `--json` and `-v` only (`ui::report`).
+                skip_digests: !(g.json || (g.verbose > 0 && g.quiet == 0)),
             },
             inputs: a.paths,
             output: a.output,

@@ -56,7 +56,8 @@ pub(super) fn walk(
             progress,
             per_lane,
         )
-        .with_msi_view(opts.msi_view);
+        .with_msi_view(opts.msi_view)
+        .skipping_digests(opts.skip_digests);
         run_lane(walker, inputs, &folders, opts, &next, &stopped)
     };
     let mut results: Vec<Lane> = Vec::new();

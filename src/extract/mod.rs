@@ -48,6 +48,10 @@ pub struct Options {
     /// Threads to use (`--threads`): inputs walked side by side, and within one input writing
     /// and hashing threads (at most 4 each) and, above 2, a thread that decompresses cabinets.
     pub threads: usize,
+    /// Nobody reads the members' SHA-256 (the command line asks for neither `--json` nor
+    /// `-v`): none is computed, and [`Member::sha256`] is all zeros. Two members that land on
+    /// one path are still compared by their digests, computed for them alone.
+    pub skip_digests: bool,
 }
 
 /// Told about the run's progress (a terminal progress bar, or nothing); shared by the

@@ -38,6 +38,8 @@ pub(super) struct TreeStore {
     last: Option<usize>,
     /// Members written without hashing, whose digest is that of the member they repeat.
     copies: HashMap<usize, usize>,
+    /// Whether members are hashed as they are written (off when nobody reads the digests).
+    hashing: bool,
 }
 
 /// The writers as a place for a member's bytes.
@@ -69,7 +71,15 @@ impl TreeStore {
             bytes: 0,
             last: None,
             copies: HashMap::new(),
+            hashing: true,
         }
+    }
+
+    /// Members are no longer hashed as they are written (their digests stay zero): nobody
+    /// reads them. Two members that land on one path are still compared by digests: the later
+    /// one is hashed as it is written, the earlier one read back from the tree.
+    pub(super) fn skip_digests(&mut self) {
+        self.hashing = false;
     }
 
     /// Writes one member at `path`; returns its index among the members and its file, or
@@ -95,13 +105,15 @@ impl TreeStore {
             self.root.join(&rel)
         };
         // A repeat is not hashed when its digest is known otherwise: the member before was
-        // written here with the same size (a name collision compares digests: hashed).
+        // written here with the same size (a name collision compares digests: hashed, even
+        // when nobody reads the digests).
         let copy_of = last.filter(|&src| {
             again
                 && existing.is_none()
                 && self.members.get(src).is_some_and(|m| m.size == entry.size)
         });
-        let id = self.writers.open(disk_path.clone(), copy_of.is_none());
+        let hash = existing.is_some() || (self.hashing && copy_of.is_none());
+        let id = self.writers.open(disk_path.clone(), hash);
         let head_len = head.len();
         self.writers.write(head);
         let sent = meter.pump(
@@ -278,11 +290,16 @@ impl TreeStore {
         Ok(())
     }
 
-    /// The hash of a member, waiting for its write if it is still under way.
+    /// The hash of a member, waiting for its write if it is still under way (read back from
+    /// the tree when members are not hashed as they are written).
     fn hash_of(&mut self, member: usize, ticket: FileId) -> Result<Sha256, Error> {
         if self.member_of.contains_key(&ticket) {
             let written = self.writers.wait(ticket);
             self.record(ticket, written)?;
+        }
+        if !self.hashing {
+            let path = self.root.join(&self.members[member].path);
+            return sha256_of_file(&path).map_err(|source| Error::Write { path, source });
         }
         if self.copies.contains_key(&member) {
             return Ok(self.complete(member)?.sha256);
@@ -308,4 +325,13 @@ impl TreeStore {
             }
         }
     }
+}
+
+/// The SHA-256 of a file written earlier, read back.
+fn sha256_of_file(path: &Path) -> io::Result<Sha256> {
+    use sha2::Digest as _;
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = sha2::Sha256::new();
+    io::copy(&mut file, &mut hasher)?;
+    Ok(Sha256(hasher.finalize().into()))
 }

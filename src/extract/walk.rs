@@ -162,6 +162,15 @@ impl<'a> Walker<'a> {
         self
     }
 
+    /// A writing walk whose members' digests nobody reads: they are not computed (see
+    /// [`TreeStore::skip_digests`]).
+    pub(super) fn skipping_digests(mut self, skip: bool) -> Walker<'a> {
+        if skip && let Some(tree) = self.tree_mut() {
+            tree.skip_digests();
+        }
+        self
+    }
+
     /// A walk that keeps nothing: kept members are spooled for a look (inspect, verify).
     pub fn spooling(
         limits: Limits,

@@ -100,35 +100,112 @@ fn traversal_names_are_refused_and_nothing_is_written() {
     }
 }
 
+/// The modes that print digests (`--json`, `-v`) and the ones that do not (nothing, `-q`):
+/// without them no member is hashed as it is written, so two members on one path are
+/// compared by digests computed for them alone.
+const DIGEST_MODES: [&[&str]; 4] = [&[], &["-q"], &["--json"], &["-v"]];
+
 #[test]
 fn case_insensitive_collisions_with_other_bytes_fail() {
-    let tmp = tempfile::tempdir().unwrap();
-    let pkg = write(
-        tmp.path(),
-        "p.zip",
-        &zip(&[("Setup.DLL", b"one"), ("setup.dll", b"two")]),
-    );
-    let out = tmp.path().join("out");
-    let res = extract(&[&pkg], &out, &[]);
-    assert_eq!(code(&res), 2);
-    assert!(stderr(&res).contains("collides"), "{}", stderr(&res));
-    assert!(absent_or_empty(&out));
+    for mode in DIGEST_MODES {
+        let tmp = tempfile::tempdir().unwrap();
+        // The same size: only the bytes tell them apart.
+        let pkg = write(
+            tmp.path(),
+            "p.zip",
+            &zip(&[("Setup.DLL", b"one"), ("setup.dll", b"two")]),
+        );
+        let out = tmp.path().join("out");
+        let res = extract(&[&pkg], &out, mode);
+        assert_eq!(code(&res), 2, "{mode:?}");
+        assert!(
+            stderr(&res).contains("collides"),
+            "{mode:?}: {}",
+            stderr(&res)
+        );
+        assert!(absent_or_empty(&out), "{mode:?}");
+    }
 }
 
 #[test]
 fn identical_duplicates_are_written_once_with_a_note() {
+    for mode in DIGEST_MODES {
+        let tmp = tempfile::tempdir().unwrap();
+        // Large enough to stream through the writing threads, small enough to be quick.
+        let big: Vec<u8> = (0..700_000u32).map(|i| (i % 251) as u8).collect();
+        let pkg = write(
+            tmp.path(),
+            "p.zip",
+            &zip(&[
+                ("dir/a.txt", b"same"),
+                ("DIR/A.txt", b"same"),
+                ("big.bin", &big),
+                ("BIG.BIN", &big),
+            ]),
+        );
+        let out = tmp.path().join("out");
+        let res = extract(&[&pkg], &out, mode);
+        assert_eq!(code(&res), 0, "{mode:?}: {}", stderr(&res));
+        assert_eq!(files_below(&out), vec!["big.bin", "dir/a.txt"], "{mode:?}");
+        assert_eq!(fs::read(out.join("big.bin")).unwrap(), big, "{mode:?}");
+        if mode == ["--json"] {
+            let doc = json(&res);
+            assert_eq!(doc["notes"][0]["code"], "duplicate-identical");
+            assert_eq!(doc["notes"][1]["code"], "duplicate-identical");
+            assert_eq!(doc["members"][0]["sha256"], sha256_hex(&big));
+        }
+    }
+}
+
+/// A digest nobody reads is not computed: a run that prints none hashes nothing, and one
+/// that prints them prints the digests of the bytes written.
+#[test]
+fn digests_are_computed_only_for_a_run_that_reports_them() {
+    use slipway::extract::{self, NoProgress, Options};
+    static NEVER: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
     let tmp = tempfile::tempdir().unwrap();
+    let big: Vec<u8> = (0..600_000u32).map(|i| (i % 241) as u8).collect();
     let pkg = write(
         tmp.path(),
         "p.zip",
-        &zip(&[("dir/a.txt", b"same"), ("DIR/A.txt", b"same")]),
+        &zip(&[("a.txt", b"alpha"), ("big.bin", &big)]),
     );
-    let out = tmp.path().join("out");
-    let res = extract(&[&pkg], &out, &["--json"]);
+    for skip in [false, true] {
+        let out = tmp.path().join(format!("out-{skip}"));
+        let opts = Options {
+            skip_digests: skip,
+            ..Options::default()
+        };
+        let report =
+            extract::run(std::slice::from_ref(&pkg), &out, &opts, &NoProgress, &NEVER).unwrap();
+        let got: Vec<(String, String)> = report
+            .members
+            .iter()
+            .map(|m| (m.path.clone(), m.sha256.to_string()))
+            .collect();
+        let want: Vec<(String, String)> = if skip {
+            vec![
+                ("a.txt".into(), "0".repeat(64)),
+                ("big.bin".into(), "0".repeat(64)),
+            ]
+        } else {
+            vec![
+                ("a.txt".into(), sha256_hex(b"alpha")),
+                ("big.bin".into(), sha256_hex(&big)),
+            ]
+        };
+        assert_eq!(got, want, "skip {skip}");
+        assert_eq!(fs::read(out.join("big.bin")).unwrap(), big, "skip {skip}");
+    }
+    // The command line asks for digests with --json and -v only.
+    let out = tmp.path().join("cli");
+    let res = extract(&[&pkg], &out, &["-v"]);
     assert_eq!(code(&res), 0, "{}", stderr(&res));
-    assert_eq!(files_below(&out), vec!["dir/a.txt"]);
-    let doc = json(&res);
-    assert_eq!(doc["notes"][0]["code"], "duplicate-identical");
+    let stdout = String::from_utf8_lossy(&res.stdout);
+    assert!(
+        stdout.contains(&format!("{}  big.bin", sha256_hex(&big))),
+        "{stdout}"
+    );
 }
 
 #[test]
