@@ -56,6 +56,23 @@ impl Out for ToWriter<'_> {
     }
 }
 
+/// A place that only counts a member's bytes (their file is made otherwise): one buffer,
+/// reused for every chunk.
+struct Counted(Vec<u8>);
+
+impl Out for Counted {
+    fn buffer(&mut self, want: usize) -> Vec<u8> {
+        let mut b = std::mem::take(&mut self.0);
+        b.resize(want, 0);
+        b
+    }
+
+    fn put(&mut self, chunk: Vec<u8>) -> Result<(), Error> {
+        self.0 = chunk;
+        Ok(())
+    }
+}
+
 impl TreeStore {
     pub(super) fn new(root: &Path, scratch: &Path, threads: usize) -> TreeStore {
         TreeStore {
@@ -113,17 +130,30 @@ impl TreeStore {
                 && self.members.get(src).is_some_and(|m| m.size == entry.size)
         });
         let hash = existing.is_some() || (self.hashing && copy_of.is_none());
-        let id = self.writers.open(disk_path.clone(), hash);
         let head_len = head.len();
-        self.writers.write(head);
-        let sent = meter.pump(
-            data,
-            entry.size,
-            origin,
-            head_len,
-            &mut ToWriter(&mut self.writers),
-        );
-        self.writers.close();
+        let (id, sent) = if let Some(src) = copy_of {
+            // The same bytes as the file written just before: the writer copies that file,
+            // and the bytes handed over are only counted (budgets, size), in one buffer.
+            let from = self.root.join(&self.members[src].path);
+            let id = self.writers.copy_last(disk_path.clone(), from, entry.size);
+            let mut counted = Counted(head);
+            (
+                id,
+                meter.pump(data, entry.size, origin, head_len, &mut counted),
+            )
+        } else {
+            let id = self.writers.open(disk_path.clone(), hash);
+            self.writers.write(head);
+            let sent = meter.pump(
+                data,
+                entry.size,
+                origin,
+                head_len,
+                &mut ToWriter(&mut self.writers),
+            );
+            self.writers.close();
+            (id, sent)
+        };
         let size = match sent {
             Ok(size) => size,
             Err(e) => {

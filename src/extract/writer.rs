@@ -17,7 +17,8 @@
 //! wake-up of a sleeping thread) instead of several per file. A larger file streams chunk by
 //! chunk, after the batch before it, to the next worker in turn (large files in a row are
 //! written by every worker). A file opened with `hash` false (it repeats an earlier
-//! member, which the reader knows) is written but not hashed.
+//! member, which the reader knows) is written but not hashed; one that repeats the file
+//! closed last is a copy of that file ([`Writers::copy_last`]), which the kernel makes.
 
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
@@ -63,6 +64,14 @@ enum Job {
     Close,
     /// Whole small files, in order, and the hashing thread they go to.
     Batch(Vec<Whole>, usize),
+    /// A file with the bytes of one this worker wrote before (`from`, `size` bytes): copied
+    /// by the kernel, not handed over again.
+    Copy {
+        id: FileId,
+        from: PathBuf,
+        to: PathBuf,
+        size: u64,
+    },
 }
 
 /// A small file, all its bytes at once.
@@ -116,6 +125,8 @@ pub(super) struct Writers {
     /// that small files between large ones do not send every large one to the same thread).
     streams: usize,
     batches_sent: usize,
+    /// The worker of the file closed (or copied) last.
+    last_worker: Option<usize>,
 }
 
 impl std::fmt::Debug for Writers {
@@ -162,6 +173,7 @@ impl Writers {
             batches: (0..n).map(|_| Batch::default()).collect(),
             streams: 0,
             batches_sent: 0,
+            last_worker: None,
         }
     }
 
@@ -278,13 +290,40 @@ impl Writers {
                 };
                 batch.files.push(whole);
                 batch.bytes += bytes;
+                self.last_worker = Some(worker);
                 if batch.files.len() >= BATCH_FILES || batch.bytes >= BATCH_BYTES {
                     self.flush(worker);
                 }
             }
-            Some(Current::Streaming { worker }) => self.send(worker, Job::Close),
+            Some(Current::Streaming { worker }) => {
+                self.last_worker = Some(worker);
+                self.send(worker, Job::Close);
+            }
             None => {}
         }
+    }
+
+    /// A new file at `path` (created, never overwritten) with the bytes of the file closed
+    /// last, which is at `from` once written and holds `size` bytes; returns its ticket. The
+    /// copy goes to the worker that writes `from`, after it: one worker does its jobs in
+    /// order, so the file is whole when it is copied. Nothing is hashed (the caller knows the
+    /// digest).
+    pub(super) fn copy_last(&mut self, path: PathBuf, from: PathBuf, size: u64) -> FileId {
+        let id = self.next_id;
+        self.next_id += 1;
+        let w = self.last_worker.unwrap_or(0);
+        // The file copied may still wait in its worker's batch.
+        self.flush(w);
+        self.send(
+            w,
+            Job::Copy {
+                id,
+                from,
+                to: path,
+                size,
+            },
+        );
+        id
     }
 
     /// Sends worker `w`'s batch of small files.
@@ -389,6 +428,13 @@ enum Hash {
     },
     /// Whole files, each with its write error if it had one.
     Batch(Vec<(Whole, Option<io::Error>)>),
+    /// A file copied from another (nothing to hash), and the copy's error if it had one.
+    Copied {
+        id: FileId,
+        path: PathBuf,
+        size: u64,
+        error: Option<io::Error>,
+    },
 }
 
 /// Creates, writes and closes files; every chunk then goes on to be hashed. A file's chunks
@@ -410,6 +456,18 @@ fn write_worker(jobs: &Receiver<Job>, hashers: &[SyncSender<Hash>]) {
                     })
                     .collect();
                 (to, Hash::Batch(files))
+            }
+            Job::Copy { id, from, to, size } => {
+                let error = copy_file(&from, &to, size).err();
+                (
+                    id % hashers.len().max(1),
+                    Hash::Copied {
+                        id,
+                        path: to,
+                        size,
+                        error,
+                    },
+                )
             }
             Job::Open {
                 id,
@@ -506,6 +564,23 @@ fn hash_worker(
                     }
                 }
             }
+            Hash::Copied {
+                id,
+                path,
+                size,
+                error,
+            } => {
+                let written = match error {
+                    None => Written::Ok {
+                        size,
+                        sha256: Sha256([0; 32]),
+                    },
+                    Some(source) => Written::Failed { path, source },
+                };
+                if results.send((id, written)).is_err() {
+                    return;
+                }
+            }
             Hash::Open { id, path, hash } => {
                 open.insert(
                     id,
@@ -547,6 +622,22 @@ fn hash_worker(
             }
         }
     }
+}
+
+/// Creates `to` (never overwriting) with the bytes of `from`, which must be `size` bytes long:
+/// `io::copy` between two files lets the kernel copy them where it can (`copy_file_range` on
+/// Linux), so the bytes do not pass through this process again.
+fn copy_file(from: &std::path::Path, to: &std::path::Path, size: u64) -> io::Result<()> {
+    let mut src = File::open(from)?;
+    let mut dst = OpenOptions::new().write(true).create_new(true).open(to)?;
+    let copied = io::copy(&mut src, &mut dst)?;
+    if copied != size {
+        return Err(io::Error::other(format!(
+            "copied {copied} bytes of the {size} of {}",
+            from.display()
+        )));
+    }
+    Ok(())
 }
 
 /// The SHA-256 of chunks in a row.
@@ -687,6 +778,56 @@ mod tests {
                 "{name}"
             );
         }
+    }
+
+    /// A member that repeats the one before is a copy of its file, made by the worker that
+    /// wrote it, after it: small (still in a batch) or large (streaming), and a copy of a copy.
+    #[test]
+    fn a_copy_of_the_file_closed_last_has_its_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut w = Writers::new(2);
+        let mut expect = Vec::new();
+        for (name, bytes) in [
+            ("small", b"a small file".to_vec()),
+            ("large", vec![7u8; STREAM_AT * 3]),
+        ] {
+            let path = dir.path().join(name);
+            let id = w.open(path.clone(), true);
+            let mut b = w.buffer(bytes.len());
+            b.copy_from_slice(&bytes);
+            w.write(b);
+            w.close();
+            expect.push((id, name.to_owned(), bytes.clone(), sha(&bytes)));
+            let mut from = path;
+            for k in 0..2 {
+                let copy = dir.path().join(format!("{name}-copy{k}"));
+                let id = w.copy_last(copy.clone(), from, bytes.len() as u64);
+                expect.push((
+                    id,
+                    format!("{name}-copy{k}"),
+                    bytes.clone(),
+                    Sha256([0; 32]),
+                ));
+                from = copy;
+            }
+        }
+        // A copy whose source is not as long as said fails, and says so.
+        let short = w.copy_last(dir.path().join("short"), dir.path().join("large-copy1"), 99);
+        let mut all: HashMap<FileId, Written> = w.finish().into_iter().collect();
+        for (id, name, bytes, digest) in expect {
+            let Some(Written::Ok { size, sha256 }) = all.remove(&id) else {
+                panic!("{name}: no result");
+            };
+            assert_eq!((size, sha256), (bytes.len() as u64, digest), "{name}");
+            assert_eq!(
+                std::fs::read(dir.path().join(&name)).unwrap(),
+                bytes,
+                "{name}"
+            );
+        }
+        assert!(
+            matches!(all.remove(&short), Some(Written::Failed { source, .. }) if source.to_string().contains(&format!("copied {} bytes of the 99", STREAM_AT * 3))),
+        );
     }
 
     #[test]
