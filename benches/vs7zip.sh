@@ -210,7 +210,8 @@ def run(n):
     shutil.rmtree(out, ignore_errors=True)
     t = time.perf_counter()
     doc = subprocess.run([bin, "--threads", str(n), "extract", "--no-progress", "--json", *pkgs,
-                          "-o", out], check=True, stdout=subprocess.PIPE).stdout
+                          "-o", out], check=True, stdout=subprocess.PIPE,
+                         stderr=subprocess.DEVNULL).stdout
     return time.perf_counter() - t, doc.replace(out.encode(), b"OUT")
 one, two = [], []
 for r in range(rounds):
