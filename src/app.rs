@@ -60,10 +60,26 @@ pub fn run(cli: Cli) -> ExitStatus {
     let command = cli.command_name();
     // Before the request is loaded: `farm check` and `build --farm` check the farm file there.
     install_interrupt_handler();
-    match config::load(cli, &INTERRUPTED) {
+    let status = match config::load(cli, &INTERRUPTED) {
         Ok(request) => run_request(&printer, command, request),
         Err(e) if e.is_interrupt() => fatal(&printer, command, &Interrupted("nothing was written")),
         Err(e) => fatal(&printer, command, &e),
+    };
+    stdout_judged(&printer, status)
+}
+
+/// A run whose data did not all reach stdout (`--json > file` on a full disk) did not
+/// succeed, whatever it did otherwise: exit 2, with one line saying so.
+fn stdout_judged(printer: &Printer, status: ExitStatus) -> ExitStatus {
+    match (printer.stdout_failed(), status) {
+        (Some(why), ExitStatus::Ok | ExitStatus::Findings) => {
+            printer.error(format_args!(
+                "could not write to standard output ({why}): what it holds is incomplete; \
+                 run again with room for the output"
+            ));
+            ExitStatus::Fatal
+        }
+        _ => status,
     }
 }
 

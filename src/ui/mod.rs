@@ -43,6 +43,9 @@ pub struct Printer {
     verbosity: i8,
     color: bool,
     progress: bool,
+    /// The first failed write to stdout (a full disk behind `> file`): the run's data is
+    /// incomplete, which the exit status must say ([`Printer::stdout_failed`]).
+    stdout_error: std::sync::Arc<std::sync::OnceLock<String>>,
 }
 
 impl Printer {
@@ -59,6 +62,21 @@ impl Printer {
             verbosity: cfg.verbosity,
             color,
             progress: cfg.progress && stderr_tty,
+            stdout_error: Default::default(),
+        }
+    }
+
+    /// Why stdout could not take everything printed to it, if it could not. A closed pipe
+    /// (`slipway … | head`) is not a failure: its reader chose to stop.
+    pub fn stdout_failed(&self) -> Option<&str> {
+        self.stdout_error.get().map(String::as_str)
+    }
+
+    fn wrote(&self, result: std::io::Result<()>) {
+        if let Err(e) = result
+            && e.kind() != std::io::ErrorKind::BrokenPipe
+        {
+            let _ = self.stdout_error.set(e.to_string());
         }
     }
 
@@ -113,14 +131,13 @@ impl Printer {
 
     /// One line of data on stdout (for people: control characters shown escaped).
     pub fn data_line(&self, line: impl Display) {
-        let _ = writeln!(std::io::stdout().lock(), "{}", visible(&line));
+        self.wrote(writeln!(std::io::stdout().lock(), "{}", visible(&line)));
     }
 
     /// Raw bytes on stdout (completion scripts, man page).
     pub fn raw(&self, bytes: &[u8]) {
         let mut out = std::io::stdout().lock();
-        let _ = out.write_all(bytes);
-        let _ = out.flush();
+        self.wrote(out.write_all(bytes).and_then(|()| out.flush()));
     }
 
     /// The one JSON document of a `--json` run (one of the typed documents in [`json`]), its
@@ -128,8 +145,11 @@ impl Printer {
     pub fn json(&self, doc: &impl serde::Serialize) {
         let value = serde_json::to_value(doc).unwrap_or(serde_json::Value::Null);
         let mut out = std::io::stdout().lock();
-        let _ = serde_json::to_writer_pretty(&mut out, &value);
-        let _ = writeln!(out);
+        let result = serde_json::to_writer_pretty(&mut out, &value)
+            .map_err(std::io::Error::from)
+            .and_then(|()| writeln!(out))
+            .and_then(|()| out.flush());
+        self.wrote(result);
     }
 }
 

@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 use jsonschema::{Registry, Validator};
 use serde_json::{Value, json};
 
-use super::support::slipway;
+use super::support::{slipway, slipway_cmd};
 
 fn manifests() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("manifests")
@@ -246,4 +246,59 @@ fn a_run_whose_document_breaks_the_contract_fails_its_test() {
         &args,
         br#"{"schema_version": 1, "command": "catalog list", "ok": true}"#,
     );
+}
+
+/// `--json > file` on a full disk: the document is cut short, so the run fails (exit 2) with
+/// one line naming standard output, even though the command itself succeeded.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_document_that_cannot_be_written_to_stdout_fails_the_run() {
+    let pkg = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("samples/sharepoint-2007/wss-kb975002-fullfile-x86-glb.exe");
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("/dev/full");
+    let out = slipway_cmd()
+        .args(["inspect", "--json"])
+        .arg(&pkg)
+        .stdout(full)
+        .output()
+        .expect("run slipway");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "{stderr}");
+    assert!(
+        lines[0].contains("could not write to standard output"),
+        "{stderr}"
+    );
+    // The same run with somewhere to write succeeds.
+    let ok = slipway_cmd()
+        .args(["inspect", "--json"])
+        .arg(&pkg)
+        .output()
+        .unwrap();
+    assert_eq!(ok.status.code(), Some(0));
+}
+
+/// `slipway … | head`: a reader that stops early is not an error of slipway's.
+#[cfg(unix)]
+#[test]
+fn a_pipe_closed_by_its_reader_is_not_a_failure() {
+    let pkg = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("samples/sharepoint-2007/wss-kb975002-fullfile-x86-glb.exe");
+    let mut child = slipway_cmd()
+        .args(["inspect", "--json"])
+        .arg(&pkg)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run slipway");
+    // Close the reading end before anything is read.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("standard output"), "{stderr}");
 }
